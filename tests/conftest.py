@@ -1,0 +1,64 @@
+"""Shared fixtures: tiny canonical datasets and the real-data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from xaqf import variables
+
+REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+
+
+def grid(nlat: int = 7, nlon: int = 12) -> dict[str, np.ndarray]:
+    """A regular global grid, latitude descending from 90 to -90, longitude in [0, 360)."""
+    return {
+        "latitude": np.linspace(90.0, -90.0, nlat),
+        "longitude": np.arange(nlon) * (360.0 / nlon),
+    }
+
+
+def canonical_dataset(names, times, nlat=7, nlon=12, levels=variables.PRESSURE_LEVELS,
+                      seed=0, positive=True) -> xr.Dataset:
+    """A small Dataset in xaqf's canonical layout holding the catalogued ``names``."""
+    rng = np.random.default_rng(seed)
+    coords = {"time": pd.DatetimeIndex(times), "level": np.asarray(levels, float), **grid(nlat, nlon)}
+    data_vars = {}
+    for name in names:
+        var = variables.VARIABLES[name]
+        dims = ("time", "level", "latitude", "longitude") if var.on_levels else (
+            "time", "latitude", "longitude")
+        shape = tuple(len(coords[d]) for d in dims)
+        values = rng.gamma(2.0, 1.0, shape) if positive else rng.normal(size=shape)
+        data_vars[name] = (dims, values.astype(np.float32), var.attrs)
+    ds = xr.Dataset(data_vars, coords=coords)
+    ds["level"].attrs = {"units": "hPa", "long_name": "pressure level"}
+    ds["latitude"].attrs = {"units": "degrees_north", "standard_name": "latitude"}
+    ds["longitude"].attrs = {"units": "degrees_east", "standard_name": "longitude"}
+    return ds
+
+
+@pytest.fixture
+def real_data() -> Path:
+    """The folder of real ECMWF/CAMS sample files; skips the test where it is absent."""
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real sample data not found at {REAL_DATA}")
+    return REAL_DATA
+
+
+@pytest.fixture
+def cams() -> xr.Dataset:
+    """Tiny canonical CAMS-like pollutant data: 6 times 12 h apart, 7 x 12 grid."""
+    times = pd.date_range("2022-06-01", periods=6, freq="12h")
+    return canonical_dataset(variables.POLLUTANT_VARIABLES, times, seed=1)
+
+
+@pytest.fixture
+def met() -> xr.Dataset:
+    """Tiny canonical ERA5-like met data matching :func:`cams`."""
+    times = pd.date_range("2022-06-01", periods=6, freq="12h")
+    return canonical_dataset(variables.MET_VARIABLES, times, seed=2, positive=False)

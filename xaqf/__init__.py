@@ -1,0 +1,44 @@
+"""xaqf: xarray-native global air-pollution forecasting with offline meteorology coupling.
+
+Importing xaqf registers the ``aqf`` accessor on :class:`xarray.Dataset` and
+:class:`xarray.DataArray`. Torch-backed parts (:mod:`xaqf.model`, :class:`Forecaster`,
+:mod:`xaqf.training`) are imported on first use, so ``import xaqf`` stays light.
+
+Examples
+--------
+>>> import xaqf
+>>> len(xaqf.variables.POLLUTANT_CHANNELS)
+73
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from xaqf import accessor as _accessor  # noqa: F401  (registers ds.aqf)
+from xaqf import errors, variables
+from xaqf.io import open_cams, open_met
+
+__version__ = "0.1.0"
+
+_LAZY_MODULES = {"metrics", "plot", "model", "training", "tutorial", "regrid", "normalization"}
+_LAZY_ATTRS = {"Forecaster": "xaqf.forecaster"}
+
+__all__ = [
+    "Forecaster",
+    "__version__",
+    "errors",
+    "open_cams",
+    "open_met",
+    "variables",
+    *sorted(_LAZY_MODULES),
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"xaqf.{name}")
+    if name in _LAZY_ATTRS:
+        return getattr(importlib.import_module(_LAZY_ATTRS[name]), name)
+    raise AttributeError(f"module 'xaqf' has no attribute {name!r}")

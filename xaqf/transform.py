@@ -1,0 +1,2 @@
+"""Placeholder: being written by its owner."""
+DEFAULT_FLOOR = 1e-6
