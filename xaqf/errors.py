@@ -63,3 +63,7 @@ class ModelFileError(XaqfError):
 
 class DownloadError(XaqfError):
     """A registered file could not be fetched (offline, unknown name, hash mismatch)."""
+
+
+class MissingDependencyError(XaqfError, ImportError):
+    """An optional dependency needed for this input is not installed (e.g. cfgrib for GRIB)."""

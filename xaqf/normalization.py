@@ -1,1 +1,338 @@
-"""Placeholder: being written by its owner."""
+"""Normalisation statistics and the (de)normalisation of fields (Eq. 10-11).
+
+Two methods, both written as ``(x - mean) / std`` so that one code path applies them:
+
+* ``"scale"`` — pollutants and emission inventories: ``mean = 0`` and
+  ``std = scale_v = 0.5 * mean over time of the spatial maximum`` of each channel, so that
+  normalised concentrations mostly fall in [0, 2] and zero stays zero.
+* ``"standard"`` — meteorology and statics: mean and standard deviation of each channel over
+  time and space.
+
+Catalogued pollutants get ``"scale"``; uncatalogued variables are recognised as emission
+inventories only when listed in ``scale_variables`` (decided: no guessing from names or
+attributes). Everything else gets ``"standard"``.
+
+A constant field (zero spread, or an all-zero pollutant) would divide by zero: decided,
+:func:`compute_stats` stores ``std = 1`` for such a channel (the field is then only shifted
+by its mean), and :func:`normalize` refuses in-memory statistics that hold a zero ``std``.
+
+Statistics are an :class:`xarray.Dataset` with dimension ``channel`` (channel names), data
+variables ``mean`` and ``std`` (float64) and non-index coordinates ``variable``, ``level``
+(NaN for single-level variables) and ``method``; it saves to netCDF as is.
+
+Examples
+--------
+>>> import numpy as np, xarray as xr
+>>> ds = xr.Dataset({"pm10": (("time", "latitude", "longitude"),
+...                           np.array([[[1.0, 3.0]], [[2.0, 5.0]]], "float32"))})
+>>> stats = compute_stats(ds)
+>>> float(stats["std"].sel(channel="pm10"))  # 0.5 * mean(3, 5)
+2.0
+>>> normalize(ds, stats).pm10.values.ravel().tolist()
+[0.5, 1.5, 1.0, 2.5]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import xarray as xr
+
+from xaqf.channels import (
+    LEVEL_ATTRS,
+    SPATIAL_DIMS,
+    channel_table,
+    select_levels,
+    variable_to_channels,
+)
+from xaqf.errors import InvalidValueError, LayoutError, MissingVariableError
+from xaqf.transform import cast_like, is_tensor
+from xaqf.variables import VARIABLES
+
+Labelled = TypeVar("Labelled", xr.DataArray, xr.Dataset)
+
+NOTES: dict[str, str] = {
+    "scale": "x / scale_v with scale_v = 0.5 * time mean of the spatial maximum (xaqf scale)",
+    "standard": "(x - mean_v) / std_v over time and space (xaqf standard)",
+}
+"""The ``normalization`` attribute written on normalised fields, by method."""
+MIXED_NOTE = "(x - mean_c) / std_c per channel with xaqf statistics (see their 'method')"
+
+_STATE_ATTRS = ("units", "standard_name", "normalization")
+
+
+def method_of(variable: str, scale_variables: Iterable[str] = ()) -> str:
+    """``"scale"`` for pollutants and the listed emission inventories, else ``"standard"``.
+
+    Examples
+    --------
+    >>> method_of("go3"), method_of("t2m"), method_of("nox_emis", scale_variables=["nox_emis"])
+    ('scale', 'standard', 'scale')
+    """
+    if variable in set(scale_variables):
+        return "scale"
+    known = VARIABLES.get(variable)
+    return "scale" if known is not None and known.kind == "pollutant" else "standard"
+
+
+def _reduce(x: xr.DataArray, method: str, time_dims: Sequence[str]) -> xr.Dataset:
+    spatial = [d for d in SPATIAL_DIMS if d in x.dims]
+    if method == "scale":
+        std = 0.5 * x.max(spatial).mean(time_dims)
+        mean = xr.zeros_like(std)
+    else:
+        mean = x.mean([*time_dims, *spatial])
+        std = x.std([*time_dims, *spatial])
+    return xr.Dataset({"mean": mean, "std": std.where(std != 0, 1.0)})
+
+
+def _variable_stats(da: xr.DataArray, name: str, method: str,
+                    dims: Sequence[str] | None) -> xr.Dataset:
+    time_dims = [d for d in da.dims if d not in ("level", *SPATIAL_DIMS)] if dims is None \
+        else [d for d in dims if d in da.dims]
+    stats = _reduce(da.astype(np.float64), method, time_dims).reset_coords(drop=True)
+    left = [d for d in stats.dims if d != "level"]
+    if left:
+        raise LayoutError(
+            f"variable {name!r} keeps dims {left} after reducing over {time_dims}; pass "
+            f"dims=... listing every time-like dimension (e.g. dims=('init_time', 'lead_time'))"
+        )
+    stacked = variable_to_channels(stats, name)
+    return stacked.assign_coords(method=("channel", [method] * stacked.sizes["channel"]))
+
+
+def compute_stats(ds: xr.Dataset, dims: Sequence[str] | None = None, *,
+                  variables: Iterable[str] | None = None,
+                  scale_variables: Iterable[str] = ()) -> xr.Dataset:
+    """Per-channel normalisation statistics (Eq. 11 for pollutants, mean/std otherwise).
+
+    Parameters
+    ----------
+    ds
+        Training-period data in the canonical layout (physical units).
+    dims
+        Time-like dimensions to average over (``time``, or ``init_time``/``lead_time``);
+        default: every dimension except ``level``, ``latitude`` and ``longitude``.
+    variables
+        Variables to describe; default: every data variable.
+    scale_variables
+        Uncatalogued variables to normalise like pollutants (emission inventories).
+
+    Returns
+    -------
+    xarray.Dataset
+        The statistics (format in the module notes); dask-backed, hence lazy, when ``ds``
+        is. Channels follow the order of the variables in ``ds``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> ds = xr.Dataset({"t2m": (("time", "latitude"), np.array([[280.0, 290.0]]))})
+    >>> stats = compute_stats(ds)
+    >>> stats["mean"].values, stats["std"].values, stats.method.values
+    (array([285.]), array([5.]), array(['standard'], dtype='<U8'))
+    """
+    names = list(ds.data_vars) if variables is None else list(variables)
+    missing = [name for name in names if name not in ds.data_vars]
+    if missing:
+        raise MissingVariableError(
+            f"cannot compute statistics of {missing}: not in the Dataset (it holds "
+            f"{sorted(map(str, ds.data_vars))})"
+        )
+    scale_variables = tuple(scale_variables)
+    pieces = [_variable_stats(ds[name], str(name), method_of(str(name), scale_variables), dims)
+              for name in names]
+    stats = xr.concat(pieces, dim="channel", coords="minimal", compat="override")
+    stats["level"].attrs = dict(LEVEL_ATTRS)
+    stats["mean"].attrs = {"long_name": "normalisation offset (0 for the scale method)"}
+    stats["std"].attrs = {"long_name": "normalisation divisor (scale_v for the scale method)"}
+    stats.attrs = {"title": "xaqf normalisation statistics", "normalized": "(x - mean) / std"}
+    return stats
+
+
+def _torch_operands(x: Any, mean: Any, std: Any) -> tuple[Any, Any, Any]:
+    """x, mean and std as tensors on x's device, in x's dtype promoted to >= float32."""
+    import torch
+
+    dtype = torch.promote_types(x.dtype, torch.float32)
+    return tuple(torch.as_tensor(v if is_tensor(v) else np.asarray(v), dtype=dtype,
+                                 device=x.device) for v in (x, mean, std))
+
+
+def normalize_array(x: Any, mean: Any, std: Any) -> Any:
+    """``(x - mean) / std`` on numpy, dask, torch (or xarray) data, keeping x's float dtype.
+
+    ``mean`` and ``std`` must broadcast against ``x`` (e.g. shape ``(C, 1, 1)`` for
+    ``(B, C, H, W)`` tensors); for torch they may be numpy arrays or tensors, and the
+    arithmetic runs in at least float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normalize_array(np.array([2.0, 4.0], "float32"), 1.0, 2.0)
+    array([0.5, 1.5], dtype=float32)
+    """
+    work, mean, std = _torch_operands(x, mean, std) if is_tensor(x) else (x, mean, std)
+    return cast_like((work - mean) / std, x)
+
+
+def denormalize_array(y: Any, mean: Any, std: Any) -> Any:
+    """``y * std + mean``, the inverse of :func:`normalize_array`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> denormalize_array(np.array([0.5, 1.5], "float32"), 1.0, 2.0)
+    array([2., 4.], dtype=float32)
+    """
+    work, mean, std = _torch_operands(y, mean, std) if is_tensor(y) else (y, mean, std)
+    return cast_like(work * std + mean, y)
+
+
+def _checked(stats: xr.Dataset) -> xr.Dataset:
+    std = stats["std"]
+    if std.chunks is None and bool((std == 0).any()):
+        bad = [str(c) for c in std["channel"].values[(std == 0).values]]
+        raise InvalidValueError(
+            f"normalisation statistics have std = 0 for channels {bad}; recompute them with "
+            "xaqf.normalization.compute_stats (which guards constant fields) or fix them"
+        )
+    return stats
+
+
+def _variable_rows(stats: xr.Dataset, name: str, da: xr.DataArray) -> tuple[xr.Dataset, str]:
+    """The statistics of variable ``name`` shaped to broadcast against ``da``, and its method."""
+    rows = np.flatnonzero(stats["variable"].values == name)
+    if rows.size == 0:
+        raise MissingVariableError(
+            f"the statistics hold no channel of variable {name!r} (they cover "
+            f"{sorted(set(map(str, stats['variable'].values)))}); compute statistics that "
+            "include it, or drop it from the Dataset"
+        )
+    sub = stats.isel(channel=rows)
+    method = str(sub["method"].values[0])
+    if "level" in da.dims:
+        sub = select_levels(sub.swap_dims(channel="level"), name, da["level"].values)
+    else:
+        sub = sub.isel(channel=0)
+    return sub[["mean", "std"]].reset_coords(drop=True), method
+
+
+def _channel_rows(stats: xr.Dataset, da: xr.DataArray) -> xr.Dataset:
+    if "channel" not in da.dims:
+        raise LayoutError(
+            f"expected a Dataset or a DataArray with a 'channel' dimension, got dims "
+            f"{tuple(da.dims)}; stack variables with xaqf.channels.to_channels"
+        )
+    wanted = [str(name) for name in da["channel"].values]
+    missing = [name for name in wanted if name not in set(map(str, stats["channel"].values))]
+    if missing:
+        raise MissingVariableError(
+            f"the statistics hold no entry for channels {missing}; compute statistics that "
+            "include them"
+        )
+    return stats.sel(channel=wanted)
+
+
+def _normalized_attrs(attrs: dict[str, Any], methods: Iterable[str]) -> dict[str, Any]:
+    kept = {key: value for key, value in attrs.items() if key not in _STATE_ATTRS}
+    unique = set(map(str, methods))
+    note = NOTES[unique.pop()] if len(unique) == 1 else MIXED_NOTE
+    return {**kept, "units": "1", "normalization": note}
+
+
+def _denormalized_attrs(attrs: dict[str, Any], name: str | None) -> dict[str, Any]:
+    kept = {key: value for key, value in attrs.items() if key not in _STATE_ATTRS}
+    return {**kept, **VARIABLES[name].attrs} if name in VARIABLES else kept
+
+
+def _apply(obj: Labelled, stats: xr.Dataset, func: Callable[[Any, Any, Any], Any],
+           normalizing: bool) -> Labelled:
+    stats = _checked(stats)
+    if isinstance(obj, xr.Dataset):
+        return obj.assign({name: _apply_variable(obj[name], str(name), stats, func, normalizing)
+                           for name in obj.data_vars})
+    rows = _channel_rows(stats, obj)
+    out = func(obj, rows["mean"].reset_coords(drop=True), rows["std"].reset_coords(drop=True))
+    out.attrs = (_normalized_attrs(obj.attrs, rows["method"].values) if normalizing
+                 else _denormalized_attrs(obj.attrs, None))
+    return out
+
+
+def _apply_variable(da: xr.DataArray, name: str, stats: xr.Dataset,
+                    func: Callable[[Any, Any, Any], Any], normalizing: bool) -> xr.DataArray:
+    rows, method = _variable_rows(stats, name, da)
+    out = func(da, rows["mean"], rows["std"])
+    out.attrs = (_normalized_attrs(da.attrs, [method]) if normalizing
+                 else _denormalized_attrs(da.attrs, name))
+    return out
+
+
+def normalize(obj: Labelled, stats: xr.Dataset) -> Labelled:
+    """Normalise a Dataset (per variable and level) or a DataArray with a ``channel`` dim.
+
+    Parameters
+    ----------
+    obj
+        Dataset: every data variable must have statistics (levels matched by value);
+        statistics of variables it lacks are ignored. DataArray: rows of ``stats`` are
+        picked by channel label, whatever their order.
+    stats
+        Output of :func:`compute_stats`.
+
+    Returns
+    -------
+    xarray.Dataset or xarray.DataArray
+        Same type and dtype as ``obj``, lazy on dask; normalised fields get
+        ``units = "1"`` and a ``normalization`` attribute describing the method.
+
+    Raises
+    ------
+    MissingVariableError, MissingLevelError
+        A variable, channel or level has no statistics.
+    InvalidValueError
+        In-memory statistics with ``std = 0``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> stats = xr.Dataset({"mean": ("channel", [0.0, 280.0]), "std": ("channel", [2.0, 5.0])},
+    ...                    coords={"channel": ["pm10", "t2m"]})
+    >>> da = xr.DataArray(np.array([290.0, 4.0]), dims="channel",
+    ...                   coords={"channel": ["t2m", "pm10"]})
+    >>> normalize(da, stats).values
+    array([2., 2.])
+    """
+    return _apply(obj, _with_table(stats), normalize_array, normalizing=True)
+
+
+def denormalize(obj: Labelled, stats: xr.Dataset) -> Labelled:
+    """Undo :func:`normalize`; catalogue attributes (physical units) are restored.
+
+    Uncatalogued variables (emission inventories) only lose ``units = "1"`` and the
+    ``normalization`` note, as their physical units are not known to xaqf.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> ds = xr.Dataset({"t2m": ("x", np.array([0.0, 1.0], "float32"))})
+    >>> stats = xr.Dataset({"mean": ("channel", [280.0]), "std": ("channel", [5.0])},
+    ...                    coords={"channel": ["t2m"]})
+    >>> out = denormalize(ds, stats)
+    >>> out.t2m.values, out.t2m.units
+    (array([280., 285.], dtype=float32), 'K')
+    """
+    return _apply(obj, _with_table(stats), denormalize_array, normalizing=False)
+
+
+def _with_table(stats: xr.Dataset) -> xr.Dataset:
+    """``stats`` with ``variable``/``level``/``method`` coordinates (parsed from the channel
+    names where a hand-built Dataset lacks them)."""
+    if all(name in stats.coords for name in ("variable", "level", "method")):
+        return stats
+    variables, levels = channel_table(stats)
+    methods = [method_of(variable) for variable in variables]
+    return stats.assign_coords(variable=("channel", variables), level=("channel", levels),
+                               method=stats.coords.get("method", ("channel", methods)))

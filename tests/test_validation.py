@@ -1,0 +1,112 @@
+"""check_dataset: missing variables/levels, NaNs, negative concentrations, laziness."""
+
+from __future__ import annotations
+
+import dask
+import dask.array as dsa
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from xaqf.errors import InvalidValueError, MissingLevelError, MissingVariableError
+from xaqf.validation import check_dataset
+
+
+def _forbid_compute(*args, **kwargs):
+    raise AssertionError("a dask computation ran")
+
+
+def test_clean_data_pass_unchanged(cams, met):
+    assert check_dataset(cams, "cams") is cams
+    assert check_dataset(met, "met") is met  # negative winds are fine
+
+
+def test_missing_variable_is_named(cams):
+    with pytest.raises(MissingVariableError, match=r"missing variable\(s\) \['pm10'\]"):
+        check_dataset(cams.drop_vars("pm10"), "cams")
+
+
+def test_variables_argument_restricts_the_check(cams):
+    assert check_dataset(cams[["go3"]], "cams", variables=["go3"]) is not None
+
+
+def test_unknown_variable_name(cams):
+    with pytest.raises(MissingVariableError, match="unknown variable 'ozone'"):
+        check_dataset(cams, "cams", variables=["ozone"])
+
+
+def test_missing_level_is_named(cams):
+    thinned = cams.drop_sel(level=925.0)
+    with pytest.raises(MissingLevelError, match=r"'co' lacks pressure level\(s\) \[925.0\]"):
+        check_dataset(thinned, "cams")
+    assert check_dataset(thinned, "cams", levels=[500, 850]) is thinned
+    assert check_dataset(thinned, "cams", levels=None) is thinned
+
+
+def test_nan_names_variable_and_first_time(cams):
+    bad = cams.copy(deep=True)
+    bad["go3"][3, 2, 1, 1] = np.nan
+    bad["go3"][5, 0, 0, 0] = np.nan
+    with pytest.raises(InvalidValueError, match=r"'go3' has NaN values first at "
+                                                r"time=2022-06-02T12:00"):
+        check_dataset(bad, "cams")
+
+
+def test_large_negative_concentration_raises(cams):
+    bad = cams.copy(deep=True)
+    bad["pm2p5"][1, 3, 3] = -0.5  # values are O(1): far beyond 1e-3 of the max
+    with pytest.raises(InvalidValueError, match=r"'pm2p5' has negative concentrations.*"
+                                                r"time=2022-06-01T12:00"):
+        check_dataset(bad, "cams")
+
+
+def test_tiny_negative_is_clamped(cams):
+    tiny = -1e-4 * float(cams["so2"].max())
+    bad = cams.copy(deep=True)
+    bad["so2"][2, 4, 3, 3] = tiny
+    out = check_dataset(bad, "cams")
+    assert float(out["so2"][2, 4, 3, 3]) == 0.0
+    assert float(out["so2"].min()) >= 0.0
+    xr.testing.assert_identical(out["so2"].where(bad["so2"] >= 0), bad["so2"].where(
+        bad["so2"] >= 0))
+    assert out["so2"].attrs == bad["so2"].attrs
+    assert float(bad["so2"][2, 4, 3, 3]) == pytest.approx(tiny)  # input untouched
+    with pytest.raises(InvalidValueError, match="'so2' has negative"):
+        check_dataset(bad, "cams", allow_tiny_negative=False)
+
+
+def test_forecast_dims_are_reported():
+    init = pd.date_range("2022-06-01", periods=2, freq="12h")
+    lead = pd.to_timedelta([12, 24], unit="h")
+    values = np.ones((2, 2, 3, 4), np.float32)
+    values[1, 1, 0, 0] = np.nan
+    ds = xr.Dataset({"tcco": (("init_time", "lead_time", "latitude", "longitude"), values)},
+                    coords={"init_time": init, "lead_time": lead})
+    with pytest.raises(InvalidValueError, match=r"init_time=2022-06-01T12:00, "
+                                                r"lead_time=1 days 00:00:00"):
+        check_dataset(ds, "cams", variables=["tcco"])
+
+
+def test_check_values_false_stays_lazy(cams):
+    lazy = cams.chunk({"time": 2})
+    with dask.config.set(scheduler=_forbid_compute):
+        out = check_dataset(lazy, "cams", check_values=False)
+    assert out is lazy
+
+
+def test_value_checks_compute_once_and_clamp_lazily(cams):
+    bad = cams.copy(deep=True)
+    bad["tcno2"][0, 0, 0] = -1e-6
+    lazy = bad.chunk({"time": 2})
+    calls = []
+
+    def counting(dsk, keys, **kwargs):
+        calls.append(keys)
+        return dask.get(dsk, keys, **kwargs)
+
+    with dask.config.set(scheduler=counting):
+        out = check_dataset(lazy, "cams")
+    assert len(calls) == 1
+    assert isinstance(out["tcno2"].data, dsa.Array)
+    assert float(out["tcno2"][0, 0, 0]) == 0.0

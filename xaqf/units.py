@@ -1,0 +1,206 @@
+"""Units: parsing the spellings found in ECMWF files and converting to the catalogue units.
+
+Units are parsed with cf-xarray's UDUNITS-aware pint registry (the registry pint-xarray
+uses for CF data), which already reads ECMWF's ``kg kg**-1``, ``m**2 s**-2``, ``millibars``
+and ``µg/m³``. A few spellings that no registry knows are translated first (see
+:data:`ALIASES`): ``(0 - 1)`` and ``~`` mean "dimensionless", ``mb`` means millibar.
+
+Conversions are affine (``scale * x + offset``; the offset is only non-zero for
+temperature scales), so they apply lazily to dask arrays and never compute anything.
+
+Policy for data without a ``units`` attribute (decided): it is an error
+(:class:`~xaqf.errors.UnitError`), because guessing units is how PM in µg m-3 ends up being
+read as kg m-3. Pass ``assume_units=True`` to declare that unlabelled data are already in
+the catalogue units.
+
+Examples
+--------
+>>> import numpy as np, xarray as xr
+>>> pm = xr.DataArray(np.array([12.0, 30.0]), dims="time", attrs={"units": "µg m-3"})
+>>> out = to_canonical(pm, "pm2p5")
+>>> print(out.values, out.attrs["units"])
+[1.2e-08 3.0e-08] kg m-3
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pint
+import xarray as xr
+from cf_xarray.units import units as registry
+
+from xaqf.errors import UnitError
+from xaqf.variables import VARIABLES
+
+__all__ = ["ALIASES", "conversion", "convert", "parse_units", "registry", "to_canonical"]
+
+ALIASES: dict[str, str] = {
+    "(0 - 1)": "1",
+    "0 - 1": "1",
+    "(0-1)": "1",
+    "0-1": "1",
+    "~": "1",
+    "mb": "mbar",
+}
+"""Spellings used by ECMWF (GRIB/netCDF converters) that pint cannot parse, and their meaning.
+
+An empty ``units`` string counts as a missing one (see :func:`to_canonical`)."""
+
+_AMOUNT = re.compile(r"\bmol\b|\bppm|\bppb|\bppt")
+
+
+def parse_units(text: str) -> pint.Unit:
+    """Parse a units string as written in CF/ECMWF files.
+
+    Parameters
+    ----------
+    text
+        The ``units`` attribute, e.g. ``"kg kg**-1"``, ``"(0 - 1)"``, ``"µg/m³"``.
+
+    Returns
+    -------
+    pint.Unit
+        A unit of :data:`registry`.
+
+    Raises
+    ------
+    UnitError
+        If the string is not a unit pint understands.
+
+    Examples
+    --------
+    >>> parse_units("kg kg**-1"), parse_units("(0 - 1)"), parse_units("millibars")
+    (<Unit('dimensionless')>, <Unit('dimensionless')>, <Unit('millibar')>)
+    """
+    spelled = ALIASES.get(text.strip(), text.strip())
+    try:
+        return registry.parse_units(spelled)
+    except Exception as err:  # pint's parser raises many types on malformed input
+        raise UnitError(f"unknown units {text!r}: {err}") from None
+
+
+def conversion(from_units: str, to_units: str) -> tuple[float, float]:
+    """``(scale, offset)`` such that ``scale * x + offset`` converts ``from_units`` values.
+
+    Volume mixing ratios (``mol mol-1``, ``ppb``...) are refused as conversions to anything
+    that is not itself an amount ratio: turning them into mass mixing ratios needs molar
+    masses, which is not a unit conversion.
+
+    Raises
+    ------
+    UnitError
+        If either unit is unknown or the two are not convertible.
+
+    Examples
+    --------
+    >>> conversion("µg/m³", "kg m-3")
+    (1e-09, 0.0)
+    >>> conversion("degC", "K")
+    (1.0, 273.15)
+    """
+    source, target = parse_units(from_units), parse_units(to_units)
+    if _AMOUNT.search(from_units) and not _AMOUNT.search(to_units):
+        raise UnitError(
+            f"{from_units!r} is an amount (volume) ratio and cannot be converted to "
+            f"{to_units!r} without molar masses"
+        )
+    try:
+        zero = registry.Quantity(0.0, source).to(target).magnitude
+        one = registry.Quantity(1.0, source).to(target).magnitude
+    except pint.errors.DimensionalityError as err:
+        raise UnitError(f"cannot convert {from_units!r} to {to_units!r}: {err}") from None
+    return float(one - zero), float(zero)
+
+
+def convert(da: xr.DataArray, units: str, *, source_units: str | None = None,
+            what: str | None = None) -> xr.DataArray:
+    """Convert ``da`` (lazily) to ``units``; the result is float and carries ``units``.
+
+    Parameters
+    ----------
+    da
+        Data with a ``units`` attribute (or pass ``source_units``).
+    units
+        Target units.
+    source_units
+        Units of ``da`` when they are not (or not correctly) in its attributes.
+    what
+        Name used in error messages (default: ``da.name``).
+
+    Raises
+    ------
+    UnitError
+        Naming ``what``, the units found and the units expected.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> lev = xr.DataArray([50000.0, 85000.0], dims="level", attrs={"units": "Pa"})
+    >>> convert(lev, "hPa").values.tolist()
+    [500.0, 850.0]
+    """
+    what = what if what is not None else da.name
+    found = source_units if source_units is not None else _units_of(da)
+    if found is None:
+        raise UnitError(f"{what!r} has no 'units' attribute; expected {units!r}. Set "
+                        f"da.attrs['units'] to the units of the data")
+    try:
+        scale, offset = conversion(str(found), units)
+    except UnitError as err:
+        raise UnitError(f"{what!r}: units {found!r} found, {units!r} expected ({err}). "
+                        f"Fix the 'units' attribute or convert the data first") from None
+    out = da if np.issubdtype(da.dtype, np.floating) else da.astype(np.float64)
+    if (scale, offset) != (1.0, 0.0):
+        out = out * scale + offset if offset else out * scale
+    return out.assign_attrs({**da.attrs, "units": units})
+
+
+def _units_of(da: xr.DataArray) -> str | None:
+    """The ``units`` attribute, or ``None`` where it is missing or blank."""
+    units = str(da.attrs.get("units", "")).strip()
+    return units or None
+
+
+def to_canonical(da: xr.DataArray, name: str, *, assume_units: bool = False) -> xr.DataArray:
+    """Convert ``da`` to the catalogue units of variable ``name``, as float32 with CF attrs.
+
+    Parameters
+    ----------
+    da
+        The data, with a ``units`` attribute in any convertible spelling.
+    name
+        Catalogue short name (``xaqf.variables.VARIABLES``).
+    assume_units
+        If ``da`` has no (or an empty) ``units`` attribute, take it as already in the
+        catalogue units instead of raising. Data that *do* carry units are always converted.
+
+    Returns
+    -------
+    xarray.DataArray
+        float32, attributes replaced by the catalogue's (units, long_name, standard_name);
+        lazy if ``da`` is dask-backed.
+
+    Raises
+    ------
+    UnitError
+        Missing (and not assumed), unknown or non-convertible units; the message names the
+        variable, the units found and the units expected.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> z = xr.DataArray([9.81], dims="x", attrs={"units": "m**2 s**-2"})
+    >>> to_canonical(z, "z").attrs["units"]
+    'm2 s-2'
+    >>> to_canonical(xr.DataArray([1.0], dims="x"), "t2m", assume_units=True).attrs["units"]
+    'K'
+    """
+    if name not in VARIABLES:
+        raise UnitError(f"unknown variable {name!r}: no catalogue units to convert to; "
+                        f"known: {sorted(VARIABLES)}")
+    variable = VARIABLES[name]
+    source = variable.units if assume_units and _units_of(da) is None else None
+    converted = convert(da, variable.units, source_units=source, what=name)
+    return converted.astype(np.float32).drop_attrs(deep=False).assign_attrs(variable.attrs)

@@ -1,0 +1,159 @@
+"""Checks that a standardized Dataset is fit for training or forecasting.
+
+:func:`check_dataset` checks, in this order: the variables are present, the level
+variables have the pressure levels asked for, and (``check_values=True``) the values are
+finite and concentrations are not negative.
+
+Value checks read the data: on dask-backed input they **compute** every checked variable
+once (a single pass, all variables together). Pass ``check_values=False`` to skip them
+and stay lazy.
+
+Tiny negative concentrations (decided): CAMS fields carry small negative values left by
+numerical advection. A negative value whose size is at most ``negative_tolerance`` (default
+1e-3) times the variable's largest absolute value in the Dataset is clamped to 0 (lazily);
+anything more negative raises :class:`~xaqf.errors.InvalidValueError`.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd, xarray as xr
+>>> so2 = xr.DataArray([[[1e-9, -1e-14]]], dims=("time", "latitude", "longitude"),
+...                    coords={"time": pd.to_datetime(["2020-07-01"])})
+>>> ds = check_dataset(xr.Dataset({"tcso2": so2}), "cams", variables=["tcso2"])
+>>> float(ds["tcso2"].min())
+0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from xaqf.errors import InvalidValueError, MissingLevelError, MissingVariableError
+from xaqf.io import variables_of_kind
+from xaqf.variables import PRESSURE_LEVELS, VARIABLES, kind_of
+
+__all__ = ["DEFAULT_NEGATIVE_TOLERANCE", "check_dataset"]
+
+DEFAULT_NEGATIVE_TOLERANCE = 1e-3
+"""Tiny negatives down to this fraction of a variable's largest absolute value are clamped."""
+
+_TIME_DIMS = ("time", "init_time", "lead_time")
+
+
+def check_dataset(ds: xr.Dataset, kind: str, variables: Iterable[str] | None = None,
+                  levels: Iterable[float] | None = PRESSURE_LEVELS, *,
+                  allow_tiny_negative: bool = True,
+                  negative_tolerance: float = DEFAULT_NEGATIVE_TOLERANCE,
+                  check_values: bool = True) -> xr.Dataset:
+    """Check ``ds`` (canonical layout) and return it, with tiny negatives clamped to 0.
+
+    Parameters
+    ----------
+    ds
+        A standardized Dataset (see :func:`xaqf.io.standardize`).
+    kind
+        ``"cams"``, ``"met"`` or ``"static"``: the default variable list.
+    variables
+        Variables that must be present (default: every catalogued variable of ``kind``).
+    levels
+        Pressure levels (hPa) the level variables must have; ``None`` skips the check.
+    allow_tiny_negative
+        Clamp negative concentrations within the tolerance to 0 instead of raising.
+    negative_tolerance
+        Relative size of the negatives that are clamped (see the module docstring).
+    check_values
+        Check for NaNs and negative concentrations. This computes dask-backed data.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``ds`` itself, or a copy whose concentrations are clamped at 0.
+
+    Raises
+    ------
+    MissingVariableError, MissingLevelError, InvalidValueError
+        Naming the variable, the missing levels, or the first time with bad values.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> check_dataset(xr.Dataset(), "met", variables=["t2m"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.MissingVariableError: missing variable(s) ['t2m'] (present: []); ...
+    """
+    names = tuple(variables) if variables is not None else variables_of_kind(kind)
+    for name in names:
+        kind_of(name)  # unknown names raise MissingVariableError
+    _check_variables(ds, names)
+    if levels is not None:
+        _check_levels(ds, names, tuple(float(level) for level in levels))
+    if not check_values:
+        return ds
+    return _check_values(ds, names, allow_tiny_negative, negative_tolerance)
+
+
+def _check_variables(ds: xr.Dataset, names: Sequence[str]) -> None:
+    missing = [name for name in names if name not in ds.data_vars]
+    if missing:
+        raise MissingVariableError(
+            f"missing variable(s) {missing} (present: {sorted(map(str, ds.data_vars))}); "
+            f"add them, or pass variables=[...] with the ones you have"
+        )
+
+
+def _check_levels(ds: xr.Dataset, names: Sequence[str], levels: tuple[float, ...]) -> None:
+    for name in names:
+        if not VARIABLES[name].on_levels:
+            continue
+        present = ds[name]["level"].values if "level" in ds[name].dims else np.array([])
+        missing = [lv for lv in levels if not np.any(np.isclose(present, lv))]
+        if missing:
+            raise MissingLevelError(
+                f"{name!r} lacks pressure level(s) {missing} hPa (has "
+                f"{present.tolist()}); download them or pass levels=[...]"
+            )
+
+
+def _check_values(ds: xr.Dataset, names: Sequence[str], allow_tiny: bool,
+                  tolerance: float) -> xr.Dataset:
+    summary = xr.Dataset({f"{name}/{stat}": value for name in names
+                          for stat, value in _summaries(ds[name]).items()}).compute()
+    clamped = {}
+    for name in names:
+        _raise_at_first(ds[name], summary[f"{name}/nan"], "NaN values")
+        if VARIABLES[name].kind != "pollutant":
+            continue
+        limit = tolerance * float(summary[f"{name}/absmax"]) if allow_tiny else 0.0
+        _raise_at_first(ds[name], summary[f"{name}/min"] < -limit,
+                        f"negative concentrations beyond the clamp tolerance (-{limit:.3g})")
+        if float(summary[f"{name}/min"].min()) < 0:
+            clamped[name] = ds[name].clip(min=0.0, keep_attrs=True)
+    return ds.assign(clamped) if clamped else ds
+
+
+def _summaries(da: xr.DataArray) -> dict[str, xr.DataArray]:
+    """Per-time NaN flag and minimum, and the overall largest absolute value."""
+    other = [d for d in da.dims if d not in _TIME_DIMS]
+    return {"nan": da.isnull().any(other), "min": da.min(other), "absmax": abs(da).max()}
+
+
+def _raise_at_first(da: xr.DataArray, bad: xr.DataArray, problem: str) -> None:
+    if not bool(bad.any()):
+        return
+    where = {d: bad[d].values[i] for d, i in zip(bad.dims, np.argwhere(bad.values)[0],
+                                                   strict=True)}
+    at = ", ".join(f"{d}={_label(v)}" for d, v in where.items()) or "(no time dimension)"
+    raise InvalidValueError(
+        f"{da.name!r} has {problem} first at {at}. Fix or drop these time steps "
+        f"(e.g. ds.drop_sel(...)) before using the data"
+    )
+
+
+def _label(value: object) -> str:
+    if isinstance(value, np.datetime64):
+        return str(np.datetime_as_string(value, unit="m"))
+    return str(pd.Timedelta(value)) if isinstance(value, np.timedelta64) else str(value)
