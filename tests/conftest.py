@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dask
 import numpy as np
 import pandas as pd
 import pytest
@@ -62,3 +63,13 @@ def met() -> xr.Dataset:
     """Tiny canonical ERA5-like met data matching :func:`cams`."""
     times = pd.date_range("2022-06-01", periods=6, freq="12h")
     return canonical_dataset(variables.MET_VARIABLES, times, seed=2, positive=False)
+
+
+def _refuse_to_compute(*args, **kwargs):
+    raise AssertionError("a dask graph was computed before .compute()")
+
+
+@pytest.fixture
+def no_compute():
+    """A context-manager factory: ``with no_compute():`` fails the test if dask computes."""
+    return lambda: dask.config.set(scheduler=_refuse_to_compute)

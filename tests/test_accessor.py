@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import dask
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,10 +12,6 @@ from conftest import canonical_dataset
 
 import xaqf  # noqa: F401  (registers the accessor)
 from xaqf import variables
-
-
-def _no_compute(*args, **kwargs):
-    raise AssertionError("a dask graph was computed before .compute()")
 
 
 @pytest.fixture
@@ -70,9 +65,9 @@ def test_channel_dataarray_normalisation_through_the_accessor(cams):
     xr.testing.assert_allclose(norm.aqf.denormalize(stats), da, rtol=1e-6)
 
 
-def test_nothing_computes_until_compute(cams, met):
+def test_nothing_computes_until_compute(cams, met, no_compute):
     ds = xr.merge([cams, met]).chunk(time=2)
-    with dask.config.set(scheduler=_no_compute):
+    with no_compute():
         stats = ds.aqf.compute_stats()
         norm = ds.aqf.normalize(stats)
         trans = norm.aqf.log_transform()

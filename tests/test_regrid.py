@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dask
 import dask.array as dsa
 import numpy as np
 import pandas as pd
@@ -169,13 +168,9 @@ def test_dimension_order_kept_when_spatial_dims_not_last(met):
                                   Regridder(met, 3.0)(met["t"].values))
 
 
-def test_dask_is_lazy_until_compute(met):
+def test_dask_is_lazy_until_compute(met, no_compute):
     lazy = met.chunk({"time": 2, "latitude": 3})
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("computed before .compute()")
-
-    with dask.config.set(scheduler=refuse):
+    with no_compute():
         out = lazy.aqf.regrid(TARGET)
     assert out["t"].chunks[0] == (2, 2, 2) and out["t"].chunks[-2:] == ((61,), (120,))
     np.testing.assert_array_equal(out["t"].compute().values, regrid(met, TARGET)["t"].values)
