@@ -1,0 +1,105 @@
+"""End-to-end tests of ``xaqf evaluate`` on tiny synthetic files."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from conftest import canonical_dataset
+
+from xaqf import metrics
+from xaqf.cli import evaluate
+
+TIMES = pd.date_range("2022-06-01", periods=14, freq="12h")
+LEADS = pd.to_timedelta(np.arange(1, 7) * 12, unit="h")
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="xaqf")
+    evaluate.add_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["evaluate", *map(str, argv)])
+
+
+@pytest.fixture
+def files(tmp_path):
+    truth = canonical_dataset(["pm10", "go3"], TIMES, levels=(500.0, 850.0), seed=5)
+    rng = np.random.default_rng(0)
+    aligned = metrics.align_truth(
+        xr.Dataset(coords={"init_time": TIMES[:3], "lead_time": LEADS}), truth)
+    forecast = aligned.map(lambda d: d + 0.3 * rng.normal(size=d.shape), keep_attrs=True)
+    reference = metrics.persistence_forecast(truth, TIMES[:3], LEADS)
+    truth.to_netcdf(tmp_path / "truth.nc")
+    forecast.to_zarr(tmp_path / "forecast.zarr", zarr_format=2)
+    reference.to_netcdf(tmp_path / "reference.nc")
+    return tmp_path, forecast, reference, truth
+
+
+def test_evaluate_writes_scores_and_figures(files):
+    folder, forecast, reference, truth = files
+    out = folder / "out"
+    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--reference",
+                  folder / "reference.nc", "--output", out, "--lead-days", "1", "3"])
+    assert args.func(args) == 0
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        "normalized_rmse.png", "rmse_curves.png", "score_matrix.png"]
+    tree = xr.open_datatree(out / "scores.nc")
+    rmse = tree["rmse"].to_dataset()
+    assert rmse["model"].values.tolist() == ["forecast", "reference"]
+    np.testing.assert_allclose(rmse.pm10.sel(model="forecast"),
+                               metrics.rmse(forecast, truth).pm10, rtol=1e-5)
+    matrix = tree["score_matrix"].to_dataset()
+    assert dict(matrix.go3.sizes) == {"level": 2, "lead_day": 3}
+    share = tree["share_better"].to_dataset()
+    assert share.by_lead_time.sizes == {"lead_time": 6}
+    assert ((share.by_lead_day >= 0) & (share.by_lead_day <= 1)).all()
+    tree.close()
+
+
+def test_evaluate_without_reference_and_variables(files, capsys):
+    folder, *_ = files
+    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--output", folder / "o",
+                  "--variables", "pm10", "--form", "mse_then_sqrt"])
+    assert evaluate.run(args) == 0
+    tree = xr.open_datatree(folder / "o" / "scores.nc")
+    assert list(tree["rmse"].data_vars) == ["pm10"]
+    assert tree.attrs["rmse_form"] == "mse_then_sqrt"
+    assert [p.name for p in (folder / "o").glob("*.png")] == ["rmse_curves.png"]
+    tree.close()
+
+
+def test_missing_file_exits_2(files, capsys):
+    folder, *_ = files
+    assert evaluate.run(parse([folder / "nope.nc", folder / "truth.nc"])) == 2
+    assert "nope.nc" in capsys.readouterr().err
+
+
+def test_unscorable_data_exits_1(files, capsys):
+    folder, *_, truth = files
+    truth.isel(time=slice(0, 5)).to_netcdf(folder / "short.nc")
+    args = parse([folder / "forecast.zarr", folder / "short.nc", "--output", folder / "x"])
+    assert evaluate.run(args) == 1
+    assert "valid time" in capsys.readouterr().err
+    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--variables", "tcco"])
+    assert evaluate.run(args) == 1
+    assert "tcco" in capsys.readouterr().err
+
+
+@pytest.mark.real_data
+def test_evaluate_on_a_real_cams_download(real_data, tmp_path):
+    """Truth straight from the ADS (EAC4 cut-out, kg m**-2, descending latitude)."""
+    truth = evaluate.open_data(real_data / "eac4_sfc_cutout_2020-07.nc")
+    inits, leads = truth.time.values[:4], pd.to_timedelta([3, 6, 9], unit="h")
+    metrics.persistence_forecast(truth, inits, leads).to_netcdf(tmp_path / "persistence.nc")
+    climatology = metrics.climatology_forecast(truth.mean("time"), inits, leads)
+    climatology.to_netcdf(tmp_path / "climatology.nc")
+    args = parse([tmp_path / "persistence.nc", real_data / "eac4_sfc_cutout_2020-07.nc",
+                  "--reference", tmp_path / "climatology.nc", "--output", tmp_path / "out"])
+    assert evaluate.run(args) == 0
+    tree = xr.open_datatree(tmp_path / "out" / "scores.nc")
+    rmse = tree["rmse"].to_dataset().gtco3
+    assert rmse.attrs["units"] == "kg m-2"
+    assert (rmse > 0).all() and (rmse < 1e-2).all()
+    tree.close()

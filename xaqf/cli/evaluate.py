@@ -1,0 +1,172 @@
+"""``xaqf evaluate``: score a forecast against the truth, write scores and figures.
+
+Writes, into ``--output`` (default ``evaluation``):
+
+* ``scores.nc``: a netCDF file with groups (read it with :func:`xarray.open_datatree`):
+  ``rmse`` (latitude-weighted RMSE, dim ``model``: ``forecast`` [, ``reference``]) and,
+  with ``--reference``, ``normalized_rmse`` (per lead time), ``score_matrix`` (per lead
+  day) and ``share_better`` (share of channels beating the reference);
+* ``rmse_curves.png`` and, with ``--reference``, ``score_matrix.png`` and
+  ``normalized_rmse.png``.
+
+Exit status: 0 on success, 2 for a missing input file, 1 for data that cannot be scored
+(the message names the variable, time or grid at fault).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import xarray as xr
+
+from xaqf.errors import MissingVariableError, XaqfError
+
+FORECAST_DIMS = ("init_time", "lead_time")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``evaluate`` on ``subparsers`` (from :meth:`ArgumentParser.add_subparsers`).
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="xaqf")
+    >>> args = add_parser(parser.add_subparsers()).parse_args(["fc.nc", "cams.nc"])
+    >>> args.lead_days, args.form
+    ([3, 5], 'per_forecast')
+    """
+    parser = subparsers.add_parser(
+        "evaluate", help="score a forecast against the truth; write scores.nc and figures",
+        description=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("forecast", type=Path,
+                        help="forecast (netCDF or zarr), dims init_time, lead_time, ...")
+    parser.add_argument("truth", type=Path,
+                        help="truth, e.g. the CAMS analysis (netCDF or zarr, dim time)")
+    parser.add_argument("--reference", type=Path, default=None,
+                        help="reference forecast to normalise by, e.g. the CAMS forecast")
+    parser.add_argument("--output", type=Path, default=Path("evaluation"),
+                        help="output folder (created; default: ./evaluation)")
+    parser.add_argument("--lead-days", type=int, nargs="+", default=[3, 5],
+                        help="lead days of the normalised-RMSE profile figure (default 3 5)")
+    parser.add_argument("--variables", nargs="+", default=None,
+                        help="variables to score (default: all in the forecast)")
+    parser.add_argument("--form", choices=("per_forecast", "mse_then_sqrt"),
+                        default="per_forecast",
+                        help="RMSE per forecast then mean (default) or sqrt of mean MSE")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def open_data(path: Path) -> xr.Dataset:
+    """Open a netCDF file or zarr store lazily; non-forecast files are standardized.
+
+    Files already in forecast layout (``init_time``, ``lead_time``) are used as they are;
+    anything else (an analysis, a raw CAMS forecast with ``step``) goes through
+    :func:`xaqf.io.standardize` with kind ``"cams"``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    """
+    from xaqf.io import standardize
+
+    if not path.exists():
+        raise FileNotFoundError(f"no such file or zarr store: {path}")
+    if path.suffix == ".zarr" or path.is_dir():
+        raw = xr.open_zarr(path)
+    else:
+        raw = xr.open_dataset(path, chunks={})
+    if all(dim in raw.dims for dim in FORECAST_DIMS):
+        return raw
+    return standardize(raw, "cams")
+
+
+def _select(ds: xr.Dataset, names: Sequence[str] | None, role: str) -> xr.Dataset:
+    if names is None:
+        return ds
+    absent = [name for name in names if name not in ds.data_vars]
+    if absent:
+        raise MissingVariableError(f"the {role} lacks --variables {absent} (it holds "
+                                   f"{sorted(map(str, ds.data_vars))})")
+    return ds[list(names)]
+
+
+def score(forecast: xr.Dataset, truth: xr.Dataset, reference: xr.Dataset | None = None,
+          form: str = "per_forecast") -> xr.DataTree:
+    """All the scores ``xaqf evaluate`` writes, as a lazy :class:`xarray.DataTree`."""
+    from xaqf import metrics
+
+    models = {"forecast": forecast} if reference is None else dict(
+        zip(("forecast", "reference"), metrics.common_forecasts(forecast, reference),
+            strict=True))
+    rmse = xr.concat([metrics.rmse(fc, truth, form=form) for fc in models.values()],
+                     dim=xr.Variable("model", list(models)), combine_attrs="override")
+    tree = {"/": xr.Dataset(attrs={"title": "xaqf evaluation", "rmse_form": form}),
+            "/rmse": rmse}
+    if reference is not None:
+        normalized = metrics.normalized_rmse(forecast, reference, truth, form=form)
+        tree["/normalized_rmse"] = normalized
+        tree["/score_matrix"] = metrics.by_lead_day(normalized)
+        tree["/share_better"] = xr.Dataset({
+            "by_lead_time": metrics.share_better(normalized),
+            "by_lead_day": metrics.share_better(tree["/score_matrix"]),
+        })
+    return xr.DataTree.from_dict(tree)
+
+
+def write_figures(tree: xr.DataTree, output: Path, lead_days: Sequence[int]) -> list[Path]:
+    """Render the figures of a computed score tree to PNG files in ``output``."""
+    import matplotlib.pyplot as plt
+
+    from xaqf import plot
+
+    rmse = tree["rmse"].to_dataset()
+    curves = {str(model): rmse.sel(model=model, drop=True) for model in rmse["model"].values}
+    figures = {"rmse_curves.png": plot.plot_rmse_curves(
+        curves, reference="reference" if "reference" in curves else None)}
+    if "score_matrix" in tree:
+        matrix = tree["score_matrix"].to_dataset()
+        figures["score_matrix.png"] = plot.plot_score_matrix(matrix)
+        days = [day for day in lead_days if day in matrix["lead_day"].values]
+        if days:
+            figures["normalized_rmse.png"] = plot.plot_normalized_rmse(matrix, lead_days=days)
+        else:
+            print(f"xaqf evaluate: no lead day of {list(lead_days)} in the scores "
+                  f"({matrix['lead_day'].values.tolist()}); skipped normalized_rmse.png",
+                  file=sys.stderr)
+    paths = []
+    for name, fig in figures.items():
+        fig.savefig(output / name, dpi=150)
+        plt.close(fig)
+        paths.append(output / name)
+    return paths
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``xaqf evaluate``; returns the exit status."""
+    matplotlib.use("Agg")
+    try:
+        forecast = _select(open_data(args.forecast), args.variables, "forecast")
+        truth = open_data(args.truth)
+        reference = None if args.reference is None else open_data(args.reference)
+    except FileNotFoundError as error:
+        print(f"xaqf evaluate: error: {error}", file=sys.stderr)
+        return 2
+    except XaqfError as error:
+        print(f"xaqf evaluate: error: {error}", file=sys.stderr)
+        return 1
+    try:
+        tree = score(forecast, truth, reference, form=args.form).compute()
+    except XaqfError as error:
+        print(f"xaqf evaluate: error: {error}", file=sys.stderr)
+        return 1
+    args.output.mkdir(parents=True, exist_ok=True)
+    tree.to_netcdf(args.output / "scores.nc")
+    figures = write_figures(tree, args.output, args.lead_days)
+    print(f"wrote {args.output / 'scores.nc'} and {len(figures)} figure(s) to {args.output}")
+    return 0

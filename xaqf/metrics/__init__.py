@@ -1,0 +1,57 @@
+"""Evaluation: latitude-weighted scores, score cards and baselines, on xarray.
+
+Built from small composable pieces, in the manner of WeatherBench-X:
+
+* :mod:`~xaqf.metrics.weights`: :func:`latitude_weights` (cos-latitude or cell area);
+* :mod:`~xaqf.metrics.align`: :func:`align_truth` matches the truth to each forecast at
+  ``valid_time = init_time + lead_time`` and checks variables, levels and grid;
+* :mod:`~xaqf.metrics.pointwise`: per-point statistics (error, squared, absolute);
+* :mod:`~xaqf.metrics.aggregation`: the weighted spatial mean, then the mean over inits;
+* :mod:`~xaqf.metrics.scores`: :func:`rmse`, :func:`mse`, :func:`mae`, :func:`bias`,
+  :func:`acc`, :func:`normalized_rmse`;
+* :mod:`~xaqf.metrics.summary`: :func:`score_matrix` by lead day, :func:`share_better`;
+* :mod:`~xaqf.metrics.baselines`: persistence and climatology forecasts.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd, xarray as xr
+>>> from xaqf import metrics
+>>> times = pd.date_range("2022-06-01", periods=4, freq="12h")
+>>> truth = xr.Dataset(
+...     {"tcco": (("time", "latitude", "longitude"), np.arange(24.0).reshape(4, 3, 2))},
+...     coords={"time": times, "latitude": [45.0, 0.0, -45.0], "longitude": [0.0, 180.0]})
+>>> persistence = metrics.persistence_forecast(truth, times[:2], ["12h", "24h"])
+>>> metrics.rmse(persistence, truth).tcco.values
+array([ 6., 12.])
+"""
+
+from xaqf.metrics.align import align_truth, valid_times
+from xaqf.metrics.baselines import (
+    climatology_forecast,
+    compute_climatology,
+    persistence_forecast,
+)
+from xaqf.metrics.scores import acc, bias, common_forecasts, mae, mse, normalized_rmse, rmse
+from xaqf.metrics.summary import by_lead_day, channel_scores, lead_day, score_matrix, share_better
+from xaqf.metrics.weights import latitude_weights
+
+__all__ = [
+    "acc",
+    "align_truth",
+    "bias",
+    "by_lead_day",
+    "channel_scores",
+    "climatology_forecast",
+    "common_forecasts",
+    "compute_climatology",
+    "latitude_weights",
+    "lead_day",
+    "mae",
+    "mse",
+    "normalized_rmse",
+    "persistence_forecast",
+    "rmse",
+    "score_matrix",
+    "share_better",
+    "valid_times",
+]

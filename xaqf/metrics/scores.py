@@ -1,0 +1,349 @@
+"""Deterministic scores of a forecast against the truth, on xarray.
+
+Every score is built the same way: match forecast and truth (valid time, variables,
+levels, grid, latitude order; :func:`~xaqf.metrics.align.match`), compute a per-point
+statistic (:mod:`~xaqf.metrics.pointwise`), average it over ``dims`` with latitude weights
+(:func:`~xaqf.metrics.aggregation.weighted_mean`), then average over forecasts
+(``average_over``, by default ``init_time``). ``lead_time`` and ``level`` are kept.
+
+RMSE comes in two forms (``form``):
+
+* ``"per_forecast"`` (default; FuXi, WeatherBench 1): the RMSE of each forecast, then the
+  mean over init times: ``mean_t sqrt(sum_ij w_i e_tij^2 / sum_ij w_i)``.
+* ``"mse_then_sqrt"`` (WeatherBench 2): the square root of the mean MSE over init times.
+
+By Jensen's inequality the first is never larger than the second.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd, xarray as xr
+>>> lat, lon = [60.0, 0.0, -60.0], [0.0, 180.0]
+>>> truth = xr.DataArray(np.zeros((3, 3, 2)), dims=("time", "latitude", "longitude"),
+...                      coords={"time": pd.date_range("2022-06-01", periods=3, freq="12h"),
+...                              "latitude": lat, "longitude": lon}, name="pm10")
+>>> fc = xr.DataArray(np.ones((1, 2, 3, 2)), name="pm10",
+...                   dims=("init_time", "lead_time", "latitude", "longitude"),
+...                   coords={"init_time": truth.time[:1].values,
+...                           "lead_time": pd.to_timedelta([12, 24], unit="h"),
+...                           "latitude": lat, "longitude": lon})
+>>> rmse(fc, truth).values
+array([1., 1.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import xarray as xr
+
+from xaqf.errors import (
+    ConfigError,
+    GridMismatchError,
+    LayoutError,
+    MissingTimeError,
+    MissingVariableError,
+)
+from xaqf.metrics.aggregation import average, weighted_mean
+from xaqf.metrics.align import SPATIAL_DIMS, ascending, match
+from xaqf.metrics.baselines import climatology_forecast
+from xaqf.metrics.pointwise import absolute_error, error, squared_error
+from xaqf.metrics.weights import latitude_weights
+from xaqf.variables import VARIABLES
+
+XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
+Dims = Hashable | Iterable[Hashable]
+RmseForm = Literal["per_forecast", "mse_then_sqrt"]
+
+
+def _weights(weights: Any, original: XarrayObj, matched: XarrayObj) -> xr.DataArray:
+    """Weights as a DataArray on the matched (ascending) grid; cos-lat by default."""
+    if weights is None:
+        return latitude_weights(matched["latitude"])
+    if not isinstance(weights, xr.DataArray):
+        values = np.asarray(weights, dtype=np.float64)
+        if values.shape != (original.sizes["latitude"],):
+            raise LayoutError(
+                f"weights of shape {values.shape} do not match the forecast's "
+                f"{original.sizes['latitude']} latitudes; pass one weight per latitude, in "
+                f"the forecast's order, or a DataArray with latitude/longitude coordinates"
+            )
+        weights = xr.DataArray(values, dims="latitude",
+                               coords={"latitude": original["latitude"].values})
+    weights = ascending(weights)
+    for dim in SPATIAL_DIMS:
+        if dim not in weights.dims:
+            continue
+        if dim not in weights.coords:
+            weights = weights.assign_coords({dim: original[dim].values})
+            weights = ascending(weights)
+        if weights.sizes[dim] != matched.sizes[dim] or not np.allclose(
+                weights[dim].values, matched[dim].values, rtol=0, atol=1e-6):
+            raise GridMismatchError(
+                f"the weights' {dim} coordinate does not match the forecast's; build them "
+                f"from the forecast grid, e.g. xaqf.metrics.latitude_weights(forecast.{dim})"
+            )
+        weights = weights.assign_coords({dim: matched[dim]})
+    return weights
+
+
+def _restore_order(result: XarrayObj, forecast: xr.Dataset | xr.DataArray) -> XarrayObj:
+    """Put a kept latitude/longitude axis back in the forecast's order."""
+    kept = {dim: forecast[dim].values for dim in SPATIAL_DIMS if dim in result.dims}
+    return result.sel(kept) if kept else result
+
+
+def _describe(result: XarrayObj, source: XarrayObj, score: str,
+              units: Callable[[str], str]) -> XarrayObj:
+    """Attributes of a score: long name and units derived from the variable's."""
+    def attrs(name: Hashable, da: xr.DataArray) -> dict[str, str]:
+        variable = VARIABLES.get(str(name))
+        long_name = da.attrs.get("long_name") or (variable.long_name if variable else name)
+        source_units = da.attrs.get("units") or (variable.units if variable else "")
+        return {"long_name": f"{score} of {long_name}", "units": units(source_units)}
+
+    if isinstance(result, xr.Dataset):
+        for name in result.data_vars:
+            result[name].attrs = attrs(name, source[name])
+    else:
+        result.attrs = attrs(source.name, source)
+    return result
+
+
+def _same_units(units: str) -> str:
+    return units
+
+
+def _squared_units(units: str) -> str:
+    return f"({units})**2" if units else ""
+
+
+def _score(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
+           statistic: Callable[[Any, Any], Any], *, dims: Dims, weights: Any, skipna: bool
+           ) -> XarrayObj:
+    """Spatially averaged ``statistic`` per forecast (before averaging over inits)."""
+    matched_forecast, matched_truth = match(forecast, truth)
+    w = _weights(weights, forecast, matched_forecast)
+    per_forecast = weighted_mean(statistic(matched_forecast, matched_truth), w, dims, skipna)
+    return _restore_order(per_forecast, forecast)
+
+
+def mse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
+        weights: Any = None, skipna: bool = False,
+        average_over: Dims | None = "init_time") -> XarrayObj:
+    """Latitude-weighted mean squared error.
+
+    Parameters
+    ----------
+    forecast
+        Dataset or DataArray in forecast layout ``(init_time, lead_time, [level], latitude,
+        longitude)``; latitude in any order.
+    truth
+        Analysis with a ``time`` dim (matched at ``valid_time = init_time + lead_time``) or
+        a Dataset/DataArray in forecast layout. May hold more variables, levels and times.
+    dims
+        Dimensions of the weighted average (default: latitude and longitude).
+    weights
+        ``None`` (cos-latitude, mean 1), a 1-D array over the forecast's latitudes (in its
+        order) or a DataArray with ``latitude`` (and optionally ``longitude``) coordinates.
+    skipna
+        ``True`` skips NaNs (weights renormalised over valid points); ``False`` propagates.
+    average_over
+        Dimension(s) averaged after the weighted mean; ``None`` keeps every forecast.
+
+    Returns
+    -------
+    xarray.Dataset or xarray.DataArray
+        One score per variable (Dataset in, Dataset out), keeping ``lead_time`` and
+        ``level``. Lazy on dask input.
+
+    Raises
+    ------
+    MissingVariableError, MissingLevelError, MissingTimeError, GridMismatchError, LayoutError
+        When forecast and truth cannot be matched.
+    """
+    per_forecast = _score(forecast, truth, squared_error, dims=dims, weights=weights,
+                          skipna=skipna)
+    return _describe(average(per_forecast, average_over, skipna), forecast, "MSE",
+                     _squared_units)
+
+
+def rmse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
+         weights: Any = None, skipna: bool = False, average_over: Dims | None = "init_time",
+         form: RmseForm = "per_forecast") -> XarrayObj:
+    """Latitude-weighted root mean squared error (SPEC section 7).
+
+    Parameters
+    ----------
+    forecast, truth, dims, weights, skipna, average_over
+        As for :func:`mse`.
+    form
+        ``"per_forecast"``: RMSE of each forecast, then averaged over ``average_over``
+        (FuXi / WeatherBench 1, the default). ``"mse_then_sqrt"``: square root of the MSE
+        averaged over ``average_over`` (WeatherBench 2).
+
+    Returns
+    -------
+    xarray.Dataset or xarray.DataArray
+        In the units of the variable; keeps ``lead_time`` and ``level``. Lazy on dask.
+
+    Raises
+    ------
+    ConfigError
+        If ``form`` is unknown; otherwise as :func:`mse`.
+    """
+    if form not in ("per_forecast", "mse_then_sqrt"):
+        raise ConfigError(f"unknown RMSE form {form!r}; use 'per_forecast' (WeatherBench 1, "
+                          f"default) or 'mse_then_sqrt' (WeatherBench 2)")
+    per_forecast = _score(forecast, truth, squared_error, dims=dims, weights=weights,
+                          skipna=skipna)
+    if form == "per_forecast":
+        result = average(per_forecast ** 0.5, average_over, skipna)
+    else:
+        result = average(per_forecast, average_over, skipna) ** 0.5
+    return _describe(result, forecast, "RMSE", _same_units)
+
+
+def mae(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
+        weights: Any = None, skipna: bool = False,
+        average_over: Dims | None = "init_time") -> XarrayObj:
+    """Latitude-weighted mean absolute error; arguments as for :func:`mse`."""
+    per_forecast = _score(forecast, truth, absolute_error, dims=dims, weights=weights,
+                          skipna=skipna)
+    return _describe(average(per_forecast, average_over, skipna), forecast, "MAE",
+                     _same_units)
+
+
+def bias(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
+         weights: Any = None, skipna: bool = False,
+         average_over: Dims | None = "init_time") -> XarrayObj:
+    """Latitude-weighted mean error ``forecast - truth``; arguments as for :func:`mse`.
+
+    Positive when the forecast is too high on average.
+    """
+    per_forecast = _score(forecast, truth, error, dims=dims, weights=weights,
+                          skipna=skipna)
+    return _describe(average(per_forecast, average_over, skipna), forecast, "bias",
+                     _same_units)
+
+
+def _climatology_like(climatology: Any, forecast: XarrayObj) -> Any:
+    """The climatology in forecast layout (unless it already has a time axis)."""
+    if "time" in climatology.dims or "init_time" in climatology.dims:
+        return climatology
+    return climatology_forecast(climatology, forecast["init_time"].values,
+                                forecast["lead_time"].values)
+
+
+def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
+        climatology: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
+        weights: Any = None, skipna: bool = False,
+        average_over: Dims | None = "init_time") -> XarrayObj:
+    """Latitude-weighted anomaly correlation coefficient (uncentred, as WeatherBench 2).
+
+    With anomalies ``a = forecast - c`` and ``b = truth - c`` against the climatology ``c``,
+    each forecast scores ``sum(w a b) / sqrt(sum(w a^2) sum(w b^2))``; the scores are then
+    averaged over ``average_over``. Points where either anomaly is NaN are dropped from all
+    three sums when ``skipna`` is true.
+
+    Parameters
+    ----------
+    forecast, truth, dims, weights, skipna, average_over
+        As for :func:`mse`.
+    climatology
+        From :func:`~xaqf.metrics.compute_climatology` (no time dims, or ``hour`` /
+        ``dayofyear`` dims looked up at the valid time), or in the truth's or forecast's
+        layout.
+
+    Returns
+    -------
+    xarray.Dataset or xarray.DataArray
+        Dimensionless, in [-1, 1]. Lazy on dask input.
+    """
+    clim = _climatology_like(climatology, forecast)
+    _, matched_clim = match(forecast, clim, role="climatology")
+    matched_forecast, matched_truth = match(forecast, truth)
+    w = _weights(weights, forecast, matched_forecast)
+    fa, oa = matched_forecast - matched_clim, matched_truth - matched_clim
+    if skipna:
+        valid = fa.notnull() & oa.notnull()
+        fa, oa = fa.where(valid), oa.where(valid)
+    covariance = weighted_mean(fa * oa, w, dims, skipna)
+    variance = weighted_mean(fa ** 2, w, dims, skipna) * weighted_mean(oa ** 2, w, dims, skipna)
+    per_forecast = _restore_order(covariance / variance ** 0.5, forecast)
+    return _describe(average(per_forecast, average_over, skipna), forecast, "ACC",
+                     lambda units: "1")
+
+
+def normalized_rmse(forecast: XarrayObj, reference: XarrayObj,
+                    truth: xr.Dataset | xr.DataArray, **kwargs: Any) -> XarrayObj:
+    """RMSE of ``forecast`` divided by the RMSE of ``reference`` (below 1: forecast better).
+
+    Both are scored on their common init and lead times (and variables), so both averages
+    cover the same forecasts.
+
+    Parameters
+    ----------
+    forecast, reference
+        Forecast-layout data, e.g. xaqf's forecast and the CAMS forecast.
+    truth
+        As for :func:`rmse`.
+    **kwargs
+        Passed to :func:`rmse` (``dims``, ``weights``, ``skipna``, ``average_over``,
+        ``form``).
+
+    Returns
+    -------
+    xarray.Dataset or xarray.DataArray
+        Dimensionless ratio, keeping ``lead_time`` and ``level``. Lazy on dask input.
+
+    Raises
+    ------
+    MissingTimeError
+        If forecast and reference share no init or lead time.
+    """
+    forecast, reference = common_forecasts(forecast, reference)
+    ratio = rmse(forecast, truth, **kwargs) / rmse(reference, truth, **kwargs)
+    return _describe(ratio, forecast, "RMSE normalised by the reference's", lambda units: "1")
+
+
+def common_forecasts(forecast: XarrayObj, reference: XarrayObj
+                     ) -> tuple[XarrayObj, XarrayObj]:
+    """``forecast`` and ``reference`` restricted to their shared variables, init and lead times.
+
+    Raises
+    ------
+    MissingTimeError
+        If they share no init time or no lead time.
+    MissingVariableError
+        If they share no variable.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = xr.Dataset({"pm10": ("init_time", [1.0, 2.0, 3.0])},
+    ...                coords={"init_time": pd.date_range("2022-06-01", periods=3)})
+    >>> b = a.assign_coords(init_time=a.init_time + np.timedelta64(1, "D"))
+    >>> common_forecasts(a, b)[1].init_time.dt.day.values.tolist()
+    [2, 3]
+    """
+    if isinstance(forecast, xr.Dataset) and isinstance(reference, xr.Dataset):
+        names = [name for name in forecast.data_vars if name in reference.data_vars]
+        if not names:
+            raise MissingVariableError(
+                f"forecast {sorted(map(str, forecast.data_vars))} and reference "
+                f"{sorted(map(str, reference.data_vars))} share no variable to compare")
+        forecast, reference = forecast[names], reference[names]
+    for dim in ("init_time", "lead_time"):
+        if dim not in forecast.dims or dim not in reference.dims:
+            continue
+        shared = forecast.indexes[dim].intersection(reference.indexes[dim])
+        if shared.empty:
+            raise MissingTimeError(
+                f"forecast and reference share no {dim}; score them on common {dim}s "
+                f"(forecast: {forecast.indexes[dim][:3].tolist()}..., reference: "
+                f"{reference.indexes[dim][:3].tolist()}...)"
+            )
+        forecast, reference = forecast.sel({dim: shared}), reference.sel({dim: shared})
+    return forecast, reference

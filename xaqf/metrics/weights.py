@@ -1,0 +1,95 @@
+"""Latitude weights: how much each grid row counts in a global average.
+
+On a regular latitude/longitude grid the rows near the poles hold far less area than the
+rows near the equator, so spatial averages weight row ``i`` by ``cos(latitude_i)`` (the
+convention of the paper, FuXi and WeatherBench) or by the exact area between the row's cell
+edges. Both are normalised to a mean of 1 over the given latitudes, so a weighted mean of a
+constant field is that constant.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+import numpy as np
+import xarray as xr
+
+from xaqf.errors import ConfigError, InvalidValueError
+
+WeightKind = Literal["cos", "area"]
+ArrayOrDataArray = TypeVar("ArrayOrDataArray", np.ndarray, xr.DataArray)
+
+
+def _cos_weights(latitude: np.ndarray) -> np.ndarray:
+    cos = np.clip(np.cos(np.deg2rad(latitude)), 0.0, None)
+    return np.where(np.abs(latitude) == 90.0, 0.0, cos)
+
+
+def _area_weights(latitude: np.ndarray) -> np.ndarray:
+    """Cell areas between edges half-way to the neighbouring rows, clipped at the poles."""
+    order = np.argsort(latitude)
+    lat = latitude[order]
+    edges = np.concatenate(([-90.0], (lat[1:] + lat[:-1]) / 2.0, [90.0]))
+    sorted_area = np.diff(np.sin(np.deg2rad(np.clip(edges, -90.0, 90.0))))
+    area = np.empty_like(sorted_area)
+    area[order] = sorted_area
+    return area
+
+
+def latitude_weights(latitude: ArrayOrDataArray, kind: WeightKind = "cos") -> ArrayOrDataArray:
+    """Weights of grid rows for spatial averages, normalised to a mean of 1.
+
+    Parameters
+    ----------
+    latitude
+        Latitudes in degrees north, in any order (a 1-D array or a ``latitude`` DataArray).
+    kind
+        ``"cos"``: ``cos(latitude)`` (0 at the poles). ``"area"``: the area of each row's
+        cells, bounded by edges half-way between neighbouring rows and by the poles; on a
+        regular grid it equals ``"cos"`` up to a tiny factor, except that a pole row keeps
+        the small area of its half cell.
+
+    Returns
+    -------
+    numpy.ndarray or xarray.DataArray
+        Same type and order as ``latitude``; a DataArray keeps its ``latitude`` coordinate.
+
+    Raises
+    ------
+    InvalidValueError
+        If a latitude is outside [-90, 90], or every weight is zero.
+    ConfigError
+        If ``kind`` is unknown.
+
+    Examples
+    --------
+    >>> latitude_weights(np.array([60.0, 0.0, -60.0])).round(3)
+    array([0.75, 1.5 , 0.75])
+    >>> latitude_weights(np.array([90.0, 0.0, -90.0]), kind="area").round(3)
+    array([0.439, 2.121, 0.439])
+    """
+    values = np.asarray(latitude, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise InvalidValueError(f"latitude must be a non-empty 1-D array, got shape {values.shape}")
+    if np.any(np.abs(values) > 90.0):
+        raise InvalidValueError(
+            f"latitude values must lie in [-90, 90] degrees north; got {values.min()} .. "
+            f"{values.max()}. Pass latitudes in degrees, not radians or indices."
+        )
+    if kind == "cos":
+        weights = _cos_weights(values)
+    elif kind == "area":
+        weights = _area_weights(values)
+    else:
+        raise ConfigError(f"unknown latitude weight kind {kind!r}; use 'cos' or 'area'")
+    if not weights.sum() > 0:
+        raise InvalidValueError(
+            "every latitude weight is zero (only pole rows?); use kind='area' or pass weights"
+        )
+    weights = weights / weights.mean()
+    if isinstance(latitude, xr.DataArray):
+        return xr.DataArray(
+            weights, dims=latitude.dims, coords=latitude.coords, name="latitude_weights",
+            attrs={"long_name": f"latitude weights ({kind}), mean 1", "units": "1"},
+        )
+    return weights
