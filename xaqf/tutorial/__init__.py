@@ -1,0 +1,24 @@
+"""Tutorial data: a generated toy world, and registered sample files.
+
+:func:`toy_world` builds a small synthetic atmosphere in which pollutants are carried by
+the weather and driven by the sun: CAMS-like pollutants, ERA5-like met truth, FuXi-like met
+forecasts and static fields, all labelled like the real products. :func:`open_dataset`
+fetches registered sample files (checked by sha256, cached under ``XAQF_DATA_DIR``).
+
+Examples
+--------
+>>> import xaqf
+>>> world = xaqf.tutorial.toy_world(resolution=10.0, days=1, spinup_days=0)
+>>> sorted(world.cams.data_vars)[:3], world.statics["lsm"].dims
+(['co', 'go3', 'gtco3'], ('latitude', 'longitude'))
+"""
+
+from xaqf.tutorial.registry import fetch, make_registry, open_dataset
+from xaqf.tutorial.simulation import Processes
+from xaqf.tutorial.store import save_toy_world
+from xaqf.tutorial.world import ToyWorld, toy_world
+
+__all__ = [
+    "Processes", "ToyWorld", "fetch", "make_registry", "open_dataset", "save_toy_world",
+    "toy_world",
+]
