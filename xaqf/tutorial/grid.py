@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xaqf.errors import ConfigError
+from xaqf.regrid import global_grid
 
 EARTH_RADIUS = 6.371e6
 """Mean Earth radius (m)."""
@@ -80,21 +81,18 @@ def make_grid(resolution: float) -> Grid:
     Raises
     ------
     ConfigError
-        If ``resolution`` does not divide 180 evenly.
+        If ``resolution`` does not divide 180 and 360 evenly (see
+        :func:`xaqf.regrid.global_grid`), or leaves fewer than 4 rows.
 
     Examples
     --------
     >>> make_grid(0.4).shape
     (451, 900)
     """
-    resolution = float(resolution)
-    nlat = 180.0 / resolution if resolution > 0 else 0.0
-    if resolution <= 0 or abs(nlat - round(nlat)) > 1e-9 or round(nlat) < 4:
+    coords = global_grid(resolution)
+    if coords.sizes["latitude"] < 5:
         raise ConfigError(
-            f"toy-world resolution {resolution!r} deg must be positive and divide 180 into at "
-            f"least 4 rows; pick e.g. 4.0, 2.0, 1.0 or 0.4"
+            f"toy-world resolution {resolution!r} deg is too coarse: it must divide 180 into "
+            f"at least 4 rows; pick e.g. 4.0, 2.0, 1.0 or 0.4"
         )
-    nlat = round(nlat)
-    latitude = np.linspace(90.0, -90.0, nlat + 1)
-    longitude = np.arange(2 * nlat) * (360.0 / (2 * nlat))
-    return Grid(resolution, latitude, longitude)
+    return Grid(float(resolution), coords["latitude"].values, coords["longitude"].values)
