@@ -3,6 +3,16 @@
 The accessor holds no state: each method delegates to a pure function in a helper module
 (:mod:`xaqf.io`, :mod:`xaqf.regrid`, :mod:`xaqf.normalization`, :mod:`xaqf.transform`,
 :mod:`xaqf.base`, :mod:`xaqf.channels`), where the science lives and is documented.
+
+Examples
+--------
+>>> import xaqf
+>>> world = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0)
+>>> cams = world.cams
+>>> stats = cams.aqf.compute_stats()
+>>> model_view = cams.aqf.normalize(stats).aqf.log_transform().aqf.to_channels("pollutant")
+>>> model_view.sizes["channel"]
+73
 """
 
 from __future__ import annotations
@@ -22,15 +32,79 @@ class _AqfAccessor:
         self._obj = obj
 
     def regrid(self, target: Any, **kwargs: Any) -> Any:
-        """Bilinear regridding, periodic in longitude: see :func:`xaqf.regrid.regrid`."""
+        """Regrid bilinearly to ``target``, periodic in longitude.
+
+        Parameters
+        ----------
+        target
+            A Dataset/DataArray whose ``latitude``/``longitude`` define the grid, or a
+            resolution in degrees (a global grid, see :func:`xaqf.regrid.global_grid`).
+        **kwargs
+            Passed to :class:`xaqf.regrid.Regridder`.
+
+        Returns
+        -------
+        Dataset or DataArray
+            On the target grid; lazy where the input is dask-backed. The object itself when
+            it is already on the target grid. See :func:`xaqf.regrid.regrid`.
+
+        Examples
+        --------
+        >>> import xaqf
+        >>> met = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0).era5
+        >>> dict(met.aqf.regrid(15.0).sizes)["latitude"]
+        13
+        """
         return regrid.regrid(self._obj, target, **kwargs)
 
     def normalize(self, stats: xr.Dataset) -> Any:
-        """Normalise with ``stats``: see :func:`xaqf.normalization.normalize`."""
+        """Normalise each channel as ``(x - mean) / std`` with ``stats``.
+
+        Pollutants use the Eq. 10-11 scale (``mean = 0``), meteorology a standardisation;
+        see :func:`xaqf.normalization.normalize`.
+
+        Parameters
+        ----------
+        stats
+            Statistics from :meth:`compute_stats` (dimension ``channel``).
+
+        Returns
+        -------
+        Dataset or DataArray
+            Dimensionless fields (``units = "1"``) with a ``normalization`` attribute.
+
+        Examples
+        --------
+        >>> import xaqf
+        >>> cams = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0).cams
+        >>> normed = cams.aqf.normalize(cams.aqf.compute_stats())
+        >>> normed["pm10"].attrs["units"], bool(normed["pm10"].max() < 3)
+        ('1', True)
+        """
         return normalization.normalize(self._obj, stats)
 
     def denormalize(self, stats: xr.Dataset) -> Any:
-        """Undo :meth:`normalize`: see :func:`xaqf.normalization.denormalize`."""
+        """Undo :meth:`normalize`: physical values and catalogue attributes again.
+
+        Parameters
+        ----------
+        stats
+            The statistics used to normalise.
+
+        Returns
+        -------
+        Dataset or DataArray
+            See :func:`xaqf.normalization.denormalize`.
+
+        Examples
+        --------
+        >>> import numpy as np, xaqf
+        >>> cams = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0).cams
+        >>> stats = cams.aqf.compute_stats()
+        >>> back = cams.aqf.normalize(stats).aqf.denormalize(stats)
+        >>> bool(np.allclose(back["go3"], cams["go3"], rtol=1e-6)), back["go3"].attrs["units"]
+        (True, 'kg kg-1')
+        """
         return normalization.denormalize(self._obj, stats)
 
 
@@ -39,31 +113,157 @@ class DatasetAccessor(_AqfAccessor):
     """``ds.aqf``: air-quality forecasting operations on a labelled Dataset."""
 
     def standardize(self, kind: str) -> xr.Dataset:
-        """Canonical names, dims, order and units: see :func:`xaqf.io.standardize`."""
+        """Canonical names, dimensions, order, dtype and units for ``kind`` of data.
+
+        Parameters
+        ----------
+        kind
+            ``"cams"`` (pollutants), ``"met"`` or ``"static"``.
+
+        Returns
+        -------
+        Dataset
+            Latitude descending, longitude in [0, 360), levels in hPa ascending, float32,
+            catalogue units and attributes; lazy on dask. See :func:`xaqf.io.standardize`.
+
+        Examples
+        --------
+        >>> import xaqf
+        >>> cams = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0).cams
+        >>> flipped = cams.sortby("latitude")  # as some downloads come
+        >>> float(flipped.aqf.standardize("cams").latitude[0])
+        90.0
+        """
         return io.standardize(self._obj, kind)
 
     def compute_stats(self, **kwargs: Any) -> xr.Dataset:
-        """Normalisation statistics (lazy): see :func:`xaqf.normalization.compute_stats`."""
+        """Per-channel normalisation statistics, lazily on dask-backed data.
+
+        Eq. 11 for pollutants (``std`` = half the time-mean of the spatial maximum, ``mean``
+        = 0), mean and standard deviation for meteorology and statics.
+
+        Parameters
+        ----------
+        **kwargs
+            ``dims``, ``variables``, ``scale_variables``: see
+            :func:`xaqf.normalization.compute_stats`.
+
+        Returns
+        -------
+        Dataset
+            Dimension ``channel``; data variables ``mean`` and ``std``; savable to netCDF.
+
+        Examples
+        --------
+        >>> import xaqf
+        >>> cams = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0).cams
+        >>> stats = cams.aqf.compute_stats()
+        >>> stats.sizes["channel"], str(stats.method.sel(channel="go3_500").values)
+        (73, 'scale')
+        """
         return normalization.compute_stats(self._obj, **kwargs)
 
     def log_transform(self, variables: Iterable[str] | None = None,
                       floor: float = transform.DEFAULT_FLOOR) -> xr.Dataset:
-        """Eq. 12 skew transform of normalised pollutants: see
-        :func:`xaqf.transform.log_transform_dataset`."""
+        """Eq. 12 skew transform of *normalised* pollutants, ``x + log10(2.5e4 x) / log10(25)``.
+
+        Parameters
+        ----------
+        variables
+            Variables to transform; default every pollutant variable present.
+        floor
+            Values are clamped to at least this before the logarithm (decided: 1e-6).
+
+        Returns
+        -------
+        Dataset
+            See :func:`xaqf.transform.log_transform_dataset`.
+
+        Examples
+        --------
+        >>> import xaqf
+        >>> cams = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0).cams
+        >>> normed = cams.aqf.normalize(cams.aqf.compute_stats())
+        >>> "transform" in normed.aqf.log_transform()["no2"].attrs
+        True
+        """
         return transform.log_transform_dataset(self._obj, variables=variables, floor=floor)
 
     def inverse_log_transform(self, variables: Iterable[str] | None = None) -> xr.Dataset:
-        """Exact inverse of :meth:`log_transform`: see
-        :func:`xaqf.transform.inverse_log_transform_dataset`."""
+        """Exact inverse of :meth:`log_transform` (to float32 precision).
+
+        Parameters
+        ----------
+        variables
+            Variables to invert; default every pollutant variable present.
+
+        Returns
+        -------
+        Dataset
+            See :func:`xaqf.transform.inverse_log_transform_dataset`.
+
+        Examples
+        --------
+        >>> import numpy as np, xaqf
+        >>> cams = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0).cams
+        >>> normed = cams.aqf.normalize(cams.aqf.compute_stats())
+        >>> back = normed.aqf.log_transform().aqf.inverse_log_transform()
+        >>> bool(np.allclose(back["co"], normed["co"], rtol=1e-5))
+        True
+        """
         return transform.inverse_log_transform_dataset(self._obj, variables=variables)
 
     def grey_line_base(self, step: str = "12h", **kwargs: Any) -> xr.Dataset:
-        """The pollutant base B at each target time: see :func:`xaqf.base.grey_line_base`."""
+        """The pollutant base B at each target time tau.
+
+        The value at ``tau - 24h`` for grey-line variables (:data:`xaqf.variables.GREY_LINE`)
+        and at ``tau - step`` for the others.
+
+        Parameters
+        ----------
+        step
+            The forecast step.
+        **kwargs
+            ``grey_line``, ``target_times``: see :func:`xaqf.base.grey_line_base`.
+
+        Returns
+        -------
+        Dataset
+            Labelled by target time; each variable's ``base_lag`` attribute says which
+            offset it used.
+
+        Examples
+        --------
+        >>> import xaqf
+        >>> cams = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0).cams
+        >>> base = cams.aqf.grey_line_base(step="12h")
+        >>> base["no2"].attrs["base_lag"], base["go3"].attrs["base_lag"]
+        ('24h', '12h')
+        """
         return base.grey_line_base(self._obj, step=step, **kwargs)
 
     def to_channels(self, channel_names: str | Sequence[str] = "pollutant") -> xr.DataArray:
-        """Stack variables x levels into a ``channel`` axis: see
-        :func:`xaqf.channels.to_channels`."""
+        """Stack variables x levels into one ``channel`` axis, in catalogue order.
+
+        Parameters
+        ----------
+        channel_names
+            ``"pollutant"`` (73 channels), ``"met"`` (70), ``"static"`` or a list of channel
+            names such as ``["tcco", "go3_850"]``.
+
+        Returns
+        -------
+        DataArray
+            Dimensions ``(..., channel, latitude, longitude)``; see
+            :func:`xaqf.channels.to_channels`.
+
+        Examples
+        --------
+        >>> import xaqf
+        >>> cams = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0).cams
+        >>> cams.aqf.to_channels(["tcco", "go3_850"]).channel.values.tolist()
+        ['tcco', 'go3_850']
+        """
         return channels.to_channels(self._obj, channel_names)
 
 
@@ -72,6 +272,19 @@ class DataArrayAccessor(_AqfAccessor):
     """``da.aqf``: operations on a labelled DataArray (e.g. the model's channel view)."""
 
     def from_channels(self) -> xr.Dataset:
-        """Unstack a ``channel`` axis back into variables: see
-        :func:`xaqf.channels.from_channels`."""
+        """Unstack a ``channel`` axis back into variables on levels (exact inverse).
+
+        Returns
+        -------
+        Dataset
+            One variable per catalogue name, with catalogue attributes; see
+            :func:`xaqf.channels.from_channels`.
+
+        Examples
+        --------
+        >>> import xaqf
+        >>> cams = xaqf.tutorial.toy_world(resolution=30.0, days=2, spinup_days=0).cams
+        >>> cams.aqf.to_channels("pollutant").aqf.from_channels().equals(cams)
+        True
+        """
         return channels.from_channels(self._obj)
