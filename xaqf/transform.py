@@ -86,7 +86,9 @@ def cast_like(out: Any, like: Any) -> Any:
     if is_tensor(like):
         return out.to(like.dtype) if like.is_floating_point() else out
     dtype = getattr(like, "dtype", None)
-    return out.astype(dtype) if dtype is not None and np.issubdtype(dtype, np.floating) else out
+    if dtype is None or not np.issubdtype(dtype, np.floating) or out.dtype == dtype:
+        return out
+    return out.astype(dtype)
 
 
 def _namespace(x: Any) -> Any:
