@@ -1,0 +1,171 @@
+"""Forecaster.predict on tiny canonical data with an untrained "tiny" network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import xarray as xr
+from conftest import canonical_dataset
+
+from xaqf import variables
+from xaqf.errors import (
+    GridMismatchError,
+    InvalidValueError,
+    MissingTimeError,
+    MissingVariableError,
+)
+from xaqf.forecaster import Forecaster
+from xaqf.model import get_config
+from xaqf.normalization import compute_stats
+
+MICRO = get_config("tiny").replace(name="micro", widths=(8, 16), depths=(1,), bottleneck_depth=1)
+"""A two-level network: the forecaster's logic does not depend on the network's size."""
+
+TIMES = pd.date_range("2022-06-01", periods=6, freq="12h")
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[xr.Dataset, xr.Dataset]:
+    cams = canonical_dataset(variables.POLLUTANT_VARIABLES, TIMES, seed=1)
+    cams = cams.map(lambda da: (da * 1e-9).assign_attrs(da.attrs))
+    met = canonical_dataset(variables.MET_VARIABLES, TIMES, seed=2, positive=False)
+    return cams, met
+
+
+@pytest.fixture(scope="module")
+def forecaster(data) -> Forecaster:
+    cams, met = data
+    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
+    return Forecaster.from_config(MICRO, stats, seed=0)
+
+
+def test_output_layout_for_every_initial_time(forecaster, data):
+    cams, met = data
+    out = forecaster.predict(cams, met, steps=3, progress=False)
+    # t - 12 h must exist and met must reach t + 36 h: 2022-06-01T12 and 2022-06-02T00
+    assert list(pd.DatetimeIndex(out["init_time"].values)) == list(TIMES[1:3])
+    leads = pd.to_timedelta([12, 24, 36], "h")
+    assert list(pd.TimedeltaIndex(out["lead_time"].values)) == list(leads)
+    assert out["go3"].dims == ("init_time", "lead_time", "level", "latitude", "longitude")
+    assert out["pm10"].dims == ("init_time", "lead_time", "latitude", "longitude")
+    np.testing.assert_array_equal(out["valid_time"].values,
+                                  out["init_time"].values[:, None] + out["lead_time"].values)
+    assert out["pm10"].attrs["units"] == "kg m-3" and out["co"].attrs["units"] == "kg kg-1"
+    assert out["latitude"].values.tolist() == cams["latitude"].values.tolist()
+    assert {"title", "source", "history", "Conventions"} <= set(out.attrs)
+    assert all(out[v].dtype == np.float32 for v in out.data_vars)
+
+
+def test_one_initial_time_and_ten_steps(forecaster, data):
+    cams, met = data
+    times = pd.date_range("2022-06-01", periods=12, freq="12h")
+    long_met = canonical_dataset(variables.MET_VARIABLES, times, seed=3, positive=False)
+    out = forecaster.predict(cams, long_met, steps=10, init_times=TIMES[1], progress=False)
+    assert out.sizes["init_time"] == 1
+    assert out["lead_time"].values[-1] == np.timedelta64(120, "h")
+    for name in out.data_vars:
+        values = out[name].values
+        assert np.isfinite(values).all() and (values >= 0).all(), name
+
+
+def test_batch_size_does_not_change_results(forecaster, data):
+    cams, met = data
+    inits = TIMES[1:4]
+    one = forecaster.predict(cams, met, steps=2, init_times=inits, batch_size=1, progress=False)
+    three = forecaster.predict(cams, met, steps=2, init_times=inits, batch_size=3,
+                               progress=False)
+    for name in one.data_vars:
+        np.testing.assert_allclose(one[name].values, three[name].values, rtol=1e-5, atol=0)
+
+
+def test_met_forecast_layout_uses_matching_init_time(forecaster, data):
+    cams, met = data
+    leads = pd.to_timedelta([0, 12, 24], "h")
+    runs = [met.sel(time=TIMES[1] + leads).rename(time="lead_time")
+            .assign_coords(lead_time=leads.values)]
+    fuxi = xr.concat(runs, dim=pd.Index([TIMES[1]], name="init_time"))
+    from_fuxi = forecaster.predict(cams, fuxi, steps=2, progress=False)
+    from_time = forecaster.predict(cams, met, steps=2, init_times=TIMES[1], progress=False)
+    assert list(pd.DatetimeIndex(from_fuxi["init_time"].values)) == [TIMES[1]]
+    xr.testing.assert_allclose(from_fuxi.drop_attrs(), from_time.drop_attrs())
+
+
+def test_missing_previous_state_is_named(forecaster, data):
+    cams, met = data
+    with pytest.raises(MissingTimeError, match="2022-06-01 00:00:00.*before"):
+        forecaster.predict(cams.isel(time=slice(1, None)), met, steps=1, init_times=TIMES[1],
+                           progress=False)
+
+
+def test_missing_met_time_is_named(forecaster, data):
+    cams, met = data
+    with pytest.raises(MissingTimeError, match="2022-06-02 12:00:00"):
+        forecaster.predict(cams, met.drop_sel(time=TIMES[3]), steps=2, init_times=TIMES[1],
+                           progress=False)
+
+
+def test_missing_variable_is_named(forecaster, data):
+    cams, met = data
+    with pytest.raises(MissingVariableError, match="pm2p5"):
+        forecaster.predict(cams.drop_vars("pm2p5"), met, steps=1, progress=False)
+
+
+def test_statics_fix_the_grid(data):
+    cams, met = data
+    statics = xr.Dataset({"orography": cams["pm10"].isel(time=0) * 0 + 1.0,
+                          "lsm": cams["pm10"].isel(time=0) * 0})
+    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
+    fc = Forecaster.from_config(MICRO, stats, statics=statics.drop_vars("time"), seed=0)
+    coarse = cams.isel(longitude=slice(None, None, 2))
+    with pytest.raises(GridMismatchError):
+        fc.predict(coarse, met, steps=1, progress=False)
+
+
+def test_met_on_another_grid_is_regridded_with_a_warning(forecaster, data):
+    cams, met = data
+    fine = met.interp(longitude=np.arange(24) * 15.0, method="nearest",
+                      kwargs={"fill_value": "extrapolate"})
+    with pytest.warns(UserWarning, match="regridding met"):
+        out = forecaster.predict(cams, fine, steps=1, init_times=TIMES[1], progress=False)
+    assert out.sizes["longitude"] == cams.sizes["longitude"]
+
+
+def test_non_finite_network_output_names_the_step(data):
+    cams, met = data
+    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
+    fc = Forecaster.from_config(MICRO, stats, seed=0)
+    with torch.no_grad():
+        next(p for p in fc.net.parameters() if p.ndim > 1).fill_(float("nan"))
+    with pytest.raises(InvalidValueError, match="step 1"):
+        fc.predict(cams, met, steps=1, progress=False)
+
+
+def test_predict_iter_yields_one_lead_time_at_a_time(forecaster, data):
+    cams, met = data
+    pieces = list(forecaster.predict_iter(cams, met, steps=2, init_times=TIMES[1:3],
+                                          batch_size=2, progress=False))
+    assert [p.sizes["lead_time"] for p in pieces] == [1, 1]
+    assert [p["lead_time"].values[0] for p in pieces] == list(pd.to_timedelta([12, 24], "h"))
+    assert isinstance(pieces[0]["pm10"].data, np.ndarray)
+
+
+@pytest.mark.parametrize("suffix", [".zarr", ".nc"])
+def test_streaming_to_a_file_matches_in_memory(forecaster, data, tmp_path, suffix):
+    cams, met = data
+    expected = forecaster.predict(cams, met, steps=1, batch_size=1, progress=False)
+    streamed = forecaster.predict(cams, met, steps=1, batch_size=1, progress=False,
+                                  output=tmp_path / f"forecast{suffix}")
+    for name in expected.data_vars:
+        np.testing.assert_array_equal(streamed[name].values, expected[name].values)
+    np.testing.assert_array_equal(streamed["valid_time"].values, expected["valid_time"].values)
+    assert streamed.attrs["title"] == expected.attrs["title"]
+
+
+def test_bf16_autocast_stays_close(forecaster, data):
+    cams, met = data
+    exact = forecaster.predict(cams, met, steps=1, init_times=TIMES[1], progress=False)
+    bf16 = forecaster.predict(cams, met, steps=1, init_times=TIMES[1], progress=False,
+                              dtype="bf16")
+    np.testing.assert_allclose(bf16["go3"].values, exact["go3"].values, rtol=0.05)

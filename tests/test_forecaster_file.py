@@ -1,0 +1,97 @@
+"""Model files: safetensors + JSON, round trip, and refusal of unsafe or broken files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import xarray as xr
+from conftest import canonical_dataset
+
+from xaqf import variables
+from xaqf.errors import ModelFileError
+from xaqf.forecaster import Forecaster, TransformSettings, model_file
+from xaqf.model import build_model, get_config
+from xaqf.normalization import compute_stats
+
+MICRO = get_config("tiny").replace(name="micro", widths=(8, 16), depths=(1,), bottleneck_depth=1)
+TIMES = pd.date_range("2022-06-01", periods=4, freq="12h")
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[xr.Dataset, xr.Dataset]:
+    cams = canonical_dataset(variables.POLLUTANT_VARIABLES, TIMES, seed=1)
+    met = canonical_dataset(variables.MET_VARIABLES, TIMES, seed=2, positive=False)
+    return cams, met
+
+
+@pytest.fixture(scope="module")
+def forecaster(data) -> Forecaster:
+    cams, met = data
+    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
+    statics = xr.Dataset({"orography": cams["pm10"].isel(time=0, drop=True) * 100.0,
+                          "lsm": cams["pm1"].isel(time=0, drop=True) > 2})
+    fc = Forecaster.from_config(MICRO, stats, statics=statics, seed=0, step="12h",
+                                transform=TransformSettings(floor=1e-5))
+    with torch.no_grad():  # move away from the initial psi = 1, delta = 0
+        for p in fc.net.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    fc.provenance["note"] = "test"
+    return fc
+
+
+def test_save_load_gives_identical_predictions(forecaster, data, tmp_path):
+    cams, met = data
+    path = forecaster.save(tmp_path / "model.safetensors")
+    loaded = Forecaster.load(path)
+    assert loaded.config == forecaster.config
+    assert loaded.transform == TransformSettings(floor=1e-5)
+    assert loaded.provenance == {"note": "test"}
+    np.testing.assert_array_equal(loaded.statics, forecaster.statics)
+    before = forecaster.predict(cams, met, steps=2, progress=False)
+    after = loaded.predict(cams, met, steps=2, progress=False)
+    xr.testing.assert_identical(before.drop_attrs(), after.drop_attrs())
+
+
+def test_metadata_is_plain_json(forecaster, tmp_path):
+    from safetensors import safe_open
+
+    path = forecaster.save(tmp_path / "model.safetensors")
+    with safe_open(str(path), "pt") as f:
+        meta = json.loads(f.metadata()["xaqf"])
+    assert meta["step"] == "0 days 12:00:00"
+    assert len(meta["stats"]["mean"]) == 143
+    assert meta["model_config"]["name"] == "micro"
+    assert meta["grid"]["latitude"][0] == 90.0
+
+
+def test_pickle_payload_is_refused(forecaster, tmp_path):
+    path = tmp_path / "model.safetensors"
+    torch.save({"net": forecaster.net.state_dict()}, path)
+    with pytest.raises(ModelFileError, match="pickle"):
+        Forecaster.load(path)
+
+
+def test_corrupt_file_is_refused(forecaster, tmp_path):
+    path = forecaster.save(tmp_path / "model.safetensors")
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ModelFileError, match="corrupt"):
+        Forecaster.load(path)
+
+
+def test_weights_not_matching_the_config_are_refused(forecaster, tmp_path):
+    wider = Forecaster(build_model(MICRO.replace(widths=(8, 24))), forecaster.stats)
+    path = wider.save(tmp_path / "model.safetensors")
+    tensors, meta = model_file.read_file(path)
+    meta["model_config"] = MICRO.to_dict()
+    model_file.write_file(path, tensors, meta)
+    with pytest.raises(ModelFileError, match="do not match"):
+        Forecaster.load(path)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ModelFileError, match="nothing.safetensors"):
+        Forecaster.load(tmp_path / "nothing.safetensors")

@@ -1,0 +1,191 @@
+"""The xarray side of a forecast: checking inputs, choosing initial times, fetching states.
+
+Everything that can be checked without touching the data values is checked up front, so a
+forecast fails before any computation, with the missing variable, level or time named:
+
+* ``cams`` must hold every pollutant channel, with a ``time`` axis holding ``t - step`` and
+  ``t`` for every initial time ``t``;
+* ``met`` must hold every meteorological channel at ``t, t + step, ..., t + steps * step``,
+  either along ``time`` (analyses, ERA5-like) or as a forecast along
+  ``(init_time, lead_time)`` (FuXi-like), in which case the forecast started at ``t`` is used;
+* ``cams`` must be on the model's grid (the grid of its static fields). ``met`` on another
+  grid is regridded bilinearly to the ``cams`` grid (decided: automatically, with a
+  warning), one state at a time.
+
+NaNs and negative concentrations are checked as each batch of states is loaded (loading is
+the first time the values are seen when they are dask-backed).
+
+Without explicit initial times, every ``cams`` time with all the inputs above is used.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from xaqf.channels import to_channels
+from xaqf.errors import LayoutError, MissingTimeError
+from xaqf.regrid import check_same_grid, regrid, same_grid
+from xaqf.validation import check_dataset
+from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
+
+
+@dataclass(frozen=True)
+class ForecastInputs:
+    """Checked inputs of a forecast.
+
+    Parameters
+    ----------
+    cams, met
+        The pollutant and meteorological Datasets (catalogued variables only).
+    init_times
+        Initial times, ``datetime64[ns]``.
+    step
+        Model time step.
+    steps
+        Number of steps.
+    met_is_forecast
+        ``met`` is laid out along ``(init_time, lead_time)``.
+    regrid_met
+        ``met`` is on another grid and is regridded to the ``cams`` grid when fetched.
+    """
+
+    cams: xr.Dataset
+    met: xr.Dataset
+    init_times: np.ndarray
+    step: pd.Timedelta
+    steps: int
+    met_is_forecast: bool
+    regrid_met: bool
+
+    @property
+    def grid(self) -> xr.Dataset:
+        """The forecast grid (the ``cams`` latitude/longitude coordinates)."""
+        return xr.Dataset(coords={"latitude": self.cams["latitude"],
+                                  "longitude": self.cams["longitude"]})
+
+    def pollutants(self, init_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Physical pollutant states at ``t - step`` and ``t``, each ``(B, C, H, W)``."""
+        previous = _pollutant_array(self.cams, init_times - self.step.to_timedelta64())
+        return previous, _pollutant_array(self.cams, init_times)
+
+    def met_batch(self, init_times: np.ndarray) -> xr.Dataset:
+        """The met a batch needs; a dask-backed forecast is computed once per batch here
+        (its chunks usually hold whole forecasts, so fetching lead by lead would recompute
+        them at every step)."""
+        if not self.met_is_forecast:
+            return self.met
+        leads = [(s * self.step).to_timedelta64() for s in range(self.steps + 1)]
+        return self.met.sel(init_time=init_times, lead_time=leads).load()
+
+    def meteorology(self, init_times: np.ndarray, s: int, met: xr.Dataset | None = None
+                    ) -> np.ndarray:
+        """Physical met state at ``t + s * step`` for each ``t``, ``(B, D, H, W)``, from
+        ``met`` (default: all the met; see :meth:`met_batch`)."""
+        lead = (s * self.step).to_timedelta64()
+        met = self.met if met is None else met
+        if self.met_is_forecast:
+            ds = met.sel(init_time=init_times, lead_time=lead).drop_vars(
+                ["lead_time", "valid_time"], errors="ignore")
+        else:
+            ds = met.sel(time=init_times + lead)
+        if self.regrid_met:
+            ds = regrid(ds, self.grid)
+        ds = check_dataset(ds, "met", variables=MET_VARIABLES)
+        return np.asarray(to_channels(ds, MET_CHANNELS).values, np.float32)
+
+
+def _pollutant_array(cams: xr.Dataset, times: np.ndarray) -> np.ndarray:
+    ds = check_dataset(cams.sel(time=times), "cams", variables=POLLUTANT_VARIABLES)
+    return np.asarray(to_channels(ds, POLLUTANT_CHANNELS).values, np.float32)
+
+
+def _times(ds: xr.Dataset, dim: str, role: str) -> pd.DatetimeIndex:
+    if dim not in ds.dims:
+        raise LayoutError(f"{role} has no {dim!r} dimension (dims: {tuple(ds.dims)}); "
+                          f"standardize it with ds.aqf.standardize first")
+    return pd.DatetimeIndex(ds[dim].values)
+
+
+def _met_gaps(met: xr.Dataset, is_forecast: bool, init: pd.Timestamp, step: pd.Timedelta,
+              steps: int) -> str | None:
+    """Why ``met`` cannot drive a forecast from ``init`` (``None`` if it can)."""
+    leads = [s * step for s in range(steps + 1)]
+    if not is_forecast:
+        have = pd.DatetimeIndex(met["time"].values)
+        missing = [init + lead for lead in leads if init + lead not in have]
+        return None if not missing else (
+            f"met has no time {missing[0]} (valid time of lead {missing[0] - init}; "
+            f"{len(missing)} of the {len(leads)} met times from {init} are missing)")
+    if init not in pd.DatetimeIndex(met["init_time"].values):
+        return f"the met forecast has no init_time {init}"
+    have_leads = pd.TimedeltaIndex(met["lead_time"].values)
+    missing = [lead for lead in leads if lead not in have_leads]
+    return None if not missing else (
+        f"the met forecast from {init} has no lead_time {missing[0]} (valid time "
+        f"{init + missing[0]}); it needs 0 ... {leads[-1]} every {step}")
+
+
+def _choose_init_times(cams_times: pd.DatetimeIndex, met: xr.Dataset, is_forecast: bool,
+                       step: pd.Timedelta, steps: int,
+                       init_times: Sequence | None) -> np.ndarray:
+    if init_times is None:
+        chosen = [t for t in cams_times if t - step in cams_times
+                  and _met_gaps(met, is_forecast, t, step, steps) is None]
+        if not chosen:
+            raise MissingTimeError(
+                f"no time in cams has both its state {step} earlier and the met inputs for "
+                f"{steps} steps; cams spans {cams_times.min()} ... {cams_times.max()}: pass "
+                f"longer met, fewer steps, or explicit init_times to see what is missing")
+        return pd.DatetimeIndex(chosen).values
+    chosen = pd.DatetimeIndex(np.atleast_1d(np.asarray(init_times, "datetime64[ns]")))
+    for t in chosen:
+        for needed, what in ((t, "initial state"), (t - step, f"state {step} before it")):
+            if needed not in cams_times:
+                raise MissingTimeError(
+                    f"cams has no time {needed}, the {what} of the forecast from {t}; "
+                    f"a forecast needs the pollutant states at t - {step} and t")
+        gap = _met_gaps(met, is_forecast, t, step, steps)
+        if gap:
+            raise MissingTimeError(f"{gap}: give met covering the whole forecast from {t}")
+    return chosen.values
+
+
+def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Timedelta,
+                   grid: xr.Dataset | None = None, init_times: Sequence | None = None
+                   ) -> ForecastInputs:
+    """Check ``cams`` and ``met`` (no values computed) and pick the initial times.
+
+    Raises
+    ------
+    MissingVariableError, MissingLevelError
+        A pollutant or met variable, or a pressure level, is absent.
+    MissingTimeError
+        The state at ``t - step`` or ``t``, or a met time, is absent (named).
+    GridMismatchError
+        ``cams`` is not on ``grid`` (the model's static fields' grid).
+    LayoutError
+        No ``time`` axis in ``cams``; no ``time`` nor ``(init_time, lead_time)`` in ``met``.
+    """
+    cams = check_dataset(cams, "cams", variables=POLLUTANT_VARIABLES, check_values=False)
+    met = check_dataset(met, "met", variables=MET_VARIABLES, check_values=False)
+    cams, met = cams[list(POLLUTANT_VARIABLES)], met[list(MET_VARIABLES)]
+    if grid is not None:
+        check_same_grid(cams, grid, names=("cams", "model grid (its static fields)"))
+    is_forecast = "init_time" in met.dims and "lead_time" in met.dims
+    if not is_forecast:
+        _times(met, "time", "met")
+    chosen = _choose_init_times(_times(cams, "time", "cams"), met, is_forecast, step, steps,
+                                init_times)
+    regrid_met = not same_grid(met, cams)
+    if regrid_met:
+        warnings.warn(
+            f"met is on a {met.sizes['latitude']} x {met.sizes['longitude']} grid, cams on "
+            f"{cams.sizes['latitude']} x {cams.sizes['longitude']}: regridding met bilinearly "
+            f"to the cams grid", stacklevel=3)
+    return ForecastInputs(cams, met, chosen, step, steps, is_forecast, regrid_met)

@@ -1,0 +1,101 @@
+"""The rollout on tensors: one model step, time features, and the autoregressive loop.
+
+Everything here works in the network's space: pollutants normalised and log-transformed,
+meteorology standardised. One step maps ``(P(t-1), P(t), Q(t), Q(t+1))`` to
+
+.. math:: \\hat P(t+1) = \\Psi \\cdot B + \\Delta, \\qquad
+          B = \\begin{cases} P(t-1) & \\text{grey-line channels} \\\\
+                              P(t) & \\text{others} \\end{cases}
+
+With a 12 h step, ``P(t-1)`` is the state 24 h before the target, the grey-line base. The
+rollout then shifts the window, ``(P(t-1), P(t)) <- (P(t), P^(t+1))``, so bases at later
+steps come from earlier predictions.
+
+Time features (decided): hour of day and day of year of the *latest input state* ``P(t)``,
+and the rollout step (0 for the first step), as ``(batch, 3)`` float32.
+
+Examples
+--------
+>>> import numpy as np
+>>> time_features(np.array(["2022-06-01T12"], "datetime64[ns]"), 2).tolist()
+[[12.0, 152.0, 2.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import torch
+
+from xaqf.base import select_base
+from xaqf.errors import InvalidValueError
+from xaqf.model import apply_change
+
+
+def time_features(times: np.ndarray, rollout_step: int) -> np.ndarray:
+    """``[hour_of_day, day_of_year, rollout_step]`` for each time, shape ``(len(times), 3)``.
+
+    ``hour_of_day`` is fractional (minutes count), ``day_of_year`` runs from 1 to 366.
+    """
+    index = pd.DatetimeIndex(np.asarray(times, "datetime64[ns]"))
+    hour = index.hour + index.minute / 60.0
+    features = np.stack([hour, index.day_of_year, np.full(len(index), rollout_step)], axis=-1)
+    return features.astype(np.float32)
+
+
+def model_step(net: torch.nn.Module, p_prev: torch.Tensor, p_now: torch.Tensor,
+               q_now: torch.Tensor, q_next: torch.Tensor, statics: torch.Tensor,
+               features: torch.Tensor, grey_mask: torch.Tensor) -> torch.Tensor:
+    """One step ``P^(t+1) = Psi * B + Delta`` (see the module notes); float32 output.
+
+    ``statics`` may be ``(S, H, W)`` (shared) or ``(B, S, H, W)``.
+    """
+    if statics.ndim == 3:
+        statics = statics.expand(p_now.shape[0], *statics.shape)
+    psi, delta = net(p_prev, p_now, q_now, q_next, statics, features)
+    base = select_base(p_prev, p_now, grey_mask)
+    return apply_change(psi.float(), delta.float(), base.float())
+
+
+def rollout(net: torch.nn.Module, p_prev: torch.Tensor, p_now: torch.Tensor,
+            met: Callable[[int], torch.Tensor], statics: torch.Tensor,
+            features: Callable[[int], torch.Tensor], grey_mask: torch.Tensor, steps: int
+            ) -> Iterator[torch.Tensor]:
+    """Yield the predicted states ``P^(t+1) ... P^(t+steps)``, feeding each one back.
+
+    Parameters
+    ----------
+    net
+        The network (``forward(p_prev, p_now, q_now, q_next, statics, time_features)``).
+    p_prev, p_now
+        ``(B, C, H, W)`` states at ``t - step`` and ``t``.
+    met
+        ``met(s)`` returns ``Q(t + s * step)`` as ``(B, D, H, W)``, for ``s = 0 ... steps``;
+        each is requested once, in order.
+    statics
+        ``(S, H, W)`` or ``(B, S, H, W)``.
+    features
+        ``features(s)`` returns the ``(B, 3)`` time features of step ``s``.
+    grey_mask
+        ``(C,)`` bool: channels whose base is ``P(t-1)``.
+    steps
+        Number of steps.
+
+    Raises
+    ------
+    InvalidValueError
+        If the network produces a non-finite value (naming the step).
+    """
+    q_now = met(0)
+    for s in range(steps):
+        q_next = met(s + 1)
+        p_next = model_step(net, p_prev, p_now, q_now, q_next, statics, features(s), grey_mask)
+        if not bool(torch.isfinite(p_next).all()):
+            raise InvalidValueError(
+                f"the network produced non-finite values at rollout step {s + 1}; the "
+                f"weights or the normalisation statistics are broken (check the model file)"
+            )
+        yield p_next
+        p_prev, p_now, q_now = p_now, p_next, q_next
