@@ -18,7 +18,7 @@ from typing import Any
 
 from xaqf import accessor as _accessor  # noqa: F401  (registers ds.aqf)
 from xaqf import errors, variables
-from xaqf.io import open_cams, open_met
+from xaqf.io import open_cams, open_met, open_static
 
 __version__ = "0.1.0"
 
@@ -31,6 +31,7 @@ __all__ = [
     "errors",
     "open_cams",
     "open_met",
+    "open_static",
     "variables",
     *sorted(_LAZY_MODULES),
 ]
