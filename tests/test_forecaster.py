@@ -10,13 +10,15 @@ import xarray as xr
 from conftest import canonical_dataset
 
 from xaqf import variables
+from xaqf.channels import to_channels
 from xaqf.errors import (
     GridMismatchError,
     InvalidValueError,
     MissingTimeError,
     MissingVariableError,
 )
-from xaqf.forecaster import Forecaster
+from xaqf.forecaster import Forecaster, TransformSettings, core
+from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
 from xaqf.model import get_config
 from xaqf.normalization import compute_stats
 
@@ -169,3 +171,40 @@ def test_bf16_autocast_stays_close(forecaster, data):
     bf16 = forecaster.predict(cams, met, steps=1, init_times=TIMES[1], progress=False,
                               dtype="bf16")
     np.testing.assert_allclose(bf16["go3"].values, exact["go3"].values, rtol=0.05)
+
+
+def test_predict_iter_checks_inputs_before_iterating(forecaster, data):
+    cams, met = data
+    with pytest.raises(MissingTimeError, match="2022-06-02 12:00:00"):
+        forecaster.predict_iter(cams, met.drop_sel(time=TIMES[3]), steps=2,
+                                init_times=TIMES[1], progress=False)
+
+
+def test_met_fetched_in_blocks_gives_the_same_forecast(forecaster, data, monkeypatch):
+    cams, met = data
+    whole = forecaster.predict(cams, met, steps=3, init_times=TIMES[1:3], progress=False)
+    monkeypatch.setattr(ForecastInputs, "states_per_fetch", lambda self, batch: 1)
+    one_by_one = forecaster.predict(cams, met, steps=3, init_times=TIMES[1:3], progress=False)
+    xr.testing.assert_identical(one_by_one.drop_attrs(), whole.drop_attrs())
+
+
+def test_states_per_fetch_respects_the_memory_budget(forecaster, data):
+    cams, met = data
+    inputs = prepare_inputs(cams, met, steps=3, step=forecaster.step, init_times=TIMES[1:3])
+    state = 2 * len(variables.MET_CHANNELS) * 7 * 12 * 4  # bytes of one state, 2 inits
+    assert inputs.states_per_fetch(2, budget=2 * state) == 2
+    assert inputs.states_per_fetch(2, budget=1) == 1
+    assert inputs.states_per_fetch(2) == 4  # every state, t ... t + 3 steps
+
+
+@pytest.mark.parametrize("transform", [TransformSettings(), None])
+def test_encode_decode_in_blocks_match_whole_arrays(data, monkeypatch, transform):
+    cams, met = data
+    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
+    fc = Forecaster.from_config(MICRO, stats, transform=transform, seed=0)
+    x = torch.as_tensor(to_channels(cams, "pollutant").values[:3])
+    encoded, decoded = fc.encode_pollutants(x), fc.decode_pollutants(x)
+    monkeypatch.setattr(core, "_BLOCK_ELEMENTS", 1)  # one (lat, lon) plane per block
+    torch.testing.assert_close(fc.encode_pollutants(x), encoded, rtol=0, atol=0)
+    torch.testing.assert_close(fc.decode_pollutants(x), decoded, rtol=0, atol=0)
+    torch.testing.assert_close(fc.decode_pollutants(encoded), x, rtol=1e-5, atol=0)

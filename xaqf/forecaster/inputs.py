@@ -10,10 +10,11 @@ forecast fails before any computation, with the missing variable, level or time 
   ``(init_time, lead_time)`` (FuXi-like), in which case the forecast started at ``t`` is used;
 * ``cams`` must be on the model's grid (the grid of its static fields). ``met`` on another
   grid is regridded bilinearly to the ``cams`` grid (decided: automatically, with a
-  warning), one state at a time.
+  warning), with the met states of each batch (see :meth:`ForecastInputs.meteorology`).
 
 NaNs and negative concentrations are checked as each batch of states is loaded (loading is
-the first time the values are seen when they are dask-backed).
+the first time the values are seen when they are dask-backed): the pollutant states of a
+batch of initial times in one go, its met states in as few blocks as memory allows.
 
 Without explicit initial times, every ``cams`` time with all the inputs above is used.
 """
@@ -70,39 +71,40 @@ class ForecastInputs:
                                   "longitude": self.cams["longitude"]})
 
     def pollutants(self, init_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Physical pollutant states at ``t - step`` and ``t``, each ``(B, C, H, W)``."""
-        previous = _pollutant_array(self.cams, init_times - self.step.to_timedelta64())
-        return previous, _pollutant_array(self.cams, init_times)
+        """Physical pollutant states at ``t - step`` and ``t``, each ``(B, C, H, W)``, from
+        one selection (values checked)."""
+        times = np.concatenate([init_times - self.step.to_timedelta64(), init_times])
+        ds = check_dataset(self.cams.sel(time=times), "cams", variables=POLLUTANT_VARIABLES)
+        states = np.asarray(to_channels(ds, POLLUTANT_CHANNELS).values, np.float32)
+        return states[:len(init_times)], states[len(init_times):]
 
-    def met_batch(self, init_times: np.ndarray) -> xr.Dataset:
-        """The met a batch needs; a dask-backed forecast is computed once per batch here
-        (its chunks usually hold whole forecasts, so fetching lead by lead would recompute
-        them at every step)."""
-        if not self.met_is_forecast:
-            return self.met
-        leads = [(s * self.step).to_timedelta64() for s in range(self.steps + 1)]
-        return self.met.sel(init_time=init_times, lead_time=leads).load()
+    def states_per_fetch(self, batch: int, budget: int = 1 << 30) -> int:
+        """How many met states :meth:`meteorology` fetches at once for ``batch`` initial
+        times: as many as fit in ``budget`` bytes (float32), at least one, at most all."""
+        size = batch * len(MET_CHANNELS) * self.cams.sizes["latitude"] * \
+            self.cams.sizes["longitude"] * 4
+        return int(min(self.steps + 1, max(1, budget // size)))
 
-    def meteorology(self, init_times: np.ndarray, s: int, met: xr.Dataset | None = None
-                    ) -> np.ndarray:
-        """Physical met state at ``t + s * step`` for each ``t``, ``(B, D, H, W)``, from
-        ``met`` (default: all the met; see :meth:`met_batch`)."""
-        lead = (s * self.step).to_timedelta64()
-        met = self.met if met is None else met
+    def meteorology(self, init_times: np.ndarray, steps: range) -> np.ndarray:
+        """Physical met states at ``t + s * step`` for each ``s`` in ``steps`` and each
+        initial time ``t``, ``(len(steps), B, D, H, W)``.
+
+        One selection, one regridding, one value check and one stacking for all of them: a
+        dask-backed input is computed once here (its chunks usually hold whole forecasts,
+        so fetching lead by lead would recompute them at every step).
+        """
+        leads = np.asarray([(s * self.step).to_timedelta64() for s in steps])
         if self.met_is_forecast:
-            ds = met.sel(init_time=init_times, lead_time=lead).drop_vars(
-                ["lead_time", "valid_time"], errors="ignore")
+            ds = self.met.sel(init_time=init_times, lead_time=leads).drop_vars(
+                "valid_time", errors="ignore").transpose("lead_time", "init_time", ...)
         else:
-            ds = met.sel(time=init_times + lead)
+            valid = (leads[:, None] + init_times[None, :]).ravel()
+            ds = self.met.sel(time=valid)
         if self.regrid_met:
             ds = regrid(ds, self.grid)
-        ds = check_dataset(ds, "met", variables=MET_VARIABLES)
-        return np.asarray(to_channels(ds, MET_CHANNELS).values, np.float32)
-
-
-def _pollutant_array(cams: xr.Dataset, times: np.ndarray) -> np.ndarray:
-    ds = check_dataset(cams.sel(time=times), "cams", variables=POLLUTANT_VARIABLES)
-    return np.asarray(to_channels(ds, POLLUTANT_CHANNELS).values, np.float32)
+        ds = check_dataset(ds.load(), "met", variables=MET_VARIABLES)
+        values = np.asarray(to_channels(ds, MET_CHANNELS).values, np.float32)
+        return values.reshape(len(leads), len(init_times), *values.shape[-3:])
 
 
 def _times(ds: xr.Dataset, dim: str, role: str) -> pd.DatetimeIndex:

@@ -1,4 +1,9 @@
-"""Streaming a forecast to disk piece by piece (zarr, or netCDF through zarr).
+"""Labelling a forecast, and streaming it to disk piece by piece (zarr, or netCDF).
+
+The rollout produces plain arrays, one :class:`Piece` per lead time and batch of initial
+times. :func:`gather` labels a whole forecast at once (one :func:`~xaqf.channels.from_channels`
+call, whatever the number of lead times); :meth:`Piece.dataset` labels one piece, for
+:meth:`~xaqf.Forecaster.predict_iter` and for streaming.
 
 The layout of the whole forecast is written first (metadata and coordinates only, from a
 lazy template), then each piece -- one lead time of one batch of initial times -- fills its
@@ -12,13 +17,117 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
+from xaqf.channels import from_channels
 from xaqf.errors import ConfigError
+from xaqf.variables import POLLUTANT_CHANNELS
+
+_TIME_ATTRS = {
+    "init_time": {"long_name": "initial time of the forecast",
+                  "standard_name": "forecast_reference_time"},
+    "lead_time": {"long_name": "time since the initial time", "standard_name": "forecast_period"},
+    "valid_time": {"long_name": "time the forecast is valid for", "standard_name": "time"},
+}
+_DIMS = ("init_time", "lead_time", "channel", "latitude", "longitude")
 
 _SPATIAL = ["level", "latitude", "longitude", "valid_time"]
+
+
+def labelled(values: Any, init_times: np.ndarray, steps: range, step: pd.Timedelta,
+             grid: xr.Dataset) -> xr.Dataset:
+    """The forecast Dataset of ``values`` ``(init_time, lead_time, channel, lat, lon)``.
+
+    Parameters
+    ----------
+    values
+        Physical pollutant channels (numpy or dask), lead times ``s * step`` for ``s`` in
+        ``steps``.
+    init_times
+        Initial times, ``datetime64[ns]``.
+    steps, step
+        Rollout steps and time step, giving the lead times.
+    grid
+        Dataset with the ``latitude`` and ``longitude`` coordinates (their attributes kept).
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per pollutant, ``valid_time = init_time + lead_time``, CF attributes.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, xarray as xr
+    >>> grid = xr.Dataset(coords={"latitude": [0.0], "longitude": [0.0]})
+    >>> values = np.zeros((1, 2, len(POLLUTANT_CHANNELS), 1, 1), "float32")
+    >>> ds = labelled(values, np.array(["2022-06-01"], "datetime64[ns]"), range(1, 3),
+    ...               pd.Timedelta("12h"), grid)
+    >>> ds.go3.dims, str(ds.valid_time.values[0, -1])
+    (('init_time', 'lead_time', 'level', 'latitude', 'longitude'), '2022-06-02T00:00:00.000000000')
+    """
+    leads = np.asarray([(s * step).to_timedelta64() for s in steps], "timedelta64[ns]")
+    da = xr.DataArray(values, dims=_DIMS, coords={
+        "init_time": np.asarray(init_times, "datetime64[ns]"), "lead_time": leads,
+        "channel": list(POLLUTANT_CHANNELS), "latitude": grid["latitude"].values,
+        "longitude": grid["longitude"].values})
+    ds = from_channels(da)
+    ds = ds.assign_coords(valid_time=ds["init_time"] + ds["lead_time"])
+    for name in ("latitude", "longitude"):
+        ds[name].attrs = dict(grid[name].attrs)
+    for name, attrs in _TIME_ATTRS.items():
+        ds[name].attrs = dict(attrs)
+    return ds
+
+
+class Piece(NamedTuple):
+    """One lead time of one batch of initial times, as produced by the rollout.
+
+    Parameters
+    ----------
+    first
+        Position of the batch's first initial time among all initial times.
+    init_times
+        The batch's initial times.
+    step
+        Rollout step (lead time ``step`` time steps).
+    values
+        Physical pollutant channels, ``(batch, channel, latitude, longitude)``.
+    """
+
+    first: int
+    init_times: np.ndarray
+    step: int
+    values: np.ndarray
+
+    def dataset(self, step: pd.Timedelta, grid: xr.Dataset) -> xr.Dataset:
+        """The piece as a labelled Dataset with a length-one ``lead_time``."""
+        return labelled(self.values[:, None], self.init_times, range(self.step, self.step + 1),
+                        step, grid)
+
+
+def gather(pieces: Iterable[Piece], init_times: np.ndarray, step: pd.Timedelta, steps: int,
+           grid: xr.Dataset) -> xr.Dataset:
+    """The whole forecast from its pieces, labelled once (see :func:`labelled`)."""
+    values = np.empty((len(init_times), steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
+                       grid.sizes["longitude"]), np.float32)
+    for piece in pieces:
+        values[piece.first:piece.first + len(piece.init_times), piece.step - 1] = piece.values
+    return labelled(values, init_times, range(1, steps + 1), step, grid)
+
+
+def forecast_template(init_times: np.ndarray, step: pd.Timedelta, steps: int,
+                      grid: xr.Dataset) -> xr.Dataset:
+    """A lazy all-zero Dataset with the layout of the whole forecast (for streaming)."""
+    import dask.array as dsa
+
+    shape = (len(init_times), steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
+             grid.sizes["longitude"])
+    zeros = dsa.zeros(shape, dtype=np.float32, chunks=(1, 1, -1, -1, -1))
+    return labelled(zeros, init_times, range(1, steps + 1), step, grid)
 
 
 def _region(template: xr.Dataset, piece: xr.Dataset) -> dict[str, slice]:
