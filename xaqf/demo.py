@@ -64,14 +64,14 @@ class Recipe:
     """
 
     resolution: float = 4.0
-    days: float = 30
+    days: float = 60
     seed: int = 0
-    train_days: float = 20
-    test_inits: int = 6
+    train_days: float = 48
+    test_inits: int = 8
     model: str | dict[str, Any] = "small"
     stages: tuple[StageConfig, ...] = (
-        StageConfig("pretrain", max_lr=1e-3, epochs=20, batch_size=4, seed=0),
-        StageConfig("multistep", max_lr=3e-4, epochs=6, batch_size=4, rollout_steps=6, seed=1),
+        StageConfig("pretrain", max_lr=1e-3, epochs=16, batch_size=4, seed=0),
+        StageConfig("multistep", max_lr=3e-4, epochs=3, batch_size=4, rollout_steps=8, seed=1),
     )
     steps: int = 10
 

@@ -49,15 +49,16 @@ DESERTS: tuple[Region, ...] = (
 )
 """Dust source areas."""
 VOLCANOES: tuple[Region, ...] = (
-    (37.7, 15.0, 1.5, 1.5, 1.0), (19.4, 204.7, 1.5, 1.5, 0.7), (19.0, 261.4, 1.5, 1.5, 0.7),
-    (-16.2, 168.1, 1.5, 1.5, 0.6), (-1.5, 29.2, 1.5, 1.5, 0.5),
+    (37.7, 15.0, 4.0, 4.0, 1.0), (19.4, 204.7, 4.0, 4.0, 0.7), (19.0, 261.4, 4.0, 4.0, 0.7),
+    (-16.2, 168.1, 4.0, 4.0, 0.6), (-1.5, 29.2, 4.0, 4.0, 0.5),
 )
-"""Persistently degassing volcanoes."""
+"""Persistently degassing volcanoes (with their plumes' first spread: 4 degrees wide, so that
+the demo's 4-degree grid resolves them rather than holding sub-grid spikes)."""
 
 PEAK_FLUX: dict[str, tuple[float, ...]] = {
     "anthropogenic": (2.0e-9, 4.0e-10, 2.5e-10, 0.0, 1.5e-10, 0.0),
     "fire": (6.0e-9, 1.0e-10, 0.0, 0.0, 8.0e-10, 0.0),
-    "volcano": (0.0, 0.0, 4.0e-9, 0.0, 0.0, 0.0),
+    "volcano": (0.0, 0.0, 5.6e-10, 0.0, 0.0, 0.0),
     "desert": (0.0, 0.0, 0.0, 0.0, 0.0, 1.0),
 }
 """Flux (kg m-2 s-1) per tracer (order of :data:`~xaqf.tutorial.composition.TRACERS`) at
