@@ -95,3 +95,20 @@ def test_weights_not_matching_the_config_are_refused(forecaster, tmp_path):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(ModelFileError, match="nothing.safetensors"):
         Forecaster.load(tmp_path / "nothing.safetensors")
+
+
+def test_registered_name_resolves_through_the_data_registry(forecaster, tmp_path, monkeypatch):
+    import pooch
+
+    from xaqf.errors import DownloadError
+    from xaqf.tutorial import registry
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    path = forecaster.save(cache / "demo-small")  # already in the cache: no download needed
+    monkeypatch.setenv(registry.DATA_DIR_ENV, str(cache))
+    monkeypatch.setitem(registry.REGISTRY, "demo-small", f"sha256:{pooch.file_hash(path)}")
+    loaded = Forecaster.load("demo-small")
+    assert loaded.config == forecaster.config and loaded.provenance == {"note": "test"}
+    with pytest.raises(DownloadError, match="no-such-model"):
+        Forecaster.load("no-such-model")
