@@ -27,7 +27,8 @@ def canonical_dataset(names, times, nlat=7, nlon=12, levels=variables.PRESSURE_L
                       seed=0, positive=True) -> xr.Dataset:
     """A small Dataset in xaqf's canonical layout holding the catalogued ``names``."""
     rng = np.random.default_rng(seed)
-    coords = {"time": pd.DatetimeIndex(times), "level": np.asarray(levels, float), **grid(nlat, nlon)}
+    coords = {"time": pd.DatetimeIndex(times), "level": np.asarray(levels, float),
+              **grid(nlat, nlon)}
     data_vars = {}
     for name in names:
         var = variables.VARIABLES[name]
@@ -41,6 +42,22 @@ def canonical_dataset(names, times, nlat=7, nlon=12, levels=variables.PRESSURE_L
     ds["latitude"].attrs = {"units": "degrees_north", "standard_name": "latitude"}
     ds["longitude"].attrs = {"units": "degrees_east", "standard_name": "longitude"}
     return ds
+
+
+def cams_and_met(times, scale_pollutants: float = 1.0) -> tuple[xr.Dataset, xr.Dataset]:
+    """Tiny canonical pollutant and met data at ``times`` (every catalogued variable)."""
+    cams = canonical_dataset(variables.POLLUTANT_VARIABLES, times, seed=1)
+    if scale_pollutants != 1.0:
+        cams = cams.map(lambda da: (da * scale_pollutants).assign_attrs(da.attrs))
+    return cams, canonical_dataset(variables.MET_VARIABLES, times, seed=2, positive=False)
+
+
+def micro_config():
+    """A two-level network: tests of the forecaster's and trainer's logic need no bigger."""
+    from xaqf.model import get_config
+
+    return get_config("tiny").replace(name="micro", widths=(8, 16), depths=(1,),
+                                      bottleneck_depth=1)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 import xarray as xr
-from conftest import canonical_dataset
+from conftest import cams_and_met, canonical_dataset, micro_config
 
 from xaqf import variables
 from xaqf.channels import to_channels
@@ -19,10 +19,9 @@ from xaqf.errors import (
 )
 from xaqf.forecaster import Forecaster, TransformSettings, core
 from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
-from xaqf.model import get_config
 from xaqf.normalization import compute_stats
 
-MICRO = get_config("tiny").replace(name="micro", widths=(8, 16), depths=(1,), bottleneck_depth=1)
+MICRO = micro_config()
 """A two-level network: the forecaster's logic does not depend on the network's size."""
 
 TIMES = pd.date_range("2022-06-01", periods=6, freq="12h")
@@ -30,10 +29,7 @@ TIMES = pd.date_range("2022-06-01", periods=6, freq="12h")
 
 @pytest.fixture(scope="module")
 def data() -> tuple[xr.Dataset, xr.Dataset]:
-    cams = canonical_dataset(variables.POLLUTANT_VARIABLES, TIMES, seed=1)
-    cams = cams.map(lambda da: (da * 1e-9).assign_attrs(da.attrs))
-    met = canonical_dataset(variables.MET_VARIABLES, TIMES, seed=2, positive=False)
-    return cams, met
+    return cams_and_met(TIMES, scale_pollutants=1e-9)
 
 
 @pytest.fixture(scope="module")

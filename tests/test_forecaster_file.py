@@ -9,23 +9,20 @@ import pandas as pd
 import pytest
 import torch
 import xarray as xr
-from conftest import canonical_dataset
+from conftest import cams_and_met, micro_config
 
-from xaqf import variables
 from xaqf.errors import ModelFileError
 from xaqf.forecaster import Forecaster, TransformSettings, model_file
-from xaqf.model import build_model, get_config
+from xaqf.model import build_model
 from xaqf.normalization import compute_stats
 
-MICRO = get_config("tiny").replace(name="micro", widths=(8, 16), depths=(1,), bottleneck_depth=1)
+MICRO = micro_config()
 TIMES = pd.date_range("2022-06-01", periods=4, freq="12h")
 
 
 @pytest.fixture(scope="module")
 def data() -> tuple[xr.Dataset, xr.Dataset]:
-    cams = canonical_dataset(variables.POLLUTANT_VARIABLES, TIMES, seed=1)
-    met = canonical_dataset(variables.MET_VARIABLES, TIMES, seed=2, positive=False)
-    return cams, met
+    return cams_and_met(TIMES)
 
 
 @pytest.fixture(scope="module")

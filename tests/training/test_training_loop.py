@@ -8,12 +8,10 @@ import pandas as pd
 import pytest
 import torch
 import xarray as xr
-from conftest import canonical_dataset
+from conftest import cams_and_met, micro_config
 
-from xaqf import variables
 from xaqf.errors import ConfigError, MissingTimeError, ModelFileError
 from xaqf.forecaster import Forecaster
-from xaqf.model import get_config
 from xaqf.normalization import compute_stats
 from xaqf.training import (
     StageConfig,
@@ -25,15 +23,13 @@ from xaqf.training import (
     train_stage,
 )
 
-MICRO = get_config("tiny").replace(name="micro", widths=(8, 16), depths=(1,), bottleneck_depth=1)
+MICRO = micro_config()
 TIMES = pd.date_range("2022-06-01", periods=8, freq="12h")
 
 
 @pytest.fixture(scope="module")
 def data() -> tuple[xr.Dataset, xr.Dataset]:
-    cams = canonical_dataset(variables.POLLUTANT_VARIABLES, TIMES, seed=1)
-    met = canonical_dataset(variables.MET_VARIABLES, TIMES, seed=2, positive=False)
-    return cams, met
+    return cams_and_met(TIMES)
 
 
 @pytest.fixture

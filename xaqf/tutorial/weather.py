@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-
 FORECAST_ERROR: tuple[float, float, float, float] = (0.35, 0.12, 1.0, 0.05)
 """Standard deviations of a 5-day forecast's drift: wave phase (rad), relative wave speed,
 jet latitude (degrees) and relative jet speed. Chosen so that the forecast's z500 anomaly
 correlation is about 0.99 / 0.97 / 0.92 at 1 / 3 / 5 days (4-degree world, seed 0), close to
 FuXi's and IFS's."""
+
 
 @dataclass(frozen=True)
 class Wave:
