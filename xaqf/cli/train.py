@@ -25,7 +25,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     ('run.json', 'cpu')
     """
     parser = subparsers.add_parser("train", help="train a model from a JSON configuration",
-                                   description=__doc__.splitlines()[0])
+                                   description=(
+        "Train a model as described by a TrainConfig JSON file (data, model config, "
+        "stages); with a checkpoint_dir in the config, a re-run resumes where it stopped."))
     parser.add_argument("config", help="path of the TrainConfig JSON file")
     parser.add_argument("--device", default="cpu", help="torch device (default: cpu)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
