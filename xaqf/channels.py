@@ -40,6 +40,7 @@ from xaqf.errors import ConfigError, LayoutError, MissingLevelError, MissingVari
 from xaqf.variables import (
     MET_CHANNELS,
     POLLUTANT_CHANNELS,
+    SPATIAL_DIMS,
     STATIC_VARIABLES,
     VARIABLES,
     channel_name,
@@ -59,9 +60,6 @@ NAMED_CHANNELS: dict[str, tuple[str, ...]] = {
 
 LEVEL_ATTRS: dict[str, str] = {"units": "hPa", "long_name": "pressure level"}
 """Attributes of the ``level`` coordinate where the input carries none."""
-
-SPATIAL_DIMS: tuple[str, str] = ("latitude", "longitude")
-
 
 def resolve_channels(channel_names: ChannelNames) -> tuple[str, ...]:
     """Channel names for ``"pollutant"``, ``"met"``, ``"static"`` or an explicit sequence.

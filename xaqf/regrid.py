@@ -44,10 +44,9 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import ConfigError, GridMismatchError, LayoutError
+from xaqf.variables import SPATIAL_DIMS
 
-LAT = "latitude"
-LON = "longitude"
-SPATIAL_DIMS = (LAT, LON)
+LAT, LON = SPATIAL_DIMS
 
 _SNAP = 1e-9
 """Relative weights closer than this to 0 or 1 are snapped, so coincident points are exact."""

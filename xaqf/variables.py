@@ -43,6 +43,9 @@ PRESSURE_LEVELS: tuple[float, ...] = (
 )
 """The 13 pressure levels (hPa) shared by CAMS and FuXi, ascending."""
 
+SPATIAL_DIMS: tuple[str, str] = ("latitude", "longitude")
+"""The horizontal dimensions of the canonical layout, in order."""
+
 
 @dataclass(frozen=True)
 class Variable:

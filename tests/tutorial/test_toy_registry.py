@@ -56,3 +56,17 @@ def test_offline_is_a_download_error_with_advice(tmp_path):
     store = make_registry("http://127.0.0.1:9/", {"a.nc": "sha256:" + "0" * 64}, tmp_path)
     with pytest.raises(DownloadError, match="network connection"):
         fetch("a.nc", store)
+
+
+def test_saved_world_equals_the_in_memory_world(tmp_path):
+    import xarray as xr
+
+    from xaqf.tutorial import save_toy_world, toy_world
+
+    kwargs = dict(resolution=30.0, days=2.5, seed=4, spinup_days=0)
+    path = save_toy_world(tmp_path / "world", block=2, **kwargs)  # 5 times: 2 + 2 + 1
+    world = toy_world(**kwargs)
+    for name, expected in (("cams", world.cams), ("era5", world.era5),
+                           ("statics", world.statics)):
+        saved = xr.open_zarr(path / f"{name}.zarr", consolidated=False).compute()
+        xr.testing.assert_allclose(saved, expected, rtol=1e-6)

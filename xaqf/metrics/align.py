@@ -18,10 +18,10 @@ import xarray as xr
 
 from xaqf.errors import LayoutError, MissingLevelError, MissingTimeError, MissingVariableError
 from xaqf.regrid import check_same_grid
+from xaqf.variables import SPATIAL_DIMS
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 
-SPATIAL_DIMS: tuple[str, str] = ("latitude", "longitude")
 FORECAST_DIMS: tuple[str, str] = ("init_time", "lead_time")
 
 
