@@ -204,3 +204,16 @@ def test_encode_decode_in_blocks_match_whole_arrays(data, monkeypatch, transform
     torch.testing.assert_close(fc.encode_pollutants(x), encoded, rtol=0, atol=0)
     torch.testing.assert_close(fc.decode_pollutants(x), decoded, rtol=0, atol=0)
     torch.testing.assert_close(fc.decode_pollutants(encoded), x, rtol=1e-5, atol=0)
+
+
+def test_convertible_units_are_converted_and_wrong_units_refused(forecaster, data):
+    from xaqf.errors import UnitError
+
+    cams, met = data
+    in_micrograms = cams.assign(pm10=(cams["pm10"] * 1e9).assign_attrs(units="µg m-3"))
+    expected = forecaster.predict(cams, met, steps=1, progress=False)
+    converted = forecaster.predict(in_micrograms, met, steps=1, progress=False)
+    xr.testing.assert_allclose(converted, expected, rtol=1e-5)
+    nonsense = cams.assign(co=cams["co"].assign_attrs(units="furlongs"))
+    with pytest.raises(UnitError, match="co"):
+        forecaster.predict(nonsense, met, steps=1, progress=False)

@@ -125,3 +125,13 @@ def test_to_canonical_is_lazy_on_dask(no_compute):
 def test_integer_data_become_float32():
     out = to_canonical(xr.DataArray([1, 0], dims="x", attrs={"units": "1"}), "lsm")
     assert out.dtype == np.float32 and out.values.tolist() == [1.0, 0.0]
+
+
+def test_to_canonical_dataset_leaves_canonical_data_untouched(cams):
+    from xaqf.units import to_canonical_dataset
+
+    assert to_canonical_dataset(cams, ["go3", "pm10"]) is cams
+    raw = cams.assign(go3=cams["go3"].astype("float64").assign_attrs(units="kg kg**-1"))
+    out = to_canonical_dataset(raw, ["go3"])
+    assert out["go3"].dtype == np.float32 and out["go3"].attrs["units"] == "kg kg-1"
+    assert out["pm10"] is cams["pm10"] or out["pm10"].identical(cams["pm10"])

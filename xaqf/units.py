@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pint
@@ -204,3 +205,31 @@ def to_canonical(da: xr.DataArray, name: str, *, assume_units: bool = False) -> 
     source = variable.units if assume_units and _units_of(da) is None else None
     converted = convert(da, variable.units, source_units=source, what=name)
     return converted.astype(np.float32).drop_attrs(deep=False).assign_attrs(variable.attrs)
+
+
+def to_canonical_dataset(ds: xr.Dataset, names: Iterable[str], *,
+                         assume_units: bool = False) -> xr.Dataset:
+    """``ds`` with the variables ``names`` in catalogue units (see :func:`to_canonical`).
+
+    Variables already in the catalogue's spelling of their units and in float32 are left
+    untouched (no copy), so canonical data pass through for free; others are converted
+    lazily.
+
+    Raises
+    ------
+    UnitError
+        A variable's units are missing (and not assumed), unknown or not convertible.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> ds = xr.Dataset({"pm10": ("x", np.array([20.0], "float32"), {"units": "ug m-3"})})
+    >>> out = to_canonical_dataset(ds, ["pm10"])
+    >>> out["pm10"].attrs["units"], round(float(out["pm10"][0]) * 1e9, 4)  # in ug m-3
+    ('kg m-3', 20.0)
+    """
+    converted = {name: to_canonical(ds[name], name, assume_units=assume_units)
+                 for name in names
+                 if not (_units_of(ds[name]) == VARIABLES[name].units
+                         and ds[name].dtype == np.float32)}
+    return ds.assign(converted) if converted else ds

@@ -32,6 +32,7 @@ import xarray as xr
 from xaqf.channels import to_channels
 from xaqf.errors import LayoutError, MissingTimeError
 from xaqf.regrid import check_same_grid, regrid, same_grid
+from xaqf.units import to_canonical_dataset
 from xaqf.validation import check_dataset
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
@@ -171,12 +172,16 @@ def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Ti
         The state at ``t - step`` or ``t``, or a met time, is absent (named).
     GridMismatchError
         ``cams`` is not on ``grid`` (the model's static fields' grid).
+    UnitError
+        A variable's units are missing, unknown or not convertible to the catalogue's
+        (convertible ones, e.g. PM in ug m-3, are converted lazily).
     LayoutError
         No ``time`` axis in ``cams``; no ``time`` nor ``(init_time, lead_time)`` in ``met``.
     """
     cams = check_dataset(cams, "cams", variables=POLLUTANT_VARIABLES, check_values=False)
     met = check_dataset(met, "met", variables=MET_VARIABLES, check_values=False)
-    cams, met = cams[list(POLLUTANT_VARIABLES)], met[list(MET_VARIABLES)]
+    cams = to_canonical_dataset(cams[list(POLLUTANT_VARIABLES)], POLLUTANT_VARIABLES)
+    met = to_canonical_dataset(met[list(MET_VARIABLES)], MET_VARIABLES)
     if grid is not None:
         check_same_grid(cams, grid, names=("cams", "model grid (its static fields)"))
     is_forecast = "init_time" in met.dims and "lead_time" in met.dims

@@ -31,6 +31,7 @@ from xaqf.channels import to_channels
 from xaqf.errors import MissingTimeError
 from xaqf.forecaster.rollout import time_features
 from xaqf.regrid import check_same_grid
+from xaqf.units import to_canonical_dataset
 from xaqf.validation import check_dataset
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
@@ -60,6 +61,8 @@ class WindowDataset(torch.utils.data.Dataset):
         cams = check_dataset(cams, "cams", variables=POLLUTANT_VARIABLES, check_values=False)
         met = check_dataset(met, "met", variables=MET_VARIABLES, check_values=False)
         check_same_grid(cams, met, names=("cams", "met"))
+        cams = to_canonical_dataset(cams, POLLUTANT_VARIABLES)
+        met = to_canonical_dataset(met, MET_VARIABLES)
         self.forecaster = forecaster
         self.rollout_steps = rollout_steps
         self.latitude = cams["latitude"].values
