@@ -8,6 +8,11 @@ very inputs ``predict`` gave the network (recorded by a forward pre-hook during 
 the per-pair ratios (robust on a shared machine, where a neighbour's load comes and goes),
 printed with the ratio of the best times (target: overhead <= 10 %) and the absolute times.
 
+On the CPU, ``predict`` runs its rollout inside :func:`xaqf.memory.retained_heap`, so the
+bare forwards are timed inside it too (the comparison is of xaqf's work around the
+network); they are also timed with glibc's default heap, to show what the retained heap
+saves.
+
 Usage::
 
     python benchmarks/predict.py                    # 46 x 90 "small", 10 steps
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
@@ -26,6 +32,7 @@ import torch
 import xarray as xr
 
 from xaqf.forecaster import Forecaster
+from xaqf.memory import heap_retention_available, retained_heap
 from xaqf.regrid import global_grid
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, VARIABLES
 
@@ -63,8 +70,9 @@ def timed(func) -> float:
     return time.perf_counter() - tic
 
 
-def bare_forwards(net: torch.nn.Module, calls: list[tuple[torch.Tensor, ...]]) -> None:
-    with torch.inference_mode():
+def bare_forwards(net: torch.nn.Module, calls: list[tuple[torch.Tensor, ...]],
+                  retain_heap: bool = True) -> None:
+    with torch.inference_mode(), retained_heap() if retain_heap else nullcontext():
         for args in calls:
             net(*args)
 
@@ -87,16 +95,20 @@ def main() -> None:
     forecaster = Forecaster.from_config(args.config, stats, seed=0)
     calls = recorded_inputs(forecaster, cams, met, args.steps, times[1:2])
     net = forecaster.net.eval()
-    bare, full = [], []
+    bare, full, default_heap = [], [], []
     for _ in range(args.repeats):
         full.append(timed(lambda: forecaster.predict(cams, met, steps=args.steps,
                                                      init_times=times[1:2], progress=False)))
         bare.append(timed(lambda: bare_forwards(net, calls)))
+        default_heap.append(timed(lambda: bare_forwards(net, calls, retain_heap=False)))
     height, width = grid.sizes["latitude"], grid.sizes["longitude"]
     print(f"{args.config} at {height}x{width}, {args.steps} step(s), 1 initial time, "
           f"{torch.get_num_threads()} threads, best of {args.repeats}")
     print(f"bare forwards: {min(bare):.3f} s ({min(bare) / args.steps:.4f} s/step); "
           f"predict: {min(full):.3f} s")
+    print(f"bare forwards with glibc's default heap: {min(default_heap):.3f} s "
+          f"({min(default_heap) / min(bare):.2f}x the retained heap's; heap retention "
+          f"{'available' if heap_retention_available() else 'unavailable here'})")
     ratios = [f / b for f, b in zip(full, bare, strict=True)]
     median = statistics.median(ratios)
     print(f"predict / bare forwards = {median:.3f} (overhead {median - 1:+.1%}, median of "

@@ -200,7 +200,7 @@ def test_encode_decode_in_blocks_match_whole_arrays(data, monkeypatch, transform
     fc = Forecaster.from_config(MICRO, stats, transform=transform, seed=0)
     x = torch.as_tensor(to_channels(cams, "pollutant").values[:3])
     encoded, decoded = fc.encode_pollutants(x), fc.decode_pollutants(x)
-    monkeypatch.setattr(core, "_BLOCK_ELEMENTS", 1)  # one (lat, lon) plane per block
+    monkeypatch.setattr(core, "_BLOCK_ELEMENTS", 1)  # one grid row per block
     torch.testing.assert_close(fc.encode_pollutants(x), encoded, rtol=0, atol=0)
     torch.testing.assert_close(fc.decode_pollutants(x), decoded, rtol=0, atol=0)
     torch.testing.assert_close(fc.decode_pollutants(encoded), x, rtol=1e-5, atol=0)

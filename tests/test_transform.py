@@ -62,6 +62,17 @@ def test_inverse_is_exact_to_float32_precision(x):
     np.testing.assert_allclose(back.numpy(), expected, rtol=1e-6, atol=0)
 
 
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_float32_inverse_is_the_rounded_float64_inverse(as_tensor):
+    # float32 input: two Newton steps, the first in float32; float64: three in float64
+    y = log_transform(np.logspace(-6, 3, 100_000)).astype(np.float32)
+    exact = inverse_log_transform(y.astype(np.float64))
+    fast = inverse_log_transform(torch.from_numpy(y)).numpy() if as_tensor else \
+        inverse_log_transform(y)
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(fast, exact, rtol=2.0**-23, atol=0)  # within one float32 ulp
+
+
 @settings(max_examples=100, deadline=None)
 @given(X_NORM)
 def test_transform_is_monotonic(x):

@@ -260,7 +260,10 @@ def channel_table(da: xr.DataArray | xr.Dataset) -> tuple[list[str], np.ndarray]
 
 def _unstack_variable(da: xr.DataArray, variable: str, index: list[int],
                       levels: np.ndarray) -> xr.DataArray:
-    piece = da.isel(channel=index).drop_vars(["channel", "variable", "level"], errors="ignore")
+    contiguous = index == list(range(index[0], index[-1] + 1))
+    selection = slice(index[0], index[-1] + 1) if contiguous else index  # a view, not a copy
+    piece = da.isel(channel=selection).drop_vars(["channel", "variable", "level"],
+                                                 errors="ignore")
     if np.isnan(levels[index[0]]):
         if len(index) > 1:
             raise LayoutError(f"single-level variable {variable!r} fills {len(index)} channels")

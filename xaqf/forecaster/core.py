@@ -13,12 +13,17 @@ physical space of the Datasets and the network's space:
   concentrations are positive by construction; the clamp is a last safeguard for channels
   left untransformed. Non-finite network outputs raise :class:`~xaqf.errors.InvalidValueError`
   naming the rollout step.
+
+On the CPU the rollout runs inside :func:`xaqf.memory.retained_heap`, so the large buffers
+of one network forward are reused by the next instead of being mapped afresh.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -35,8 +40,9 @@ from xaqf.base import grey_line_mask
 from xaqf.errors import ConfigError, MissingVariableError
 from xaqf.forecaster import model_file
 from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
-from xaqf.forecaster.output import Piece, forecast_template, gather, stream_to
+from xaqf.forecaster.output import Piece, empty_forecast, forecast_template, labelled, stream_to
 from xaqf.forecaster.rollout import rollout, time_features
+from xaqf.memory import retained_heap
 from xaqf.model import ModelConfig, build_model
 from xaqf.normalization import denormalize_array, normalize_array
 from xaqf.statics import STATIC_CHANNELS, static_features
@@ -74,31 +80,33 @@ def _stats_arrays(stats: xr.Dataset, channels: Sequence[str]) -> tuple[np.ndarra
             np.asarray(rows["std"].values, np.float32))
 
 
-_BLOCK_ELEMENTS = 1 << 21
-"""Elements per block of the CPU encode/decode. The float64 temporaries of the log transform
-(16 MiB each) then stay below glibc's largest mmap threshold (32 MiB), so they are recycled
-from the heap block after block instead of being freshly mapped (and page-faulted) by every
-operation, as whole 0.4-degree fields (237 MiB each) would be: 4x to 10x faster at 451 x 900
-on a 2-core CPU."""
+_BLOCK_ELEMENTS = 1 << 17
+"""Elements per block of the CPU encode/decode: 1 MiB in float64, so the temporaries of the
+log transform stay in a core's L2 cache from one operation to the next instead of streaming
+through main memory (2x faster than 16 MiB blocks at 451 x 900 on a 2-core CPU)."""
 
 
-def _planewise(func: Callable[..., torch.Tensor], x: torch.Tensor, *per_channel: np.ndarray
-               ) -> torch.Tensor:
-    """``func(block, *params)`` on blocks of whole ``(H, W)`` planes of ``x (..., C, H, W)``.
+def _rowwise(func: Callable[..., torch.Tensor], x: torch.Tensor, *per_channel: np.ndarray,
+             out: torch.Tensor | None = None) -> torch.Tensor:
+    """``func(block, *params)`` on blocks of whole grid rows of ``x (..., C, H, W)``.
 
-    ``per_channel`` are ``(C,)`` arrays; ``func`` gets them as ``(n, 1, 1)`` tensors matching
-    the ``n`` planes of its block. On the CPU the blocks hold about ``_BLOCK_ELEMENTS``
-    values (see there); elsewhere there is one block.
+    ``per_channel`` are ``(C,)`` arrays; ``func`` gets them as ``(n, 1)`` tensors matching
+    the ``n`` rows of its ``(n, W)`` block. On the CPU the blocks hold about
+    ``_BLOCK_ELEMENTS`` values (see there); elsewhere there is one block. The results go
+    into ``out`` (contiguous, shaped like ``x``), a new tensor if ``None``.
     """
     height, width = x.shape[-2:]
-    planes = x.reshape(-1, height, width)
-    repeats = planes.shape[0] // x.shape[-3]
-    params = [torch.as_tensor(np.tile(p, repeats), device=x.device).reshape(-1, 1, 1)
-              for p in per_channel]
-    size = max(1, _BLOCK_ELEMENTS // (height * width)) if x.device.type == "cpu" \
-        else planes.shape[0]
-    blocks = zip(planes.split(size), *(p.split(size) for p in params), strict=True)
-    return torch.cat([func(*block) for block in blocks]).reshape(x.shape)
+    rows = x.reshape(-1, width)
+    repeats = rows.shape[0] // (x.shape[-3] * height)
+    params = [torch.as_tensor(np.repeat(np.tile(p, repeats), height), device=x.device)
+              .reshape(-1, 1) for p in per_channel]
+    size = max(1, _BLOCK_ELEMENTS // width) if x.device.type == "cpu" else rows.shape[0]
+    out = torch.empty(x.shape, dtype=x.dtype, device=x.device) if out is None else out
+    targets = out.view(-1, width).split(size)
+    for target, *block in zip(targets, rows.split(size), *(p.split(size) for p in params),
+                              strict=True):
+        target.copy_(func(*block))
+    return out
 
 
 def _device(device: str | torch.device | None) -> torch.device:
@@ -225,11 +233,26 @@ class Forecaster:
     # -- between physical space and the network's space ---------------------------------
     def encode_pollutants(self, x: torch.Tensor) -> torch.Tensor:
         """Physical ``(..., C, H, W)`` pollutants -> normalised, log-transformed."""
-        return _planewise(self._encode_block, x, self._p_mean, self._p_std, self.transform_mask)
+        return _rowwise(self._encode_block, x, self._p_mean, self._p_std, self.transform_mask)
 
-    def decode_pollutants(self, y: torch.Tensor) -> torch.Tensor:
-        """Inverse of :meth:`encode_pollutants`, clamped at 0 (physical units)."""
-        return _planewise(self._decode_block, y, self._p_mean, self._p_std, self.transform_mask)
+    def decode_pollutants(self, y: torch.Tensor, out: torch.Tensor | None = None
+                          ) -> torch.Tensor:
+        """Inverse of :meth:`encode_pollutants`, clamped at 0 (physical units); written into
+        ``out`` (contiguous, shaped like ``y``) if given."""
+        return _rowwise(self._decode_block, y, self._p_mean, self._p_std, self.transform_mask,
+                        out=out)
+
+    def _decode_to_host(self, states: torch.Tensor, out: np.ndarray | None) -> np.ndarray:
+        """Decode ``(B, C, H, W)`` states into ``out`` (a new array if ``None``) on the CPU,
+        one initial time at a time (each is contiguous in ``out``)."""
+        out = np.empty(states.shape, np.float32) if out is None else out
+        for state, target in zip(states, out, strict=True):
+            host = torch.from_numpy(target)
+            if state.device.type == "cpu":
+                self.decode_pollutants(state, out=host)
+            else:
+                host.copy_(self.decode_pollutants(state))
+        return out
 
     def _encode_block(self, x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
                       mask: torch.Tensor) -> torch.Tensor:
@@ -271,15 +294,21 @@ class Forecaster:
         return (piece.dataset(self.step, inputs.grid) for piece in pieces)
 
     def _iterate(self, inputs: ForecastInputs, batch_size: int, device: torch.device,
-                 dtype: str | None, progress: bool) -> Iterator[Piece]:
-        """Run the rollout batch by batch; yield each lead time of each batch, decoded."""
+                 dtype: str | None, progress: bool, out: np.ndarray | None = None
+                 ) -> Iterator[Piece]:
+        """Run the rollout batch by batch; yield each lead time of each batch, decoded.
+
+        With ``out`` (the whole forecast, :func:`~xaqf.forecaster.output.empty_forecast`),
+        each piece is decoded into its place there and its values are a view of it.
+        """
         net = self.net.to(device).eval()
         statics = self.static_tensor(inputs.grid, device)
         grey = torch.as_tensor(self.grey_mask, device=device)
         starts = range(0, len(inputs.init_times), batch_size)
         bar = tqdm(total=len(starts) * inputs.steps, desc="forecast", unit="step",
                    disable=not progress)
-        with bar, torch.inference_mode(), _autocast(device, dtype):
+        heap = retained_heap() if device.type == "cpu" else nullcontext()
+        with bar, heap, torch.inference_mode(), _autocast(device, dtype):
             for first in starts:
                 inits = inputs.init_times[first:first + batch_size]
                 p_prev, p_now = (self.encode_pollutants(torch.as_tensor(a, device=device))
@@ -292,7 +321,8 @@ class Forecaster:
                 met = self._met_feed(inputs, inits, device)
                 states = rollout(net, p_prev, p_now, met, statics, features, grey, inputs.steps)
                 for s, state in enumerate(states, start=1):
-                    physical = self.decode_pollutants(state.float()).cpu().numpy()
+                    slot = None if out is None else out[first:first + len(inits), s - 1]
+                    physical = self._decode_to_host(state.float(), slot)
                     bar.update()
                     yield Piece(first, inits, s, physical)
 
@@ -359,15 +389,18 @@ class Forecaster:
         """
         inputs = prepare_inputs(cams, met, steps=steps, step=self.step, grid=self.grid,
                                 init_times=init_times)
-        pieces = self._iterate(inputs, batch_size, _device(device), dtype, progress)
         attrs = self._attrs(steps, met)
         if output is not None:
+            pieces = self._iterate(inputs, batch_size, _device(device), dtype, progress)
             template = partial(forecast_template, inputs.init_times, self.step, steps,
                                inputs.grid)
             return stream_to(output, (p.dataset(self.step, inputs.grid) for p in pieces),
                              template, attrs)
-        return gather(pieces, inputs.init_times, self.step, steps, inputs.grid).assign_attrs(
-            attrs)
+        values = empty_forecast(len(inputs.init_times), steps, inputs.grid)
+        deque(self._iterate(inputs, batch_size, _device(device), dtype, progress, values),
+              maxlen=0)
+        return labelled(values, inputs.init_times, range(1, steps + 1), self.step,
+                        inputs.grid).assign_attrs(attrs)
 
     def _attrs(self, steps: int, met: xr.Dataset) -> dict[str, str]:
         from xaqf import __version__

@@ -1,9 +1,11 @@
 """Labelling a forecast, and streaming it to disk piece by piece (zarr, or netCDF).
 
 The rollout produces plain arrays, one :class:`Piece` per lead time and batch of initial
-times. :func:`gather` labels a whole forecast at once (one :func:`~xaqf.channels.from_channels`
-call, whatever the number of lead times); :meth:`Piece.dataset` labels one piece, for
-:meth:`~xaqf.Forecaster.predict_iter` and for streaming.
+times, decoded straight into an :func:`empty_forecast` array when the whole forecast is
+kept in memory. :func:`labelled` labels a whole forecast at once (one
+:func:`~xaqf.channels.from_channels` call, whatever the number of lead times);
+:meth:`Piece.dataset` labels one piece, for :meth:`~xaqf.Forecaster.predict_iter` and for
+streaming.
 
 The layout of the whole forecast is written first (metadata and coordinates only, from a
 lazy template), then each piece -- one lead time of one batch of initial times -- fills its
@@ -109,14 +111,12 @@ class Piece(NamedTuple):
                         step, grid)
 
 
-def gather(pieces: Iterable[Piece], init_times: np.ndarray, step: pd.Timedelta, steps: int,
-           grid: xr.Dataset) -> xr.Dataset:
-    """The whole forecast from its pieces, labelled once (see :func:`labelled`)."""
-    values = np.empty((len(init_times), steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
-                       grid.sizes["longitude"]), np.float32)
-    for piece in pieces:
-        values[piece.first:piece.first + len(piece.init_times), piece.step - 1] = piece.values
-    return labelled(values, init_times, range(1, steps + 1), step, grid)
+def empty_forecast(n_init: int, steps: int, grid: xr.Dataset) -> np.ndarray:
+    """An uninitialised float32 ``(init_time, lead_time, channel, latitude, longitude)``
+    array for a whole forecast, to be filled piece by piece and labelled once (see
+    :func:`labelled`)."""
+    return np.empty((n_init, steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
+                     grid.sizes["longitude"]), np.float32)
 
 
 def forecast_template(init_times: np.ndarray, step: pd.Timedelta, steps: int,
