@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import torch
 import xarray as xr
 
 from xaqf.channels import from_channels
@@ -114,9 +115,16 @@ class Piece(NamedTuple):
 def empty_forecast(n_init: int, steps: int, grid: xr.Dataset) -> np.ndarray:
     """An uninitialised float32 ``(init_time, lead_time, channel, latitude, longitude)``
     array for a whole forecast, to be filled piece by piece and labelled once (see
-    :func:`labelled`)."""
-    return np.empty((n_init, steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
-                     grid.sizes["longitude"]), np.float32)
+    :func:`labelled`).
+
+    Allocated by torch, which (unlike numpy) does not ask the kernel for transparent huge
+    pages: where the kernel compacts memory to provide them on demand, the first touch of a
+    fresh 1.2 GB numpy forecast (10 steps at 0.4 degrees) took 0.1-1.9 s, of a torch one a
+    steady 0.2 s.
+    """
+    shape = (n_init, steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
+             grid.sizes["longitude"])
+    return torch.empty(shape, dtype=torch.float32).numpy()
 
 
 def forecast_template(init_times: np.ndarray, step: pd.Timedelta, steps: int,
