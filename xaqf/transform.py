@@ -22,10 +22,12 @@ others three. The first step runs in float32 (its 2e-4 is far above float32 roun
 this halves its cost), the others in float64.
 
 The array functions dispatch on the type: numpy, dask (lazy) and torch tensors (any device,
-float32/bfloat16/float16, under autocast or not). They compute in float64 with autocast
-disabled (float32 on Apple MPS) and return the input's floating dtype: the round trip
-``inverse_log_transform(log_transform(x))`` then matches ``max(x, floor)`` to float32
-precision (relative error below 1e-6).
+float32/bfloat16/float16, under autocast or not). They compute in float64 (but for the
+inverse's first Newton step; float32 throughout on Apple MPS) with autocast disabled and
+return the input's floating dtype: the round trip ``inverse_log_transform(log_transform(x))``
+then matches ``max(x, floor)`` to float32 precision (relative error below 1e-6). Because of
+that float32 step, the inverse holds for transformed values within float32's range
+(below 3.4e38).
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def is_tensor(x: Any) -> bool:
     return type(x).__module__.startswith("torch") and hasattr(x, "device")
 
 
-def _float64(x: Any, single: bool = False) -> tuple[Any, Any]:
+def _as_float(x: Any, single: bool = False) -> tuple[Any, Any]:
     """``x`` as float64 (float32 with ``single``, and on Apple MPS, which lacks float64),
     and a context that disables torch autocast around the computation."""
     if is_tensor(x):
@@ -156,7 +158,7 @@ def log_transform(x: Any, floor: float = DEFAULT_FLOOR) -> Any:
     """
     if not floor > 0:
         raise ConfigError(f"floor must be > 0, got {floor}; the transform diverges at 0")
-    work, context = _float64(x)
+    work, context = _as_float(x)
     xp = _namespace(work)
     with context:
         clamped = work.clip(min=floor)
@@ -178,15 +180,15 @@ def inverse_log_transform(y: Any) -> Any:
     >>> bool(np.allclose(inverse_log_transform(log_transform(x)), x, rtol=1e-6, atol=0))
     True
     """
-    rough, context = _float64(y, single=True)
+    rough, context = _as_float(y, single=True)
     xp = _namespace(rough)
     with context:
         target = _C * rough - _LOG_K
         ell = _softplus(target + _LOG_C)
         u = xp.log(ell * (1 - xp.log1p(ell) / (2 + ell))) - _LOG_C
         u = _newton_step(u, target, xp)
-        precise, _ = _float64(y)
-        u, target = _float64(u)[0], _C * precise - _LOG_K
+        precise, _ = _as_float(y)
+        u, target = _as_float(u)[0], _C * precise - _LOG_K
         for _ in range(_newton_steps(y) - 1):
             u = _newton_step(u, target, xp)
         out = xp.exp(u)
