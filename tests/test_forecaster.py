@@ -12,6 +12,7 @@ from conftest import cams_and_met, canonical_dataset, micro_config
 from xaqf import variables
 from xaqf.channels import to_channels
 from xaqf.errors import (
+    ConfigError,
     GridMismatchError,
     InvalidValueError,
     MissingTimeError,
@@ -204,6 +205,11 @@ def test_encode_decode_in_blocks_match_whole_arrays(data, monkeypatch, transform
     torch.testing.assert_close(fc.encode_pollutants(x), encoded, rtol=0, atol=0)
     torch.testing.assert_close(fc.decode_pollutants(x), decoded, rtol=0, atol=0)
     torch.testing.assert_close(fc.decode_pollutants(encoded), x, rtol=1e-5, atol=0)
+    out = torch.full(x.shape, -1.0)
+    assert fc.decode_pollutants(x, out=out) is out
+    torch.testing.assert_close(out, decoded, rtol=0, atol=0)
+    with pytest.raises(ConfigError, match="contiguous tensor of shape"):
+        fc.decode_pollutants(x, out=torch.empty(*x.shape[:-2], x.shape[-1], x.shape[-2]).mT)
 
 
 def test_convertible_units_are_converted_and_wrong_units_refused(forecaster, data):

@@ -98,5 +98,6 @@ def test_concurrent_blocks_leave_the_depth_at_zero(monkeypatch):
 
 def test_without_glibc_the_block_does_nothing(monkeypatch):
     monkeypatch.setattr(memory, "_glibc", lambda: None)
+    assert not heap_retention_available()
     with retained_heap():
         assert memory._depth == 0

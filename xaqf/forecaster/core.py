@@ -101,7 +101,11 @@ def _rowwise(func: Callable[..., torch.Tensor], x: torch.Tensor, *per_channel: n
     params = [torch.as_tensor(np.repeat(np.tile(p, repeats), height), device=x.device)
               .reshape(-1, 1) for p in per_channel]
     size = max(1, _BLOCK_ELEMENTS // width) if x.device.type == "cpu" else rows.shape[0]
-    out = torch.empty(x.shape, dtype=x.dtype, device=x.device) if out is None else out
+    if out is None:
+        out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    elif out.shape != x.shape or not out.is_contiguous():
+        raise ConfigError(f"out must be a contiguous tensor of shape {tuple(x.shape)}; got "
+                          f"shape {tuple(out.shape)}, contiguous={out.is_contiguous()}")
     targets = out.view(-1, width).split(size)
     for target, *block in zip(targets, rows.split(size), *(p.split(size) for p in params),
                               strict=True):
