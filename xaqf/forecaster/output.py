@@ -121,6 +121,13 @@ def empty_forecast(n_init: int, steps: int, grid: xr.Dataset) -> np.ndarray:
     pages: where the kernel compacts memory to provide them on demand, the first touch of a
     fresh 1.2 GB numpy forecast (10 steps at 0.4 degrees) took 0.1-1.9 s, of a torch one a
     steady 0.2 s.
+
+    Examples
+    --------
+    >>> grid = xr.Dataset(coords={"latitude": [45.0, -45.0], "longitude": [0.0, 180.0]})
+    >>> values = empty_forecast(3, 10, grid)
+    >>> values.shape, values.dtype, values.flags.c_contiguous
+    ((3, 10, 73, 2, 2), dtype('float32'), True)
     """
     shape = (n_init, steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
              grid.sizes["longitude"])
