@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import canonical_dataset
 
 import xaqf  # noqa: F401  (registers the accessor)
+from tests.helpers import canonical_dataset
 from xaqf import variables
 
 

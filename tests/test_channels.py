@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import canonical_dataset
 
+from tests.helpers import canonical_dataset
 from xaqf import variables
 from xaqf.channels import channel_table, from_channels, resolve_channels, to_channels
 from xaqf.errors import ConfigError, LayoutError, MissingLevelError, MissingVariableError

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import canonical_dataset
 
 import xaqf
+from tests.helpers import canonical_dataset
 from xaqf import io
 from xaqf.errors import LayoutError, MissingDependencyError, MissingVariableError, UnitError
 from xaqf.variables import MET_VARIABLES, POLLUTANT_VARIABLES, VARIABLES

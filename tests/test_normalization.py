@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import torch
 import xarray as xr
-from conftest import canonical_dataset
 
+from tests.helpers import canonical_dataset
 from xaqf import variables
 from xaqf.channels import to_channels
 from xaqf.errors import InvalidValueError, LayoutError, MissingLevelError, MissingVariableError

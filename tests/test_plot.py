@@ -11,8 +11,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import xarray as xr  # noqa: E402
-from conftest import canonical_dataset  # noqa: E402
 
+from tests.helpers import canonical_dataset  # noqa: E402
 from xaqf import metrics, plot  # noqa: E402
 from xaqf.errors import InvalidValueError, MissingLevelError, MissingTimeError  # noqa: E402
 

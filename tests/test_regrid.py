@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import canonical_dataset
 
+from tests.helpers import canonical_dataset
 from xaqf import variables
 from xaqf.errors import ConfigError, GridMismatchError, LayoutError
 from xaqf.regrid import Regridder, check_same_grid, global_grid, regrid, same_grid

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import grid
 
+from tests.helpers import grid
 from xaqf.errors import GridMismatchError, MissingVariableError
 from xaqf.statics import STATIC_CHANNELS, static_features
 

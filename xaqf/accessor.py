@@ -2,7 +2,7 @@
 
 The accessor holds no state: each method delegates to a pure function in a helper module
 (:mod:`xaqf.io`, :mod:`xaqf.regrid`, :mod:`xaqf.normalization`, :mod:`xaqf.transform`,
-:mod:`xaqf.base`, :mod:`xaqf.channels`), where the science lives and is documented.
+:mod:`xaqf.grey_line`, :mod:`xaqf.channels`), where the science lives and is documented.
 
 Examples
 --------
@@ -22,7 +22,7 @@ from typing import Any
 
 import xarray as xr
 
-from xaqf import base, channels, io, normalization, regrid, transform
+from xaqf import channels, grey_line, io, normalization, regrid, transform
 
 
 class _AqfAccessor:
@@ -224,7 +224,7 @@ class DatasetAccessor(_AqfAccessor):
         step
             The forecast step.
         **kwargs
-            ``grey_line``, ``target_times``: see :func:`xaqf.base.grey_line_base`.
+            ``grey_line``, ``target_times``: see :func:`xaqf.grey_line.grey_line_base`.
 
         Returns
         -------
@@ -240,7 +240,7 @@ class DatasetAccessor(_AqfAccessor):
         >>> base["no2"].attrs["base_lag"], base["go3"].attrs["base_lag"]
         ('24h', '12h')
         """
-        return base.grey_line_base(self._obj, step=step, **kwargs)
+        return grey_line.grey_line_base(self._obj, step=step, **kwargs)
 
     def to_channels(self, channel_names: str | Sequence[str] = "pollutant") -> xr.DataArray:
         """Stack variables x levels into one ``channel`` axis, in catalogue order.

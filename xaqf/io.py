@@ -41,25 +41,13 @@ import xarray as xr
 
 from xaqf.errors import LayoutError, MissingDependencyError, MissingVariableError, UnitError
 from xaqf.units import conversion, convert, to_canonical
-from xaqf.variables import (
-    MET_VARIABLES,
-    POLLUTANT_VARIABLES,
-    STATIC_VARIABLES,
-    VARIABLES,
-)
+from xaqf.variables import KIND_VARIABLES, VARIABLES
 
 __all__ = ["VARIABLE_ALIASES", "open_cams", "open_met", "open_raw", "open_static",
            "standardize", "variables_of_kind"]
 
 PathLike = str | os.PathLike
 Paths = PathLike | Iterable[PathLike]
-
-KIND_VARIABLES: dict[str, tuple[str, ...]] = {
-    "cams": POLLUTANT_VARIABLES,
-    "pollutant": POLLUTANT_VARIABLES,
-    "met": MET_VARIABLES,
-    "static": STATIC_VARIABLES,
-}
 
 VARIABLE_ALIASES: dict[str, dict[str, str]] = {
     "met": {"2t": "t2m", "10u": "u10", "10v": "v10"},

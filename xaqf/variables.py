@@ -148,6 +148,13 @@ MET_VARIABLES: tuple[str, ...] = tuple(v.name for v in MET_SURFACE + MET_ON_LEVE
 """The 10 meteorological variable names, in channel order."""
 STATIC_VARIABLES: tuple[str, ...] = tuple(v.name for v in STATICS)
 """The static (time-invariant) input fields."""
+KIND_VARIABLES: dict[str, tuple[str, ...]] = {
+    "cams": POLLUTANT_VARIABLES,
+    "pollutant": POLLUTANT_VARIABLES,
+    "met": MET_VARIABLES,
+    "static": STATIC_VARIABLES,
+}
+"""The variables of each kind of input file (``"cams"`` and ``"pollutant"`` are synonyms)."""
 
 VARIABLES: dict[str, Variable] = {
     v.name: v

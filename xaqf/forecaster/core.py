@@ -36,12 +36,12 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
-from xaqf.base import grey_line_mask
 from xaqf.errors import ConfigError, MissingVariableError
 from xaqf.forecaster import model_file
 from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
 from xaqf.forecaster.output import Piece, empty_forecast, forecast_template, labelled, stream_to
 from xaqf.forecaster.rollout import rollout, time_features
+from xaqf.grey_line import grey_line_mask
 from xaqf.memory import retained_heap
 from xaqf.model import ModelConfig, build_model
 from xaqf.normalization import denormalize_array, normalize_array

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from xaqf.base import select_base
 from xaqf.errors import InvalidValueError
+from xaqf.grey_line import select_base
 from xaqf.model import apply_change
 
 

@@ -25,8 +25,8 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from xaqf.base import select_base
 from xaqf.forecaster.rollout import model_step
+from xaqf.grey_line import select_base
 from xaqf.metrics import latitude_weights
 from xaqf.training.checkpoint import load_checkpoint, save_checkpoint
 from xaqf.training.config import StageConfig

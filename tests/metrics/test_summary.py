@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import canonical_dataset
 
+from tests.helpers import canonical_dataset
 from xaqf import metrics
 from xaqf.errors import MissingTimeError
 

@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 from xaqf.cli import main
-from xaqf.demo import QUICK, Recipe, run_demo
+from xaqf.tutorial.demo import QUICK, Recipe, run_demo
 
 
 def test_quick_demo_runs_end_to_end(tmp_path):
@@ -31,9 +31,9 @@ def test_full_demo_shows_the_skill_claims(tmp_path):
 
 
 def test_cli_demo_quick(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr("xaqf.demo.Recipe", lambda: QUICK)
+    monkeypatch.setattr("xaqf.tutorial.demo.Recipe", lambda: QUICK)
     calls = []
-    monkeypatch.setattr("xaqf.demo.run_demo", lambda out, recipe, progress: calls.append(
+    monkeypatch.setattr("xaqf.tutorial.demo.run_demo", lambda out, recipe, progress: calls.append(
         (out, recipe, progress)))
     assert main(["demo", "--output", str(tmp_path), "--quick", "--no-progress"]) == 0
     assert calls == [(str(tmp_path), QUICK, False)]

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import torch
 import xarray as xr
-from conftest import cams_and_met, micro_config
 
+from tests.helpers import cams_and_met, micro_config
 from xaqf.errors import ConfigError, MissingTimeError, ModelFileError
 from xaqf.forecaster import Forecaster
 from xaqf.normalization import compute_stats

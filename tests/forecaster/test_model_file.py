@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import torch
 import xarray as xr
-from conftest import cams_and_met, micro_config
 
+from tests.helpers import cams_and_met, micro_config
 from xaqf.errors import ModelFileError
 from xaqf.forecaster import Forecaster, TransformSettings, model_file
 from xaqf.model import build_model

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import torch
 import xarray as xr
-from conftest import cams_and_met, canonical_dataset, micro_config
 
+from tests.helpers import cams_and_met, canonical_dataset, micro_config
 from xaqf import variables
 from xaqf.channels import to_channels
 from xaqf.errors import (

@@ -1,4 +1,4 @@
-"""Tests of xaqf.base: the grey-line pollutant base."""
+"""Tests of xaqf.grey_line: the grey-line pollutant base."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import torch
 import xarray as xr
-from conftest import canonical_dataset
 
+from tests.helpers import canonical_dataset
 from xaqf import variables
-from xaqf.base import grey_line_base, grey_line_mask, select_base, select_grey_line
 from xaqf.errors import ConfigError, LayoutError, MissingTimeError
+from xaqf.grey_line import grey_line_base, grey_line_mask, select_base, select_grey_line
 
 TIMES = pd.date_range("2022-06-01", periods=6, freq="12h")
 
