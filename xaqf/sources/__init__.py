@@ -1,0 +1,30 @@
+"""Where xaqf's inputs come from: the ADS/CDS products and their exact requests.
+
+:mod:`xaqf.sources.products` lists the products (CAMS analyses, forecasts and reanalysis
+from the Atmosphere Data Store; ERA5 from the Climate Data Store) and writes their monthly
+requests; :mod:`xaqf.sources.precipitation` turns ERA5's hourly precipitation into xaqf's
+12-hour ``tp``. :func:`xaqf.download.download` sends the requests.
+
+Examples
+--------
+>>> from xaqf import sources
+>>> sorted(sources.PRODUCTS)[:3]
+['cams-analysis', 'cams-forecast', 'cams-reanalysis']
+>>> sources.requests("era5-static", "2022-06", "2022-11")[0].request["variable"]
+['geopotential', 'land_sea_mask']
+"""
+
+from xaqf.sources.precipitation import accumulate_precipitation
+from xaqf.sources.products import (
+                                   PRODUCTS,
+                                   Product,
+                                   Request,
+                                   expected_coords,
+                                   period,
+                                   product,
+                                   request_days,
+                                   requests,
+)
+
+__all__ = ["PRODUCTS", "Product", "Request", "accumulate_precipitation", "expected_coords",
+           "period", "product", "request_days", "requests"]
