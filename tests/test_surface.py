@@ -1,0 +1,74 @@
+"""Surface concentrations: unit rules on hand-computed values, laziness, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from tests.helpers import canonical_dataset
+from xaqf import surface
+from xaqf.errors import MissingTimeError, MissingVariableError, UnitError
+
+TIMES = pd.date_range("2022-06-01", periods=2, freq="12h")
+
+
+def test_no2_40_ug_at_1000_hpa_and_288_k_by_hand():
+    rho = 100000.0 / (287.05 * 288.15)  # 1.20902 kg m-3
+    q = 40e-9 / rho
+    assert q == pytest.approx(3.30846e-8, rel=1e-5)
+    assert surface.mixing_ratio_to_concentration(q, 100000.0, 288.15) == pytest.approx(40.0)
+    assert surface.concentration_to_mixing_ratio(40.0, 100000.0, 288.15) == pytest.approx(q)
+
+
+def _gas_and_met(q=40e-9 * 287.05 * 288.15 / 100000.0, t=288.15):
+    ds = canonical_dataset(["no2", "pm2p5"], TIMES, levels=[850.0, 1000.0])
+    ds["no2"][:] = np.float32(q)
+    ds["pm2p5"][:] = np.float32(2.5e-8)
+    met = canonical_dataset(["t"], TIMES, levels=[850.0, 1000.0])
+    met["t"][:] = np.float32(t)
+    return ds, met
+
+
+def test_gas_uses_lowest_level_pressure_and_its_temperature():
+    ds, met = _gas_and_met()
+    met["t"].loc[{"level": 850.0}] = 200.0  # must not be used
+    out = surface.surface_concentration(ds, "no2", met)
+    assert "level" not in out.dims
+    np.testing.assert_allclose(out.values, 40.0, rtol=1e-5)
+    assert out.attrs["units"] == "ug m-3" and out.attrs["level_hPa"] == 1000.0
+
+
+def test_pm_kg_to_ug_and_lazy(no_compute):
+    ds, met = _gas_and_met()
+    with no_compute():
+        out = surface.surface_concentrations(ds.chunk(), met.chunk())
+    np.testing.assert_allclose(out["pm2p5"].values, 25.0, rtol=1e-6)
+    assert out["no2"].attrs["standard_name"] == "mass_concentration_of_nitrogen_dioxide_in_air"
+
+
+def test_forecast_layout_takes_met_at_valid_times():
+    ds, met = _gas_and_met()
+    met["t"][1] = 2 * 288.15
+    fc = ds.isel(time=[0]).rename(time="init_time").expand_dims(
+        lead_time=pd.to_timedelta([0, 12], unit="h")).transpose("init_time", "lead_time", ...)
+    out = surface.surface_concentration(fc, "no2", met)
+    np.testing.assert_allclose(out.isel(init_time=0, latitude=0, longitude=0).values,
+                               [40.0, 20.0], rtol=1e-5)
+
+
+def test_errors_name_the_culprit():
+    ds, met = _gas_and_met()
+    with pytest.raises(MissingVariableError, match="'t'"):
+        surface.surface_concentration(ds, "no2")
+    with pytest.raises(MissingVariableError, match="'go3'"):
+        surface.surface_concentration(ds, "go3", met)
+    with pytest.raises(MissingTimeError, match="2022-06-01T12"):
+        surface.surface_concentration(ds, "no2", met.isel(time=[0]))
+    bad = ds.assign(pm2p5=ds["pm2p5"].assign_attrs(units="furlongs"))
+    with pytest.raises(UnitError, match="pm2p5"):
+        surface.surface_concentration(bad, "pm2p5")
+    ppb = xr.DataArray([1.0], dims="x", attrs={"units": "ppb"})
+    with pytest.raises(UnitError, match="no2"):
+        surface.to_surface_units(ppb, "no2")

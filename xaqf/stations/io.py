@@ -1,0 +1,319 @@
+"""Reading station observations into xaqf's canonical ``(station, time)`` layout.
+
+:func:`open_stations` reads, as distributed:
+
+* **netCDF time series** (CF ``featureType: timeSeries``), e.g. OpenAQ extracts
+  (``station_id`` x ``time``, ``pm25`` in ``µg/m³``, station coordinates ``x``/``y`` with
+  ``standard_name`` longitude/latitude) and pyaerocom colocated files such as the
+  CAMS2_83 evaluation (``data_source`` x ``time`` x ``station_name``, ``concpm25``); in the
+  latter the observations are the *first* ``data_source`` (pyaerocom's order: observations,
+  then model), their units the first entry of ``var_units``;
+* the **OpenAQ CSV** archive export (narrow: ``location_id, sensors_id, location, datetime,
+  lat, lon, parameter, units, value``), one station per ``location_id``;
+* the **EEA air-quality download CSV** (E1a/E2a time series: ``AirQualityStationEoICode``,
+  ``AirPollutant``, ``Concentration``, ``UnitOfMeasurement``, ``DatetimeBegin``,
+  ``DatetimeEnd``, ``Validity``...), with the station coordinates from the EEA station
+  metadata table (``PanEuropean_metadata.csv``, tab-separated: ``AirQualityStationEoICode``,
+  ``Longitude``, ``Latitude``, ``Altitude``...). Rows with ``Validity`` <= 0 are dropped.
+
+Decisions: times are UTC and label the *end* of the averaging interval (OpenAQ's
+``datetime``, the EEA's ``DatetimeEnd``); concentrations are converted to ``ug m-3``
+(:data:`xaqf.surface.UNITS`, the unit of :func:`xaqf.surface.surface_concentration`);
+longitudes are kept in [-180, 180). Volume ratios (``ppb``, ``ppm``) are refused: their
+conversion needs a temperature and pressure the files do not give.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> ds = station_dataset({"pm2p5": (np.ones((1, 2)), "ug m-3")}, ["S1"], [40.4], [-3.7],
+...                      pd.date_range("2020-08-01", periods=2, freq="h"))
+>>> dict(ds.sizes), ds.attrs["featureType"], ds["pm2p5"].attrs["units"]
+({'station': 1, 'time': 2}, 'timeSeries', 'ug m-3')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from xaqf.errors import LayoutError, MissingVariableError, UnitError
+from xaqf.surface import SURFACE_VARIABLES, UNITS, to_surface_units
+
+__all__ = ["PARAMETERS", "open_stations", "read_eea_csv", "read_openaq_csv",
+           "station_dataset"]
+
+PARAMETERS: dict[str, str] = {
+    **{name: name for name in SURFACE_VARIABLES},
+    "pm25": "pm2p5", "o3": "go3",
+    "concpm1": "pm1", "concpm25": "pm2p5", "concpm10": "pm10", "concno2": "no2",
+    "concso2": "so2", "conco3": "go3", "concco": "co", "concno": "no",
+}
+"""Pollutant spellings of OpenAQ, the EEA and pyaerocom (lower case, dots removed) and the
+canonical names they stand for."""
+
+_OPENAQ_COLUMNS = {"location_id", "datetime", "lat", "lon", "parameter", "units", "value"}
+_EEA_COLUMNS = {"AirQualityStationEoICode", "AirPollutant", "Concentration",
+                "UnitOfMeasurement", "DatetimeEnd"}
+_META_COLUMNS = {"AirQualityStationEoICode", "Longitude", "Latitude"}
+
+
+def canonical_name(parameter: str) -> str | None:
+    """Canonical name of a provider's pollutant spelling, or ``None``.
+
+    Examples
+    --------
+    >>> canonical_name("PM2.5"), canonical_name("concno2"), canonical_name("bc")
+    ('pm2p5', 'no2', None)
+    """
+    return PARAMETERS.get(str(parameter).strip().lower().replace(".", ""))
+
+
+def station_dataset(data: Mapping[str, tuple[Any, str]], station: Any, latitude: Any,
+                    longitude: Any, time: Any, *, source: str = "", what: str = "station file",
+                    extra_coords: Mapping[str, Any] | None = None) -> xr.Dataset:
+    """Build a canonical station Dataset from ``(station, time)`` arrays and their units.
+
+    Parameters
+    ----------
+    data
+        ``{canonical name: (values (station, time), units)}``.
+    station, latitude, longitude
+        Station identifiers and coordinates (degrees north/east).
+    time
+        Times (UTC).
+    source
+        Written to the ``source`` attribute.
+    what
+        How to call the input in error messages.
+    extra_coords
+        Further per-station coordinates (e.g. ``altitude``).
+
+    Raises
+    ------
+    UnitError
+        Units that do not convert to ``ug m-3``; the message names ``what`` and the variable.
+    """
+    coords: dict[str, Any] = {
+        "station": ("station", np.asarray(station).astype(str), {"cf_role": "timeseries_id",
+                                                                 "long_name": "station"}),
+        "time": ("time", pd.DatetimeIndex(time).values, {"standard_name": "time"}),
+        "latitude": ("station", np.asarray(latitude, np.float64),
+                     {"units": "degrees_north", "standard_name": "latitude"}),
+        "longitude": ("station", (np.asarray(longitude, np.float64) + 180.0) % 360.0 - 180.0,
+                      {"units": "degrees_east", "standard_name": "longitude"}),
+    }
+    for name, values in (extra_coords or {}).items():
+        coords[name] = ("station", np.asarray(values))
+    variables = {}
+    for name, (values, units) in data.items():
+        raw = xr.DataArray(np.asarray(values, np.float64), dims=("station", "time"),
+                           attrs={"units": units})
+        variables[name] = to_surface_units(raw, name, what=f"{what}: {name!r}")
+    return xr.Dataset(variables, coords=coords, attrs={
+        "featureType": "timeSeries", "Conventions": "CF-1.8", "source": source,
+        "units": UNITS})
+
+
+def open_stations(path: str | os.PathLike[str], *, metadata: str | os.PathLike[str] | None = None
+                  ) -> xr.Dataset:
+    """Open station observations (netCDF, OpenAQ CSV or EEA CSV) as a canonical Dataset.
+
+    Parameters
+    ----------
+    path
+        A netCDF file (``.nc``) or a CSV (``.csv``, ``.csv.gz``).
+    metadata
+        For EEA CSVs: the EEA station metadata table giving the station coordinates.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``(station, time)``, coordinates ``station``, ``time``, ``latitude`` and
+        ``longitude`` (per station), variables with canonical names (``pm2p5``, ``pm10``,
+        ``no2``, ``so2``, ``go3``...) in ``ug m-3``, attribute ``featureType: timeSeries``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    LayoutError
+        A file without station coordinates, or a CSV of no known layout.
+    MissingVariableError
+        No pollutant xaqf knows.
+    UnitError
+        Unknown or unconvertible units.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> csv = pathlib.Path(tempfile.mkdtemp()) / "openaq.csv"
+    >>> _ = csv.write_text(
+    ...     "location_id,sensors_id,location,datetime,lat,lon,parameter,units,value\\n"
+    ...     "1,10,A,2020-08-01T01:00:00+02:00,40.4,-3.7,pm25,µg/m³,12.0\\n")
+    >>> obs = open_stations(csv)
+    >>> obs["pm2p5"].values.tolist(), str(obs.time.values[0])[:19]
+    ([[12.0]], '2020-07-31T23:00:00')
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such station file: {path}")
+    if path.suffix in {".nc", ".nc4", ".cdf"}:
+        return _open_netcdf(path)
+    if path.name.endswith((".csv", ".csv.gz", ".txt")):
+        columns = set(_read_table(path, nrows=0).columns)
+        if _OPENAQ_COLUMNS <= columns:
+            return read_openaq_csv(path)
+        if _EEA_COLUMNS <= columns:
+            return read_eea_csv(path, metadata)
+        raise LayoutError(f"{path}: a CSV of no known layout (columns {sorted(columns)}); "
+                          f"xaqf reads the OpenAQ export ({sorted(_OPENAQ_COLUMNS)}) and the "
+                          f"EEA download ({sorted(_EEA_COLUMNS)})")
+    raise LayoutError(f"{path}: unknown station file type {path.suffix!r}; give a netCDF "
+                      f"(.nc) or CSV (.csv) file")
+
+
+def _read_table(path: Path, **kwargs: Any) -> pd.DataFrame:
+    """A CSV or tab-separated table (the separator is sniffed)."""
+    return pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig", **kwargs)
+
+
+def _utc(times: pd.Series) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(times, utc=True)).tz_convert(None)
+
+
+def _from_long(frame: pd.DataFrame, coords: pd.DataFrame, path: Path,
+               extra: list[str]) -> xr.Dataset:
+    """Canonical Dataset from a narrow table (station, time, name, units, value)."""
+    frame = frame[frame["name"].notna()]
+    if frame.empty:
+        raise MissingVariableError(f"{path}: no pollutant xaqf knows; known spellings "
+                                   f"{sorted(PARAMETERS)}")
+    stations = sorted(frame["station"].unique())
+    times = np.sort(frame["time"].unique())
+    data = {}
+    for name, rows in frame.groupby("name"):
+        units = rows["units"].unique()
+        if len(units) != 1:
+            raise UnitError(f"{path}: {name!r} comes in several units {list(units)}; split "
+                            f"the file by units")
+        table = rows.pivot_table(index="station", columns="time", values="value",
+                                 aggfunc="mean").reindex(index=stations, columns=times)
+        data[str(name)] = (table.values, str(units[0]))
+    located = coords.reindex(stations)
+    return station_dataset(data, stations, located["latitude"].values,
+                           located["longitude"].values, times, source=str(path), what=str(path),
+                           extra_coords={k: located[k].values for k in extra})
+
+
+def read_openaq_csv(path: str | os.PathLike[str]) -> xr.Dataset:
+    """Read an OpenAQ CSV export (narrow, one row per measurement); see :func:`open_stations`.
+
+    Raises
+    ------
+    LayoutError
+        Columns missing.
+    """
+    path = Path(path)
+    frame = _read_table(path, dtype={"location_id": str})
+    missing = _OPENAQ_COLUMNS - set(frame.columns)
+    if missing:
+        raise LayoutError(f"{path}: not an OpenAQ export, columns {sorted(missing)} missing")
+    frame = frame.assign(station=frame["location_id"], time=_utc(frame["datetime"]).values,
+                         name=frame["parameter"].map(canonical_name))
+    coords = frame.groupby("station")[["lat", "lon"]].first().rename(
+        columns={"lat": "latitude", "lon": "longitude"})
+    if "location" in frame:
+        coords["station_name"] = frame.groupby("station")["location"].first()
+    return _from_long(frame, coords, path, [c for c in ("station_name",) if c in coords])
+
+
+def read_eea_csv(path: str | os.PathLike[str],
+                 metadata: str | os.PathLike[str] | None = None) -> xr.Dataset:
+    """Read an EEA air-quality download CSV with its station metadata; see :func:`open_stations`.
+
+    Raises
+    ------
+    LayoutError
+        No ``metadata`` (the time-series CSV holds no coordinates), or stations absent from it.
+    """
+    path = Path(path)
+    if metadata is None:
+        raise LayoutError(f"{path}: EEA time-series CSVs carry no station coordinates; pass "
+                          f"metadata= (or --station-metadata) with the EEA station metadata "
+                          f"table (PanEuropean_metadata.csv)")
+    frame = _read_table(path, dtype={"AirQualityStationEoICode": str})
+    if "Validity" in frame:
+        frame = frame[pd.to_numeric(frame["Validity"], errors="coerce") > 0]
+    frame = frame.assign(station=frame["AirQualityStationEoICode"],
+                         time=_utc(frame["DatetimeEnd"]).values,
+                         name=frame["AirPollutant"].map(canonical_name),
+                         units=frame["UnitOfMeasurement"], value=frame["Concentration"])
+    meta = _read_table(Path(metadata), dtype={"AirQualityStationEoICode": str})
+    if not _META_COLUMNS <= set(meta.columns):
+        raise LayoutError(f"{metadata}: not an EEA station metadata table, columns "
+                          f"{sorted(_META_COLUMNS - set(meta.columns))} missing")
+    coords = meta.groupby("AirQualityStationEoICode")[
+        [c for c in ("Latitude", "Longitude", "Altitude") if c in meta]].first()
+    coords.columns = coords.columns.str.lower()
+    absent = sorted(set(frame["station"]) - set(coords.index))
+    if absent:
+        raise LayoutError(f"{path}: stations {absent[:5]} have no coordinates in {metadata}; "
+                          f"give the metadata table covering them")
+    return _from_long(frame, coords, path, [c for c in ("altitude",) if c in coords])
+
+
+def _open_netcdf(path: Path) -> xr.Dataset:
+    raw = xr.open_dataset(path)
+    names = {str(v): str(canonical_name(str(v))) for v in raw.data_vars
+             if canonical_name(str(v)) is not None}
+    if not names:
+        raise MissingVariableError(f"{path}: no pollutant xaqf knows among "
+                                   f"{sorted(map(str, raw.data_vars))}")
+    first = raw[next(iter(names))]
+    if "data_source" in first.dims:
+        raw = raw.isel(data_source=0)
+    dim = _station_dim(raw[next(iter(names))], path)
+    lat, lon = (_station_coord(raw, dim, axis, path) for axis in ("latitude", "longitude"))
+    data = {}
+    for var, name in names.items():
+        da = raw[var].transpose(dim, "time")
+        data[name] = (da.values, _units(raw[var], path))
+    extra = {c: raw[c].values for c in ("altitude",) if c in raw.coords}
+    return station_dataset(data, raw[dim].values, lat, lon, raw["time"].values,
+                           source=str(path), what=str(path), extra_coords=extra)
+
+
+def _station_dim(da: xr.DataArray, path: Path) -> str:
+    others = [str(d) for d in da.dims if d != "time"]
+    if "time" not in da.dims or len(others) != 1:
+        raise LayoutError(f"{path}: {da.name!r} has dims {da.dims}; station files need "
+                          f"(station, time)")
+    return others[0]
+
+
+def _station_coord(ds: xr.Dataset, dim: str, axis: str, path: Path) -> np.ndarray:
+    short = {"latitude": ("lat", "y"), "longitude": ("lon", "x")}[axis]
+    for name, coord in ds.variables.items():
+        if coord.dims != (dim,):
+            continue
+        if coord.attrs.get("standard_name") == axis or str(name) in (axis, *short):
+            return np.asarray(coord.values, np.float64)
+    raise LayoutError(f"{path}: no {axis} of the stations (a variable along {dim!r} with "
+                      f"standard_name {axis!r} or named {axis!r}/{short[0]!r}); add the "
+                      f"station coordinates to the file")
+
+
+def _units(da: xr.DataArray, path: Path) -> str:
+    units = da.attrs.get("units") or da.attrs.get("var_units")
+    if isinstance(units, list | tuple | np.ndarray):
+        units = units[0]
+    if not units:
+        raise UnitError(f"{path}: {da.name!r} has no units (neither 'units' nor "
+                        f"'var_units'); set da.attrs['units'], e.g. 'ug m-3'")
+    return str(units)

@@ -1,0 +1,130 @@
+"""The standard model-evaluation scores at stations, per station or pooled.
+
+With forecast values ``F`` and observations ``O`` over the valid pairs (both finite):
+
+* ``bias`` = mean(F - O);
+* ``rmse`` = sqrt(mean((F - O)^2));
+* ``correlation`` = Pearson's r of F and O (NaN with fewer than 2 pairs or no variance);
+* ``fac2`` = share of pairs with 0.5 <= F / O <= 2, over the pairs with O > 0;
+* ``nmb`` (normalised mean bias) = sum(F - O) / sum(O).
+
+Each score reduces ``dim``: by default every dimension except ``station`` (one value per
+station); ``pooled=True`` reduces all (one value over every pair). :func:`score_table`
+gathers all scores, per station and pooled, into a :class:`pandas.DataFrame`.
+
+Examples
+--------
+>>> import xarray as xr
+>>> f = xr.DataArray([[2.0, 4.0, 9.0]], dims=("station", "time"), coords={"station": ["a"]})
+>>> o = xr.DataArray([[1.0, 4.0, 3.0]], dims=("station", "time"), coords={"station": ["a"]})
+>>> float(bias(f, o)[0]), float(nmb(f, o)[0]), round(float(fac2(f, o)[0]), 4)
+(2.3333333333333335, 0.875, 0.6667)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+__all__ = ["SCORES", "bias", "correlation", "count", "fac2", "nmb", "rmse", "score_table"]
+
+
+def _pairs(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool
+           ) -> tuple[xr.DataArray, xr.DataArray, list[Hashable]]:
+    valid = forecast.notnull() & observations.notnull()
+    f, o = forecast.where(valid), observations.where(valid)
+    dims = list(f.dims) if pooled else [d for d in f.dims if d != "station"]
+    return f, o, dims
+
+
+def bias(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
+         ) -> xr.DataArray:
+    """Mean error ``mean(F - O)``, per station (default) or pooled."""
+    f, o, dims = _pairs(forecast, observations, pooled)
+    return (f - o).mean(dims).rename("bias")
+
+
+def rmse(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
+         ) -> xr.DataArray:
+    """Root-mean-square error, per station (default) or pooled.
+
+    Examples
+    --------
+    >>> f = xr.DataArray([1.0, 3.0], dims="time")
+    >>> float(rmse(f, f * 0, pooled=True))
+    2.23606797749979
+    """
+    f, o, dims = _pairs(forecast, observations, pooled)
+    return np.sqrt(((f - o) ** 2).mean(dims)).rename("rmse")
+
+
+def correlation(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
+                ) -> xr.DataArray:
+    """Pearson correlation of forecast and observations, per station (default) or pooled."""
+    f, o, dims = _pairs(forecast, observations, pooled)
+    fa, oa = f - f.mean(dims), o - o.mean(dims)
+    cov = (fa * oa).mean(dims)
+    scale = np.sqrt((fa ** 2).mean(dims) * (oa ** 2).mean(dims))
+    return (cov / scale.where(scale > 0)).rename("correlation")
+
+
+def fac2(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
+         ) -> xr.DataArray:
+    """Fraction of pairs (with O > 0) within a factor of two, per station or pooled."""
+    f, o, dims = _pairs(forecast, observations, pooled)
+    positive = o > 0
+    ratio = (f / o.where(positive))
+    within = ((ratio >= 0.5) & (ratio <= 2.0)).where(positive & f.notnull())
+    return within.mean(dims).rename("fac2")
+
+
+def nmb(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
+        ) -> xr.DataArray:
+    """Normalised mean bias ``sum(F - O) / sum(O)``, per station or pooled."""
+    f, o, dims = _pairs(forecast, observations, pooled)
+    total = o.sum(dims)
+    return ((f - o).sum(dims) / total.where(total != 0)).rename("nmb")
+
+
+def count(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
+          ) -> xr.DataArray:
+    """Number of valid pairs, per station or pooled."""
+    f, o, dims = _pairs(forecast, observations, pooled)
+    return (f.notnull() & o.notnull()).sum(dims).rename("n")
+
+
+SCORES = {"n": count, "bias": bias, "rmse": rmse, "r": correlation, "fac2": fac2, "nmb": nmb}
+"""Column name -> score function, in the order of :func:`score_table`."""
+
+
+def score_table(forecast: xr.DataArray, observations: xr.DataArray) -> pd.DataFrame:
+    """Every score per station, plus a pooled row ``"all"``, as a DataFrame.
+
+    Parameters
+    ----------
+    forecast, observations
+        Matched pairs (:func:`~xaqf.stations.match`) of one variable, with a ``station``
+        dimension; their ``latitude``/``longitude`` station coordinates become columns.
+
+    Examples
+    --------
+    >>> f = xr.DataArray([[2.0, 4.0], [1.0, 1.0]], dims=("station", "time"),
+    ...                  coords={"station": ["a", "b"]})
+    >>> table = score_table(f, f * 0 + 1.0)
+    >>> float(table.loc["all", "bias"]), float(table.loc["a", "rmse"]), int(table.loc["all", "n"])
+    (1.0, 2.23606797749979, 4)
+    """
+    per_station = pd.DataFrame({name: fn(forecast, observations).compute().to_series()
+                                for name, fn in SCORES.items()})
+    pooled = pd.DataFrame({name: [float(fn(forecast, observations, pooled=True))]
+                           for name, fn in SCORES.items()}, index=["all"])
+    for coord in ("latitude", "longitude"):
+        if coord in forecast.coords and forecast[coord].dims == ("station",):
+            per_station[coord] = forecast[coord].to_series()
+    table = pd.concat([per_station, pooled])
+    table.index.name = "station"
+    table["n"] = table["n"].astype(int)
+    return table
