@@ -13,6 +13,8 @@ demo: install
 	$(PYTHON) -m xaqf demo --output demo-output
 
 test: install
+	$(PYTHON) -m ruff check xaqf tests benchmarks
+	$(PYTHON) -m mypy xaqf
 	$(PYTHON) -m pytest -m "not slow"
 	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -11,7 +12,9 @@ import xarray as xr
 
 import xaqf  # noqa: F401  (registers the accessor)
 from tests.helpers import canonical_dataset
-from xaqf import variables
+from xaqf import channels, grey_line, io, normalization, regrid, transform, variables
+from xaqf.accessor import DataArrayAccessor, DatasetAccessor
+from xaqf.errors import UnitError
 
 
 @pytest.fixture
@@ -79,3 +82,76 @@ def test_nothing_computes_until_compute(cams, met, no_compute):
         with pytest.raises(AssertionError, match="computed"):
             stats.compute()
     xr.testing.assert_allclose(back.compute(), cams, rtol=1e-5)
+
+
+PAIRS = {
+    "Dataset.regrid": (DatasetAccessor.regrid, regrid.regrid),
+    "Dataset.normalize": (DatasetAccessor.normalize, normalization.normalize),
+    "Dataset.denormalize": (DatasetAccessor.denormalize, normalization.denormalize),
+    "standardize": (DatasetAccessor.standardize, io.standardize),
+    "compute_stats": (DatasetAccessor.compute_stats, normalization.compute_stats),
+    "log_transform": (DatasetAccessor.log_transform, transform.log_transform_dataset),
+    "inverse_log_transform": (DatasetAccessor.inverse_log_transform,
+                              transform.inverse_log_transform_dataset),
+    "grey_line_base": (DatasetAccessor.grey_line_base, grey_line.grey_line_base),
+    "to_channels": (DatasetAccessor.to_channels, channels.to_channels),
+    "DataArray.regrid": (DataArrayAccessor.regrid, regrid.regrid),
+    "DataArray.normalize": (DataArrayAccessor.normalize, normalization.normalize),
+    "from_channels": (DataArrayAccessor.from_channels, channels.from_channels),
+}
+
+
+def _described(function) -> list[tuple[str, object, object]]:
+    """(name, kind, default) of every parameter after the first (``self`` or the data)."""
+    parameters = list(inspect.signature(function).parameters.values())[1:]
+    return [(p.name, p.kind, p.default) for p in parameters]
+
+
+@pytest.mark.parametrize("method, function", PAIRS.values(), ids=PAIRS.keys())
+def test_accessor_signatures_are_explicit_and_mirror_the_functions(method, function):
+    kinds = [kind for _, kind, _ in _described(method)]
+    assert inspect.Parameter.VAR_KEYWORD not in kinds
+    assert inspect.Parameter.VAR_POSITIONAL not in kinds
+    assert _described(method) == _described(function)
+
+
+@pytest.mark.parametrize("accessor", [DatasetAccessor, DataArrayAccessor])
+def test_every_public_accessor_method_is_paired(accessor):
+    public = {name for name in dir(accessor) if not name.startswith("_")}
+    paired = {method.__name__ for method, _ in PAIRS.values()
+              if getattr(accessor, method.__name__, None) is method}
+    assert public == paired
+
+
+def test_regrid_through_the_accessor_equals_the_function(cams):
+    ds = cams[["pm10", "go3"]]
+    xr.testing.assert_identical(ds.aqf.regrid(45.0), regrid.regrid(ds, 45.0))
+    xr.testing.assert_identical(ds.go3.aqf.regrid(45.0), regrid.regrid(ds.go3, 45.0))
+    assert ds.aqf.regrid(45.0).sizes["latitude"] == 5
+
+
+def test_compute_stats_forwards_every_option(hand):
+    ds = hand.assign(emis=hand.pm10.copy().assign_attrs(units="kg m-2 s-1"))
+    options = {"dims": ["time"], "variables": ["t2m", "emis"], "scale_variables": ["emis"]}
+    stats = ds.aqf.compute_stats(**options)
+    xr.testing.assert_identical(stats, normalization.compute_stats(ds, **options))
+    assert stats.channel.values.tolist() == ["t2m", "emis"]
+    assert str(stats.method.sel(channel="emis").values) == "scale"
+
+
+def test_grey_line_base_forwards_every_option(cams):
+    targets = cams.time.values[2:4]
+    options = {"step": "12h", "grey_line": ["go3"], "target_times": targets}
+    base = cams.aqf.grey_line_base(**options)
+    xr.testing.assert_identical(base, grey_line.grey_line_base(cams, **options))
+    assert base.time.values.tolist() == targets.tolist()
+    assert (base.go3.attrs["base_lag"], base.no2.attrs["base_lag"]) == ("24h", "12h")
+
+
+def test_standardize_forwards_assume_units(hand):
+    bare = hand.copy()
+    del bare["pm10"].attrs["units"]
+    with pytest.raises(UnitError, match="pm10"):
+        bare.aqf.standardize("cams")
+    xr.testing.assert_identical(bare.aqf.standardize("cams", assume_units=True),
+                                io.standardize(bare, "cams", assume_units=True))

@@ -57,6 +57,16 @@ def test_target_times_and_missing_history(clock):
         grey_line_base(clock.isel(time=[0]))
 
 
+@pytest.mark.parametrize("as_given", [list, np.asarray, pd.DatetimeIndex,
+                                      lambda t: xr.DataArray(t, dims="time"),
+                                      lambda t: [str(tau) for tau in t]])
+def test_target_times_in_any_array_like_form(clock, as_given):
+    taus = TIMES[3:5]
+    base = grey_line_base(clock, target_times=as_given(taus))
+    assert pd.DatetimeIndex(base.time.values).equals(taus)
+    assert base.go3.values[:, 0, 0, 0].tolist() == [24.0, 36.0]
+
+
 def test_lazy_on_dask(clock):
     base = grey_line_base(clock.chunk(time=1))
     assert base.go3.chunks is not None

@@ -11,8 +11,16 @@ import xarray as xr
 from tests.helpers import canonical_dataset
 from xaqf import variables
 from xaqf.channels import to_channels
-from xaqf.errors import InvalidValueError, LayoutError, MissingLevelError, MissingVariableError
+from xaqf.errors import (
+    ConfigError,
+    InvalidValueError,
+    LayoutError,
+    MissingLevelError,
+    MissingVariableError,
+)
 from xaqf.normalization import (
+    combine_stats,
+    compute_model_stats,
     compute_stats,
     denormalize,
     denormalize_array,
@@ -165,3 +173,36 @@ def test_array_functions_on_numpy_dask_torch():
         np.testing.assert_allclose(out.float().numpy(), expected, rtol=1e-2)
         back = denormalize_array(normalize_array(tensor, torch.tensor(mean), std), mean, std)
         np.testing.assert_allclose(back.float().numpy(), x, rtol=1e-2)
+
+
+def test_combine_stats_keeps_order_and_refuses_duplicates(cams, met):
+    combined = combine_stats(compute_stats(cams), compute_stats(met))
+    xr.testing.assert_identical(combined, compute_stats(xr.merge([cams, met])))
+    with pytest.raises(ConfigError, match=r"\['pm10'\] appear in more than one"):
+        combine_stats(compute_stats(cams), compute_stats(cams[["pm10"]]))
+    with pytest.raises(ConfigError, match="at least one"):
+        combine_stats()
+    with pytest.raises(LayoutError, match="no 'channel'"):
+        combine_stats(compute_stats(cams).isel(channel=0))
+
+
+def test_model_stats_of_analysis_or_forecast_met(cams, met, no_compute):
+    expected = compute_stats(xr.merge([cams, met]))
+    xr.testing.assert_identical(compute_model_stats(cams, met), expected)
+    fc = met.rename(time="init_time").expand_dims(lead_time=pd.to_timedelta([0, 12], "h"))
+    with no_compute():
+        lazy = compute_model_stats(cams.chunk(time=2), fc.chunk(init_time=2))
+    assert lazy["std"].chunks is not None
+    xr.testing.assert_allclose(lazy.compute(), expected)
+
+
+def test_model_stats_options_reach_both_inputs(cams, met):
+    stats = compute_model_stats(cams.assign(nox_emis=cams.pm10), met,
+                                variables=["t2m", "nox_emis", "pm10"],
+                                scale_variables=["nox_emis"])
+    assert stats.channel.values.tolist() == ["nox_emis", "pm10", "t2m"]
+    assert stats["method"].values.tolist() == ["scale", "scale", "standard"]
+    with pytest.raises(MissingVariableError, match=r"\['no2_emis'\]: in neither"):
+        compute_model_stats(cams, met, variables=["no2_emis"])
+    with pytest.raises(ConfigError, match="t2m"):
+        compute_model_stats(cams.assign(t2m=met.t2m), met)

@@ -22,8 +22,9 @@ from xaqf.io import open_cams, open_met, open_static
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = {"metrics", "plot", "model", "training", "tutorial", "regrid", "normalization"}
-_LAZY_ATTRS = {"Forecaster": "xaqf.forecaster"}
+_LAZY_MODULES = {"metrics", "plot", "model", "training", "tutorial", "regrid", "normalization",
+                 "stations", "products", "surface"}
+_LAZY_ATTRS = {"Forecaster": "xaqf.forecaster", "open_store": "xaqf.store"}
 
 __all__ = [
     "Forecaster",
@@ -32,6 +33,7 @@ __all__ = [
     "open_cams",
     "open_met",
     "open_static",
+    "open_store",
     "variables",
     *sorted(_LAZY_MODULES),
 ]

@@ -20,9 +20,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy.typing as npt
+import pandas as pd
 import xarray as xr
 
-from xaqf import channels, grey_line, io, normalization, regrid, transform
+from xaqf import channels, io, normalization, regrid, transform
+from xaqf import grey_line as grey_line_module
+from xaqf.variables import GREY_LINE
 
 
 class _AqfAccessor:
@@ -31,16 +35,17 @@ class _AqfAccessor:
     def __init__(self, obj: Any) -> None:
         self._obj = obj
 
-    def regrid(self, target: Any, **kwargs: Any) -> Any:
+    def regrid(self, target: xr.Dataset | xr.DataArray | float) -> Any:
         """Regrid bilinearly to ``target``, periodic in longitude.
+
+        To regrid many objects between the same two grids, build one
+        :class:`xaqf.regrid.Regridder` and reuse its weights.
 
         Parameters
         ----------
         target
             A Dataset/DataArray whose ``latitude``/``longitude`` define the grid, or a
             resolution in degrees (a global grid, see :func:`xaqf.regrid.global_grid`).
-        **kwargs
-            Passed to :class:`xaqf.regrid.Regridder`.
 
         Returns
         -------
@@ -55,7 +60,7 @@ class _AqfAccessor:
         >>> dict(met.aqf.regrid(15.0).sizes)["latitude"]
         13
         """
-        return regrid.regrid(self._obj, target, **kwargs)
+        return regrid.regrid(self._obj, target)
 
     def normalize(self, stats: xr.Dataset) -> Any:
         """Normalise each channel as ``(x - mean) / std`` with ``stats``.
@@ -112,13 +117,16 @@ class _AqfAccessor:
 class DatasetAccessor(_AqfAccessor):
     """``ds.aqf``: air-quality forecasting operations on a labelled Dataset."""
 
-    def standardize(self, kind: str) -> xr.Dataset:
+    def standardize(self, kind: str, *, assume_units: bool = False) -> xr.Dataset:
         """Canonical names, dimensions, order, dtype and units for ``kind`` of data.
 
         Parameters
         ----------
         kind
             ``"cams"`` (pollutants), ``"met"`` or ``"static"``.
+        assume_units
+            Take data variables without a ``units`` attribute as already in catalogue units;
+            by default they raise :class:`~xaqf.errors.UnitError`.
 
         Returns
         -------
@@ -134,19 +142,26 @@ class DatasetAccessor(_AqfAccessor):
         >>> float(flipped.aqf.standardize("cams").latitude[0])
         90.0
         """
-        return io.standardize(self._obj, kind)
+        return io.standardize(self._obj, kind, assume_units=assume_units)
 
-    def compute_stats(self, **kwargs: Any) -> xr.Dataset:
+    def compute_stats(self, dims: Sequence[str] | None = None, *,
+                      variables: Iterable[str] | None = None,
+                      scale_variables: Iterable[str] = ()) -> xr.Dataset:
         """Per-channel normalisation statistics, lazily on dask-backed data.
 
         Eq. 11 for pollutants (``std`` = half the time-mean of the spatial maximum, ``mean``
-        = 0), mean and standard deviation for meteorology and statics.
+        = 0), mean and standard deviation for meteorology and statics; see
+        :func:`xaqf.normalization.compute_stats`.
 
         Parameters
         ----------
-        **kwargs
-            ``dims``, ``variables``, ``scale_variables``: see
-            :func:`xaqf.normalization.compute_stats`.
+        dims
+            Time-like dimensions to average over (``time``, or ``init_time``/``lead_time``);
+            default: every dimension except ``level``, ``latitude`` and ``longitude``.
+        variables
+            Variables to describe; default: every data variable.
+        scale_variables
+            Uncatalogued variables to normalise like pollutants (emission inventories).
 
         Returns
         -------
@@ -161,7 +176,8 @@ class DatasetAccessor(_AqfAccessor):
         >>> stats.sizes["channel"], str(stats.method.sel(channel="go3_500").values)
         (73, 'scale')
         """
-        return normalization.compute_stats(self._obj, **kwargs)
+        return normalization.compute_stats(self._obj, dims, variables=variables,
+                                           scale_variables=scale_variables)
 
     def log_transform(self, variables: Iterable[str] | None = None,
                       floor: float = transform.DEFAULT_FLOOR) -> xr.Dataset:
@@ -213,18 +229,24 @@ class DatasetAccessor(_AqfAccessor):
         """
         return transform.inverse_log_transform_dataset(self._obj, variables=variables)
 
-    def grey_line_base(self, step: str = "12h", **kwargs: Any) -> xr.Dataset:
+    def grey_line_base(self, step: str | pd.Timedelta = "12h",
+                       grey_line: Iterable[str] = GREY_LINE,
+                       target_times: npt.ArrayLike | None = None) -> xr.Dataset:
         """The pollutant base B at each target time tau.
 
-        The value at ``tau - 24h`` for grey-line variables (:data:`xaqf.variables.GREY_LINE`)
-        and at ``tau - step`` for the others.
+        The value at ``tau - 24h`` for grey-line variables and at ``tau - step`` for the
+        others; see :func:`xaqf.grey_line.grey_line_base`.
 
         Parameters
         ----------
         step
-            The forecast step.
-        **kwargs
-            ``grey_line``, ``target_times``: see :func:`xaqf.grey_line.grey_line_base`.
+            The forecast step (the lag of the non-grey-line base); any pandas duration.
+        grey_line
+            Variables whose base is taken 24 h before the target (default
+            :data:`xaqf.variables.GREY_LINE`).
+        target_times
+            Target times ``tau``. Default: every ``tau`` for which all the needed history is
+            in the Dataset (including one or two steps past its last time).
 
         Returns
         -------
@@ -240,7 +262,8 @@ class DatasetAccessor(_AqfAccessor):
         >>> base["no2"].attrs["base_lag"], base["go3"].attrs["base_lag"]
         ('24h', '12h')
         """
-        return grey_line.grey_line_base(self._obj, step=step, **kwargs)
+        return grey_line_module.grey_line_base(self._obj, step=step, grey_line=grey_line,
+                                               target_times=target_times)
 
     def to_channels(self, channel_names: str | Sequence[str] = "pollutant") -> xr.DataArray:
         """Stack variables x levels into one ``channel`` axis, in catalogue order.

@@ -222,7 +222,8 @@ def to_channels(ds: xr.Dataset, channel_names: ChannelNames = "pollutant") -> xr
     """
     located = [_locate(ds, name) for name in resolve_channels(channel_names)]
     pieces = [
-        variable_to_channels(ds[variable], variable, [level for _, level in group])
+        variable_to_channels(ds[variable], variable,
+                             [level for _, level in group if level is not None])
         for variable, group in groupby(located, key=itemgetter(0))
     ]
     stacked = xr.concat(pieces, dim="channel", coords="minimal", compat="override",

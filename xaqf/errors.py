@@ -62,8 +62,14 @@ class ModelFileError(XaqfError):
 
 
 class DownloadError(XaqfError):
-    """A registered file could not be fetched (offline, unknown name, hash mismatch)."""
+    """A file could not be fetched: a registered sample (offline, unknown name, hash
+    mismatch) or an ADS/CDS download (retries exhausted, incomplete file)."""
 
 
 class MissingDependencyError(XaqfError, ImportError):
     """An optional dependency needed for this input is not installed (e.g. cfgrib for GRIB)."""
+
+
+class StoreError(DataError):
+    """Raw downloads cannot make the training store (overlaps, gaps, mixed grids or units),
+    or an existing store was made from other inputs."""

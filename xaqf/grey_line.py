@@ -16,11 +16,12 @@ one of the network inputs, so tensor code only needs :func:`select_base`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from functools import reduce
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
@@ -89,7 +90,7 @@ def _check_targets(targets: pd.DatetimeIndex, times: pd.DatetimeIndex,
 
 def grey_line_base(ds: xr.Dataset, step: str | pd.Timedelta = "12h",
                    grey_line: Iterable[str] = GREY_LINE,
-                   target_times: Sequence[Any] | None = None) -> xr.Dataset:
+                   target_times: npt.ArrayLike | None = None) -> xr.Dataset:
     """The base at each target time: ``ds(tau - 24h)`` for grey-line variables,
     ``ds(tau - step)`` for the others.
 
@@ -139,7 +140,7 @@ def grey_line_base(ds: xr.Dataset, step: str | pd.Timedelta = "12h",
     lags = base_lags(map(str, ds.data_vars), step, grey_line)
     times = pd.DatetimeIndex(ds["time"].values)
     targets = (_all_targets(times, lags) if target_times is None
-               else _check_targets(pd.DatetimeIndex(target_times), times, lags))
+               else _check_targets(pd.DatetimeIndex(np.asarray(target_times)), times, lags))
     time = xr.DataArray(targets, dims="time", attrs=ds["time"].attrs)
     return xr.Dataset(
         {name: ds[name].sel(time=targets - lag).assign_coords(time=time)
@@ -227,7 +228,8 @@ def select_grey_line(ds: xr.Dataset, step: str | pd.Timedelta = "12h") -> frozen
             f"({_describe(times)}); provide a longer, regular time series"
         )
     truth = ds.sel(time=targets)
-    weights = np.cos(np.deg2rad(ds["latitude"]))
+    latitude = ds["latitude"]
+    weights = latitude.copy(data=np.cos(np.deg2rad(latitude.values)))
 
     def error(grey_line: Iterable[str]) -> xr.Dataset:
         base = grey_line_base(ds, step, grey_line=grey_line, target_times=targets)

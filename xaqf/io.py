@@ -418,6 +418,7 @@ def open_raw(paths: Paths, **kwargs: Any) -> xr.Dataset:
         raise LayoutError(f"mixed file formats {sorted(map(str, engines))} in {files}; open "
                           f"each format separately and combine with xr.merge")
     kwargs.setdefault("chunks", {})
+    kwargs.setdefault("compat", "no_conflicts")  # the current default, named (FutureWarning)
     return xr.open_mfdataset(files, engine=engines.pop(), **kwargs)
 
 
@@ -463,10 +464,13 @@ def open_cams(paths: Paths, *, assume_units: bool = False, **kwargs: Any) -> xr.
 
     Parameters
     ----------
-    paths, **kwargs
+    paths
         As for :func:`open_raw`.
     assume_units
         As for :func:`standardize`.
+    **kwargs
+        Passed through :func:`open_raw` to :func:`xarray.open_mfdataset` (``chunks``,
+        ``parallel``, ``combine``, ``concat_dim``, ``decode_timedelta``...).
 
     Examples
     --------

@@ -19,6 +19,8 @@ by its mean), and :func:`normalize` refuses in-memory statistics that hold a zer
 Statistics are an :class:`xarray.Dataset` with dimension ``channel`` (channel names), data
 variables ``mean`` and ``std`` (float64) and non-index coordinates ``variable``, ``level``
 (NaN for single-level variables) and ``method``; it saves to netCDF as is.
+:func:`combine_stats` joins statistics computed apart; :func:`compute_model_stats` gives those
+of a model's pollutant and met channels in one call.
 
 Examples
 --------
@@ -34,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -47,7 +50,7 @@ from xaqf.channels import (
     select_levels,
     variable_to_channels,
 )
-from xaqf.errors import InvalidValueError, LayoutError, MissingVariableError
+from xaqf.errors import ConfigError, InvalidValueError, LayoutError, MissingVariableError
 from xaqf.transform import cast_like, is_tensor
 from xaqf.variables import VARIABLES
 
@@ -90,8 +93,8 @@ def _reduce(x: xr.DataArray, method: str, time_dims: Sequence[str]) -> xr.Datase
 
 def _variable_stats(da: xr.DataArray, name: str, method: str,
                     dims: Sequence[str] | None) -> xr.Dataset:
-    time_dims = [d for d in da.dims if d not in ("level", *SPATIAL_DIMS)] if dims is None \
-        else [d for d in dims if d in da.dims]
+    time_dims = [str(d) for d in da.dims if d not in ("level", *SPATIAL_DIMS)] \
+        if dims is None else [d for d in dims if d in da.dims]
     stats = _reduce(da.astype(np.float64), method, time_dims).reset_coords(drop=True)
     left = [d for d in stats.dims if d != "level"]
     if left:
@@ -152,6 +155,117 @@ def compute_stats(ds: xr.Dataset, dims: Sequence[str] | None = None, *,
     return stats
 
 
+def combine_stats(*stats: xr.Dataset) -> xr.Dataset:
+    """Statistics of several channel sets as one (e.g. pollutants then meteorology).
+
+    Parameters
+    ----------
+    *stats
+        Outputs of :func:`compute_stats`, concatenated along ``channel`` in the given order.
+
+    Returns
+    -------
+    xarray.Dataset
+        One statistics Dataset (lazy when its parts are), attributes of the first part.
+
+    Raises
+    ------
+    ConfigError
+        No statistics were given, or a channel appears in more than one part.
+    LayoutError
+        A part has no ``channel`` dimension.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> cams = xr.Dataset({"pm10": (("time", "latitude"), np.array([[2.0, 6.0]]))})
+    >>> met = xr.Dataset({"t2m": (("time", "latitude"), np.array([[280.0, 290.0]]))})
+    >>> combine_stats(compute_stats(cams), compute_stats(met))["std"].values
+    array([3., 5.])
+    >>> combine_stats(compute_stats(cams), compute_stats(cams))
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.ConfigError: channels ['pm10'] appear in more than one of the statistics ...
+    """
+    if not stats:
+        raise ConfigError("combine_stats needs at least one statistics Dataset; got none")
+    for index, part in enumerate(stats):
+        if "channel" not in part.dims:
+            raise LayoutError(
+                f"statistics #{index} have dims {tuple(part.dims)}, no 'channel'; build them "
+                "with xaqf.normalization.compute_stats"
+            )
+    counts = Counter(str(c) for part in stats for c in part["channel"].values)
+    duplicated = [name for name, count in counts.items() if count > 1]
+    if duplicated:
+        raise ConfigError(
+            f"channels {duplicated} appear in more than one of the statistics being combined; "
+            "compute each channel's statistics once (drop the variable from all but one input)"
+        )
+    return xr.concat(list(stats), dim="channel")
+
+
+def compute_model_stats(cams: xr.Dataset, met: xr.Dataset, dims: Sequence[str] | None = None,
+                        *, variables: Iterable[str] | None = None,
+                        scale_variables: Iterable[str] = ()) -> xr.Dataset:
+    """Statistics of every pollutant channel of ``cams`` then every channel of ``met``.
+
+    Parameters
+    ----------
+    cams, met
+        Training-period pollutants and meteorology in the canonical layout; they may use
+        different time dimensions (``time`` for one, ``init_time``/``lead_time`` for the other).
+    dims
+        As in :func:`compute_stats`; dimensions absent from a variable are skipped, so one
+        tuple can list the time dimensions of both inputs.
+    variables
+        Variables to describe, looked up in both inputs; default: every data variable of both.
+    scale_variables
+        As in :func:`compute_stats`.
+
+    Returns
+    -------
+    xarray.Dataset
+        :func:`combine_stats` of the two parts; lazy when the inputs are dask-backed.
+
+    Raises
+    ------
+    MissingVariableError
+        A name of ``variables`` is in neither input.
+    ConfigError
+        A variable is in both inputs.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> cams = xr.Dataset({"pm10": (("time", "latitude"), np.array([[2.0, 6.0]]))})
+    >>> met = xr.Dataset({"t2m": (("init_time", "lead_time", "latitude"),
+    ...                           np.array([[[280.0, 290.0]]]))})
+    >>> stats = compute_model_stats(cams, met)
+    >>> stats.channel.values.tolist(), stats.method.values.tolist()
+    (['pm10', 't2m'], ['scale', 'standard'])
+    """
+    wanted = None if variables is None else [str(name) for name in variables]
+    if wanted is not None:
+        held = {str(name) for ds in (cams, met) for name in ds.data_vars}
+        missing = [name for name in wanted if name not in held]
+        if missing:
+            raise MissingVariableError(
+                f"cannot compute statistics of {missing}: in neither the pollutant Dataset "
+                f"nor the meteorology one (they hold {sorted(held)})"
+            )
+    scale_variables = tuple(scale_variables)
+    parts = [compute_stats(ds, dims, variables=names, scale_variables=scale_variables)
+             for ds, names in ((cams, _held(cams, wanted)), (met, _held(met, wanted)))
+             if names]
+    return combine_stats(*parts)
+
+
+def _held(ds: xr.Dataset, wanted: list[str] | None) -> list[str]:
+    names = [str(name) for name in ds.data_vars]
+    return names if wanted is None else [name for name in wanted if name in names]
+
+
 def _operands(x: Any, mean: Any, std: Any) -> tuple[Any, Any, Any]:
     """x, mean and std ready for arithmetic that keeps x's floating dtype.
 
@@ -162,9 +276,10 @@ def _operands(x: Any, mean: Any, std: Any) -> tuple[Any, Any, Any]:
     if is_tensor(x):
         import torch
 
-        dtype = torch.promote_types(x.dtype, torch.float32)
-        return tuple(torch.as_tensor(v if is_tensor(v) else np.asarray(v), dtype=dtype,
-                                     device=x.device) for v in (x, mean, std))
+        work = torch.promote_types(x.dtype, torch.float32)
+        x_t, mean_t, std_t = (torch.as_tensor(v if is_tensor(v) else np.asarray(v), dtype=work,
+                                              device=x.device) for v in (x, mean, std))
+        return x_t, mean_t, std_t
     dtype = getattr(x, "dtype", None)
     if dtype is None or not np.issubdtype(dtype, np.floating):
         return x, mean, std

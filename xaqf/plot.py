@@ -143,8 +143,8 @@ def plot_rmse_curves(scores: Mapping[str, xr.Dataset] | xr.Dataset,
     cells = fig.add_gridspec(nrows, ncols)
     colours = dict(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"],
                        strict=False))
-    for cell, name in zip(cells, names, strict=False):
-        _rmse_panel(fig, cell, name, models, reference, colours)
+    for index, name in enumerate(names):
+        _rmse_panel(fig, cells[index], name, models, reference, colours)
     handles, labels = fig.axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=len(models), frameon=False)
     return fig
@@ -168,7 +168,7 @@ def _rmse_panel(fig: Figure, cell: Any, name: str, models: dict[str, xr.Dataset]
     top.set_ylabel(f"RMSE ({units})")
     top.grid(alpha=0.3)
     last = top
-    if bottom is not None:
+    if bottom is not None and reference is not None:
         base = curves[reference]
         for model, da in curves.items():
             if model != reference:

@@ -333,8 +333,8 @@ class Regridder:
         self._check_shape(x.shape)
         x = x.rechunk({x.ndim - 2: -1, x.ndim - 1: -1})
         chunks = (*x.chunks[:-2], (self.target_shape[0],), (self.target_shape[1],))
-        return x.map_blocks(self._regrid_numpy, chunks=chunks,
-                            dtype=np.result_type(x.dtype, np.float32), meta=np.array(()))
+        return dsa.map_blocks(self._regrid_numpy, x, chunks=chunks,
+                              dtype=np.result_type(x.dtype, np.float32), meta=np.array(()))
 
     def _target_coords(self, like: xr.DataArray | xr.Dataset) -> dict[str, xr.Variable]:
         coords = {}
@@ -455,7 +455,7 @@ def check_same_grid(a: Any, b: Any, names: tuple[str, str] = ("forecast", "truth
             f"{names[0]} = {names[0]}.aqf.regrid({names[1]})")
 
 
-def regrid(obj: Any, target: Any, **kwargs: Any) -> Any:
+def regrid(obj: Any, target: Any) -> Any:
     """Regrid ``obj`` bilinearly onto ``target`` (periodic in longitude).
 
     This is what ``ds.aqf.regrid(target)`` calls. To regrid many objects between the same
@@ -469,8 +469,6 @@ def regrid(obj: Any, target: Any, **kwargs: Any) -> Any:
     target
         Dataset or DataArray whose ``latitude``/``longitude`` define the target grid, or a
         resolution in degrees for a :func:`global_grid`.
-    **kwargs
-        Passed to :class:`Regridder`.
 
     Returns
     -------
@@ -490,4 +488,4 @@ def regrid(obj: Any, target: Any, **kwargs: Any) -> Any:
     target = _as_grid(target)
     if _difference(obj, target, ("input", "target"), 1e-6) is None:
         return obj
-    return Regridder(obj, target, **kwargs)(obj)
+    return Regridder(obj, target)(obj)

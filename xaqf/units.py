@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 import numpy as np
 import pint
@@ -142,15 +142,15 @@ def convert(da: xr.DataArray, units: str, *, source_units: str | None = None,
     >>> convert(lev, "hPa").values.tolist()
     [500.0, 850.0]
     """
-    what = what if what is not None else da.name
+    label: Hashable = da.name if what is None else what
     found = source_units if source_units is not None else _units_of(da)
     if found is None:
-        raise UnitError(f"{what!r} has no 'units' attribute; expected {units!r}. Set "
+        raise UnitError(f"{label!r} has no 'units' attribute; expected {units!r}. Set "
                         f"da.attrs['units'] to the units of the data")
     try:
         scale, offset = conversion(str(found), units)
     except UnitError as err:
-        raise UnitError(f"{what!r}: units {found!r} found, {units!r} expected ({err}). "
+        raise UnitError(f"{label!r}: units {found!r} found, {units!r} expected ({err}). "
                         f"Fix the 'units' attribute or convert the data first") from None
     out = da if np.issubdtype(da.dtype, np.floating) else da.astype(np.float64)
     if (scale, offset) != (1.0, 0.0):

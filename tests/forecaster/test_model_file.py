@@ -12,9 +12,10 @@ import xarray as xr
 
 from tests.helpers import cams_and_met, micro_config
 from xaqf.errors import ModelFileError
-from xaqf.forecaster import Forecaster, TransformSettings, model_file
+from xaqf.forecaster import Forecaster, ModelMetadata, TransformSettings
 from xaqf.model import build_model
-from xaqf.normalization import compute_stats
+from xaqf.normalization import compute_model_stats
+from xaqf.tensor_file import read_file, write_file
 
 MICRO = micro_config()
 TIMES = pd.date_range("2022-06-01", periods=4, freq="12h")
@@ -28,7 +29,7 @@ def data() -> tuple[xr.Dataset, xr.Dataset]:
 @pytest.fixture(scope="module")
 def forecaster(data) -> Forecaster:
     cams, met = data
-    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
+    stats = compute_model_stats(cams, met)
     statics = xr.Dataset({"orography": cams["pm10"].isel(time=0, drop=True) * 100.0,
                           "lsm": cams["pm1"].isel(time=0, drop=True) > 2})
     fc = Forecaster.from_config(MICRO, stats, statics=statics, seed=0, step="12h",
@@ -82,9 +83,9 @@ def test_corrupt_file_is_refused(forecaster, tmp_path):
 def test_weights_not_matching_the_config_are_refused(forecaster, tmp_path):
     wider = Forecaster(build_model(MICRO.replace(widths=(8, 24))), forecaster.stats)
     path = wider.save(tmp_path / "model.safetensors")
-    tensors, meta = model_file.read_file(path)
+    tensors, meta = read_file(path)
     meta["model_config"] = MICRO.to_dict()
-    model_file.write_file(path, tensors, meta)
+    write_file(path, tensors, meta)
     with pytest.raises(ModelFileError, match="do not match"):
         Forecaster.load(path)
 
@@ -109,3 +110,48 @@ def test_registered_name_resolves_through_the_data_registry(forecaster, tmp_path
     assert loaded.config == forecaster.config and loaded.provenance == {"note": "test"}
     with pytest.raises(DownloadError, match="no-such-model"):
         Forecaster.load("no-such-model")
+
+
+def test_metadata_round_trips_through_json(forecaster):
+    meta = forecaster.metadata()
+    again = ModelMetadata.from_json(meta.to_json())
+    assert again == meta
+    assert again.model_config == forecaster.config and again.step == pd.Timedelta("12h")
+    assert again.transform == TransformSettings(floor=1e-5)
+    for name in ("channel", "method", "mean", "std"):
+        np.testing.assert_array_equal(again.stats[name], forecaster.stats[name])
+    np.testing.assert_array_equal(again.grid["latitude"], forecaster.grid["latitude"])
+    assert again.grey_line == tuple(sorted(forecaster.grey_line))
+    assert meta != ModelMetadata(forecaster.config, forecaster.stats)
+
+
+@pytest.mark.parametrize("field", ["stats", "grey_line", "xaqf_version"])
+def test_metadata_missing_a_field_is_refused(forecaster, tmp_path, field):
+    path = forecaster.save(tmp_path / "model.safetensors")
+    tensors, meta = read_file(path)
+    del meta[field]
+    write_file(path, tensors, meta)
+    with pytest.raises(ModelFileError, match=f"model.safetensors lacks \\['{field}'\\]"):
+        Forecaster.load(path)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"format": "xaqf-checkpoint"}, "not an xaqf model file"),
+    ({"format_version": 99}, "upgrade xaqf"),
+    ({"met_channels": ["t2m"]}, "channel lists differ"),
+    ({"model_config": {"name": "x", "no_such_key": 1}}, "invalid 'model_config'"),
+    ({"stats": {"channel": ["pm10"]}}, "invalid 'stats'"),
+])
+def test_inconsistent_metadata_is_refused(forecaster, change, message):
+    document = forecaster.metadata().to_dict() | change
+    with pytest.raises(ModelFileError, match=message):
+        ModelMetadata.from_dict(document, source="m.safetensors")
+
+
+def test_statics_not_matching_the_grid_are_refused(forecaster, tmp_path):
+    path = forecaster.save(tmp_path / "model.safetensors")
+    tensors, meta = read_file(path)
+    tensors["statics"] = tensors["statics"][:, :2]
+    write_file(path, tensors, meta)
+    with pytest.raises(ModelFileError, match="do not match the stored grid"):
+        Forecaster.load(path)

@@ -10,7 +10,6 @@ import xarray as xr
 
 from tests.helpers import cams_and_met, canonical_dataset, micro_config
 from xaqf import variables
-from xaqf.channels import to_channels
 from xaqf.errors import (
     ConfigError,
     GridMismatchError,
@@ -18,9 +17,9 @@ from xaqf.errors import (
     MissingTimeError,
     MissingVariableError,
 )
-from xaqf.forecaster import Forecaster, TransformSettings, core
+from xaqf.forecaster import Forecaster
 from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
-from xaqf.normalization import compute_stats
+from xaqf.normalization import compute_model_stats, compute_stats
 
 MICRO = micro_config()
 """A two-level network: the forecaster's logic does not depend on the network's size."""
@@ -36,7 +35,7 @@ def data() -> tuple[xr.Dataset, xr.Dataset]:
 @pytest.fixture(scope="module")
 def forecaster(data) -> Forecaster:
     cams, met = data
-    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
+    stats = compute_model_stats(cams, met)
     return Forecaster.from_config(MICRO, stats, seed=0)
 
 
@@ -115,7 +114,7 @@ def test_statics_fix_the_grid(data):
     cams, met = data
     statics = xr.Dataset({"orography": cams["pm10"].isel(time=0) * 0 + 1.0,
                           "lsm": cams["pm10"].isel(time=0) * 0})
-    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
+    stats = compute_model_stats(cams, met)
     fc = Forecaster.from_config(MICRO, stats, statics=statics.drop_vars("time"), seed=0)
     coarse = cams.isel(longitude=slice(None, None, 2))
     with pytest.raises(GridMismatchError):
@@ -133,7 +132,7 @@ def test_met_on_another_grid_is_regridded_with_a_warning(forecaster, data):
 
 def test_non_finite_network_output_names_the_step(data):
     cams, met = data
-    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
+    stats = compute_model_stats(cams, met)
     fc = Forecaster.from_config(MICRO, stats, seed=0)
     with torch.no_grad():
         next(p for p in fc.net.parameters() if p.ndim > 1).fill_(float("nan"))
@@ -194,24 +193,6 @@ def test_states_per_fetch_respects_the_memory_budget(forecaster, data):
     assert inputs.states_per_fetch(2) == 4  # every state, t ... t + 3 steps
 
 
-@pytest.mark.parametrize("transform", [TransformSettings(), None])
-def test_encode_decode_in_blocks_match_whole_arrays(data, monkeypatch, transform):
-    cams, met = data
-    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
-    fc = Forecaster.from_config(MICRO, stats, transform=transform, seed=0)
-    x = torch.as_tensor(to_channels(cams, "pollutant").values[:3])
-    encoded, decoded = fc.encode_pollutants(x), fc.decode_pollutants(x)
-    monkeypatch.setattr(core, "_BLOCK_ELEMENTS", 1)  # one grid row per block
-    torch.testing.assert_close(fc.encode_pollutants(x), encoded, rtol=0, atol=0)
-    torch.testing.assert_close(fc.decode_pollutants(x), decoded, rtol=0, atol=0)
-    torch.testing.assert_close(fc.decode_pollutants(encoded), x, rtol=1e-5, atol=0)
-    out = torch.full(x.shape, -1.0)
-    assert fc.decode_pollutants(x, out=out) is out
-    torch.testing.assert_close(out, decoded, rtol=0, atol=0)
-    with pytest.raises(ConfigError, match="contiguous tensor of shape"):
-        fc.decode_pollutants(x, out=torch.empty(*x.shape[:-2], x.shape[-1], x.shape[-2]).mT)
-
-
 def test_convertible_units_are_converted_and_wrong_units_refused(forecaster, data):
     from xaqf.errors import UnitError
 
@@ -223,3 +204,74 @@ def test_convertible_units_are_converted_and_wrong_units_refused(forecaster, dat
     nonsense = cams.assign(co=cams["co"].assign_attrs(units="furlongs"))
     with pytest.raises(UnitError, match="co"):
         forecaster.predict(nonsense, met, steps=1, progress=False)
+
+
+def test_predict_leaves_the_network_in_its_mode_and_place(data):
+    cams, met = data
+    fc = Forecaster.from_config(MICRO, compute_model_stats(cams, met), seed=0)
+    fc.net.train()
+    fc.predict(cams, met, steps=1, device="cpu", progress=False)
+    assert fc.net.training
+    fc.net.eval()
+    fc.predict(cams, met, steps=1, device="cpu", progress=False)
+    assert not fc.net.training
+    assert next(fc.net.parameters()).device.type == "cpu"
+
+
+def test_predict_restores_the_mode_when_the_rollout_fails(data):
+    cams, met = data
+    fc = Forecaster.from_config(MICRO, compute_model_stats(cams, met), seed=0)
+    with torch.no_grad():
+        next(p for p in fc.net.parameters() if p.ndim > 1).fill_(float("nan"))
+    fc.net.train()
+    with pytest.raises(InvalidValueError):
+        fc.predict(cams, met, steps=1, progress=False)
+    assert fc.net.training
+
+
+def test_predict_iter_restores_the_mode_when_closed_or_exhausted(data):
+    cams, met = data
+    fc = Forecaster.from_config(MICRO, compute_model_stats(cams, met), seed=0)
+    fc.net.train()
+    pieces = fc.predict_iter(cams, met, steps=2, device="cpu", progress=False)
+    next(pieces)
+    assert not fc.net.training  # eval mode while the rollout runs
+    pieces.close()
+    assert fc.net.training
+    list(fc.predict_iter(cams, met, steps=1, device="cpu", progress=False))
+    assert fc.net.training
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_predict_on_cuda_leaves_the_network_on_the_cpu(forecaster, data):
+    cams, met = data
+    gpu = forecaster.predict(cams, met, steps=1, device="cuda", progress=False)
+    assert next(forecaster.net.parameters()).device.type == "cpu"
+    cpu = forecaster.predict(cams, met, steps=1, device="cpu", progress=False)
+    xr.testing.assert_allclose(gpu.drop_attrs(), cpu.drop_attrs(), rtol=1e-3, atol=0)
+
+
+def _named(parts: list[xr.Dataset]) -> dict[str, xr.Dataset]:
+    return dict(zip(("cams", "met"), parts, strict=True))
+
+
+@pytest.mark.parametrize("container", [list, tuple, _named])
+def test_split_statistics_give_the_same_forecaster(forecaster, data, container):
+    cams, met = data
+    split = Forecaster.from_config(MICRO, container([compute_stats(cams), compute_stats(met)]),
+                                   seed=0)
+    xr.testing.assert_identical(split.stats, forecaster.stats)
+    ours = split.predict(cams, met, steps=1, progress=False)
+    theirs = forecaster.predict(cams, met, steps=1, progress=False)
+    xr.testing.assert_identical(ours.drop_attrs(), theirs.drop_attrs())
+
+
+def test_split_statistics_must_not_overlap_or_be_foreign(data):
+    cams, met = data
+    with pytest.raises(ConfigError, match="more than one"):
+        Forecaster.from_config(MICRO, [compute_stats(cams), compute_stats(cams),
+                                       compute_stats(met)])
+    with pytest.raises(ConfigError, match="ndarray"):
+        Forecaster.from_config(MICRO, [compute_stats(cams), np.zeros(3)])
+    with pytest.raises(MissingVariableError, match="lack 70 channels"):
+        Forecaster.from_config(MICRO, [compute_stats(cams)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 
 import pandas as pd
 import pytest
@@ -12,7 +13,7 @@ import xarray as xr
 from tests.helpers import cams_and_met, micro_config
 from xaqf.errors import ConfigError, MissingTimeError, ModelFileError
 from xaqf.forecaster import Forecaster
-from xaqf.normalization import compute_stats
+from xaqf.normalization import compute_model_stats
 from xaqf.training import (
     StageConfig,
     TrainConfig,
@@ -22,6 +23,7 @@ from xaqf.training import (
     stage_config,
     train_stage,
 )
+from xaqf.training.dataset import Window, collate
 
 MICRO = micro_config()
 TIMES = pd.date_range("2022-06-01", periods=8, freq="12h")
@@ -35,7 +37,7 @@ def data() -> tuple[xr.Dataset, xr.Dataset]:
 @pytest.fixture
 def forecaster(data) -> Forecaster:
     cams, met = data
-    stats = xr.concat([compute_stats(cams), compute_stats(met)], dim="channel")
+    stats = compute_model_stats(cams, met)
     return Forecaster.from_config(MICRO, stats, seed=0)
 
 
@@ -43,27 +45,46 @@ def test_single_step_windows(forecaster, data):
     dataset = WindowDataset(forecaster, *data)
     assert len(dataset) == 6  # every t with t - 12 h and t + 12 h
     item = dataset[0]
-    assert item["p_prev"].shape == (73, 7, 12) and item["met"].shape == (2, 70, 7, 12)
-    assert item["target"].shape == (1, 73, 7, 12) and item["statics"].shape == (6, 7, 12)
-    assert item["time_features"].tolist() == [[12.0, 152.0, 0.0]]
-    expected = forecaster.encode_pollutants(torch.as_tensor(
+    assert item.p_prev.shape == (73, 7, 12) and item.met.shape == (2, 70, 7, 12)
+    assert item.target.shape == (1, 73, 7, 12) and item.statics.shape == (6, 7, 12)
+    assert item.time_features.tolist() == [[12.0, 152.0, 0.0]]
+    assert item.init_time == TIMES[1].to_datetime64()
+    expected = forecaster.encoding.encode_pollutants(torch.as_tensor(
         data[0].aqf.to_channels().isel(time=2).values))
-    torch.testing.assert_close(item["target"][0], expected)
+    torch.testing.assert_close(item.target[0], expected)
 
 
 def test_multi_step_windows_and_cache_agree(forecaster, data):
     lazy = WindowDataset(forecaster, *data, rollout_steps=3)
     cached = WindowDataset(forecaster, *data, rollout_steps=3, cache=True)
     assert len(lazy) == 4
-    assert lazy[1]["time_features"][:, 2].tolist() == [0.0, 1.0, 2.0]
-    for key, value in lazy[1].items():
-        torch.testing.assert_close(cached[1][key], value)
+    assert lazy[1].time_features[:, 2].tolist() == [0.0, 1.0, 2.0]
+    for key, value in lazy[1].tensors.items():
+        torch.testing.assert_close(getattr(cached[1], key), value)
+
+
+def test_windows_batch_through_a_dataloader(forecaster, data):
+    dataset = WindowDataset(forecaster, *data, rollout_steps=2, cache=True)
+    restored = pickle.loads(pickle.dumps(dataset))
+    loader = torch.utils.data.DataLoader(restored, batch_size=3, collate_fn=collate)
+    batch = next(iter(loader))
+    assert isinstance(batch, Window)
+    assert batch.met.shape == (3, 3, 70, 7, 12) and batch.target.shape == (3, 2, 73, 7, 12)
+    assert list(batch.init_time) == list(dataset.init_times[:3])
+    torch.testing.assert_close(batch.p_now[2], dataset[2].p_now)
 
 
 def test_missing_window_time_is_named(forecaster, data):
     cams, met = data
     with pytest.raises(MissingTimeError, match="met has no time 2022-06-01 12:00:00"):
         WindowDataset(forecaster, cams, met.drop_sel(time=TIMES[1]), init_times=TIMES[1])
+    with pytest.raises(MissingTimeError, match=r"cams has no time 2022-06-01 00:00:00 \(the "
+                       r"previous state for the training window from 2022-06-01 12:00:00"):
+        WindowDataset(forecaster, cams.drop_sel(time=TIMES[0]), met, init_times=TIMES[1:3])
+    dataset = WindowDataset(forecaster, cams, met.drop_sel(time=TIMES[4]), rollout_steps=2)
+    assert list(dataset.init_times) == [TIMES[1].to_datetime64(), TIMES[5].to_datetime64()]
+    with pytest.raises(MissingTimeError, match="no complete training window of 9 step"):
+        WindowDataset(forecaster, cams, met, rollout_steps=9)
 
 
 def test_resume_continues_the_same_loss_trajectory(forecaster, data, tmp_path):

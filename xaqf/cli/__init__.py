@@ -1,4 +1,4 @@
-"""The ``xaqf`` command line: ``xaqf demo``, ``xaqf train CONFIG``, ``xaqf evaluate ...``.
+"""The ``xaqf`` command line: ``xaqf demo``, ``train CONFIG``, ``evaluate ...``, ``download``.
 
 Each sub-command lives in its own module, which exposes ``add_parser(subparsers)``; the
 parser it registers carries the function to run as its ``func`` default.
@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from xaqf.cli import demo, evaluate, train
+from xaqf.cli import demo, download, evaluate, prepare, train, verify
 
-_COMMANDS = (demo, train, evaluate)
+_COMMANDS = (demo, train, evaluate, download, verify, prepare)
 
 
 def build_parser() -> argparse.ArgumentParser:

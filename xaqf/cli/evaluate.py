@@ -19,12 +19,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import xarray as xr
 
 from xaqf.errors import MissingVariableError, XaqfError
+
+if TYPE_CHECKING:
+    from xaqf.metrics.scores import RmseForm
 
 FORECAST_DIMS = ("init_time", "lead_time")
 
@@ -97,7 +100,7 @@ def _select(ds: xr.Dataset, names: Sequence[str] | None, role: str) -> xr.Datase
 
 
 def score(forecast: xr.Dataset, truth: xr.Dataset, reference: xr.Dataset | None = None,
-          form: str = "per_forecast") -> xr.DataTree:
+          form: RmseForm = "per_forecast") -> xr.DataTree:
     """All the scores ``xaqf evaluate`` writes, as a lazy :class:`xarray.DataTree`."""
     from xaqf import metrics
 

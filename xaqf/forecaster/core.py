@@ -1,32 +1,28 @@
 """The :class:`Forecaster`: a trained network plus everything needed to use it on xarray.
 
-A forecaster bundles the network, its normalisation statistics, the log-transform settings,
-the grey-line variables, the time step and the static features, so that
-``Forecaster.load(path).predict(cams, met)`` needs nothing else. It moves data between the
-physical space of the Datasets and the network's space:
+A forecaster bundles the network, its :class:`~xaqf.forecaster.encoding.Encoding`
+(normalisation statistics, log-transform settings, grey-line variables), the time step and
+the static features, so that ``Forecaster.load(path).predict(cams, met)`` needs nothing
+else. ``forecaster.encoding`` moves data between the physical space of the Datasets and the
+network's space; predictions come back in physical units, positive by construction.
+Non-finite network outputs raise :class:`~xaqf.errors.InvalidValueError` naming the
+rollout step.
 
-* pollutants: ``x / scale`` (scale method), then the Eq. 12 log transform on the chosen
-  channels (all by default);
-* meteorology: ``(x - mean) / std``;
-* predictions back: inverse transform, times ``scale``, then clamped at 0. The inverse
-  transform only returns values at or above its floor (1e-6 in normalised units), so
-  concentrations are positive by construction; the clamp is a last safeguard for channels
-  left untransformed. Non-finite network outputs raise :class:`~xaqf.errors.InvalidValueError`
-  naming the rollout step.
-
-On the CPU the rollout runs inside :func:`xaqf.memory.retained_heap`, so the large buffers
-of one network forward are reused by the next instead of being mapped afresh.
+:meth:`~Forecaster.predict` moves the network to the requested device in eval mode for the
+rollout, then puts it back where it was, in the mode it was in (also when the rollout fails
+or a :meth:`~Forecaster.predict_iter` generator is closed early). On the CPU the rollout
+runs inside :func:`xaqf.memory.retained_heap`, so the large buffers of one network forward
+are reused by the next instead of being mapped afresh.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import nullcontext
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager, nullcontext
 from datetime import datetime, timezone
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -36,81 +32,48 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
-from xaqf.errors import ConfigError, MissingVariableError
+from xaqf.errors import ConfigError
 from xaqf.forecaster import model_file
+from xaqf.forecaster.encoding import Encoding, TransformSettings
 from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
+from xaqf.forecaster.model_file import ModelMetadata
 from xaqf.forecaster.output import Piece, empty_forecast, forecast_template, labelled, stream_to
-from xaqf.forecaster.rollout import rollout, time_features
-from xaqf.grey_line import grey_line_mask
+from xaqf.forecaster.rollout import rollout
 from xaqf.memory import retained_heap
-from xaqf.model import ModelConfig, build_model
-from xaqf.normalization import denormalize_array, normalize_array
-from xaqf.statics import STATIC_CHANNELS, static_features
-from xaqf.transform import DEFAULT_FLOOR, inverse_log_transform, log_transform
-from xaqf.variables import GREY_LINE, MET_CHANNELS, POLLUTANT_CHANNELS, PRESSURE_LEVELS
+from xaqf.model import FusionUNet, ModelConfig, build_model, time_features
+from xaqf.normalization import combine_stats
+from xaqf.statics import static_features
+from xaqf.variables import GREY_LINE, MET_CHANNELS, POLLUTANT_CHANNELS
 
-FORMAT = "xaqf-model"
-FORMAT_VERSION = 1
+LOG_TRANSFORM = TransformSettings()
+"""The default transform: Eq. 12 on every pollutant channel, floor 1e-6."""
 
-
-@dataclass(frozen=True)
-class TransformSettings:
-    """The Eq. 12 log transform of normalised pollutants.
-
-    Parameters
-    ----------
-    floor
-        Normalised values are clamped to at least ``floor`` before the transform.
-    channels
-        Channels that get the transform; ``None`` means every pollutant channel (decided).
-    """
-
-    floor: float = DEFAULT_FLOOR
-    channels: tuple[str, ...] | None = None
+StatsLike = xr.Dataset | Sequence[xr.Dataset] | Mapping[Any, xr.Dataset]
+"""Statistics as one Dataset, or as parts that together cover every channel."""
 
 
-def _stats_arrays(stats: xr.Dataset, channels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    missing = [c for c in channels if c not in set(stats["channel"].values.tolist())]
-    if missing:
-        raise MissingVariableError(
-            f"the normalisation statistics lack {len(missing)} channels, e.g. {missing[:5]}; "
-            f"compute them on a Dataset holding every pollutant and met variable")
-    rows = stats.sel(channel=list(channels))
-    return (np.asarray(rows["mean"].values, np.float32),
-            np.asarray(rows["std"].values, np.float32))
+def _combined(stats: StatsLike) -> xr.Dataset:
+    """``stats`` as one Dataset (:func:`~xaqf.normalization.combine_stats` of the parts)."""
+    if isinstance(stats, xr.Dataset):
+        return stats
+    parts = list(stats.values()) if isinstance(stats, Mapping) else list(stats)
+    odd = [type(part).__name__ for part in parts if not isinstance(part, xr.Dataset)]
+    if odd:
+        raise ConfigError(f"stats must be a Dataset or a sequence / mapping of Datasets "
+                          f"(xaqf.normalization.compute_stats); got parts of type {odd}")
+    return combine_stats(*parts)
 
 
-_BLOCK_ELEMENTS = 1 << 18
-"""Elements per block of the CPU encode/decode: 2 MiB in float64, so the temporaries of the
-log transform stay in cache from one operation to the next instead of streaming through
-main memory (2x faster than 16 MiB blocks at 451 x 900 on a 2-core CPU)."""
-
-
-def _rowwise(func: Callable[..., torch.Tensor], x: torch.Tensor, *per_channel: np.ndarray,
-             out: torch.Tensor | None = None) -> torch.Tensor:
-    """``func(block, *params)`` on blocks of whole grid rows of ``x (..., C, H, W)``.
-
-    ``per_channel`` are ``(C,)`` arrays; ``func`` gets them as ``(n, 1)`` tensors matching
-    the ``n`` rows of its ``(n, W)`` block. On the CPU the blocks hold about
-    ``_BLOCK_ELEMENTS`` values (see there); elsewhere there is one block. The results go
-    into ``out`` (contiguous, shaped like ``x``), a new tensor if ``None``.
-    """
-    height, width = x.shape[-2:]
-    rows = x.reshape(-1, width)
-    repeats = rows.shape[0] // (x.shape[-3] * height)
-    params = [torch.as_tensor(np.repeat(np.tile(p, repeats), height), device=x.device)
-              .reshape(-1, 1) for p in per_channel]
-    size = max(1, _BLOCK_ELEMENTS // width) if x.device.type == "cpu" else rows.shape[0]
-    if out is None:
-        out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
-    elif out.shape != x.shape or not out.is_contiguous():
-        raise ConfigError(f"out must be a contiguous tensor of shape {tuple(x.shape)}; got "
-                          f"shape {tuple(out.shape)}, contiguous={out.is_contiguous()}")
-    targets = out.view(-1, width).split(size)
-    for target, *block in zip(targets, rows.split(size), *(p.split(size) for p in params),
-                              strict=True):
-        target.copy_(func(*block))
-    return out
+@contextmanager
+def _placed(net: torch.nn.Module, device: torch.device) -> Iterator[torch.nn.Module]:
+    """``net`` on ``device`` in eval mode; afterwards back on its device, in its mode."""
+    first = next(chain(net.parameters(), net.buffers()), None)
+    home = device if first is None else first.device
+    training = net.training
+    try:
+        yield net.to(device).eval()
+    finally:
+        net.to(home).train(training)
 
 
 def _device(device: str | torch.device | None) -> torch.device:
@@ -153,6 +116,12 @@ class Forecaster:
     provenance
         Free JSON-able record of how the weights were trained.
 
+    Attributes
+    ----------
+    encoding : Encoding
+        The physical <-> network encoding (statistics, transform, grey-line set); ``stats``,
+        ``transform`` and ``grey_line`` are read from it.
+
     Examples
     --------
     >>> import numpy as np, xarray as xr
@@ -164,10 +133,10 @@ class Forecaster:
     Forecaster(model='tiny', fusion='bilinear', step=12h, grid=any)
     """
 
-    def __init__(self, net: torch.nn.Module, stats: xr.Dataset, *,
+    def __init__(self, net: FusionUNet, stats: xr.Dataset, *,
                  statics: np.ndarray | None = None, grid: xr.Dataset | None = None,
-                 grey_line: Sequence[str] = GREY_LINE, step: str | pd.Timedelta = "12h",
-                 transform: TransformSettings | None = TransformSettings(),
+                 grey_line: Iterable[str] = GREY_LINE, step: str | pd.Timedelta = "12h",
+                 transform: TransformSettings | None = LOG_TRANSFORM,
                  provenance: dict[str, Any] | None = None) -> None:
         config = net.config
         if (config.pollutant_channels, config.met_channels) != (len(POLLUTANT_CHANNELS),
@@ -177,25 +146,17 @@ class Forecaster:
                 f"{config.met_channels} met channels; xaqf forecasts need "
                 f"{len(POLLUTANT_CHANNELS)} and {len(MET_CHANNELS)}")
         self.net = net
-        self.stats = stats.sel(channel=list(POLLUTANT_CHANNELS + MET_CHANNELS)).compute()
+        self.encoding = Encoding(stats, transform, grey_line)
         self.statics = statics
         self.grid = grid
-        self.grey_line = frozenset(grey_line)
         self.step = pd.Timedelta(step)
-        self.transform = transform
         self.provenance = dict(provenance or {})
-        self._p_mean, self._p_std = _stats_arrays(self.stats, POLLUTANT_CHANNELS)
-        self._q_mean, self._q_std = _stats_arrays(self.stats, MET_CHANNELS)
-        self.grey_mask = grey_line_mask(POLLUTANT_CHANNELS, self.grey_line)
-        channels = POLLUTANT_CHANNELS if transform is None or transform.channels is None \
-            else transform.channels
-        self.transform_mask = np.isin(POLLUTANT_CHANNELS, channels) & (transform is not None)
 
     @classmethod
     def from_config(cls, config_or_name: str | ModelConfig | dict[str, Any],
-                    stats: xr.Dataset, *, statics: xr.Dataset | None = None,
-                    grey_line: Sequence[str] = GREY_LINE, step: str = "12h",
-                    transform: TransformSettings | None = TransformSettings(),
+                    stats: StatsLike, *, statics: xr.Dataset | None = None,
+                    grey_line: Iterable[str] = GREY_LINE, step: str = "12h",
+                    transform: TransformSettings | None = LOG_TRANSFORM,
                     seed: int | None = None) -> Forecaster:
         """An untrained forecaster with a fresh network.
 
@@ -204,7 +165,9 @@ class Forecaster:
         config_or_name
             ``"paper"``, ``"small"``, ``"tiny"``, a :class:`~xaqf.model.ModelConfig` or dict.
         stats
-            Normalisation statistics of every pollutant and met channel.
+            Normalisation statistics of every pollutant and met channel: one Dataset, or a
+            sequence or mapping of Datasets that together cover them (e.g. ``[stats_cams,
+            stats_met]``, combined with :func:`~xaqf.normalization.combine_stats`).
         statics
             Dataset with ``orography`` and ``lsm``: fixes the model grid. ``None``: only
             position features, any grid.
@@ -212,13 +175,34 @@ class Forecaster:
             See :class:`Forecaster`.
         seed
             Seed of the weight initialisation (``None``: torch's current random state).
+
+        Raises
+        ------
+        MissingVariableError
+            The statistics lack a pollutant or met channel.
+        ConfigError
+            A channel is in more than one part of ``stats``, or a part is not a Dataset.
+
+        Examples
+        --------
+        >>> import numpy as np, xarray as xr
+        >>> def part(channels):
+        ...     n = len(channels)
+        ...     zeros, ones = ("channel", np.zeros(n)), ("channel", np.ones(n))
+        ...     return xr.Dataset({"mean": zeros, "std": ones}, coords={"channel": list(channels)})
+        >>> fc = Forecaster.from_config("tiny", [part(POLLUTANT_CHANNELS), part(MET_CHANNELS)])
+        >>> fc.stats.sizes["channel"]
+        143
         """
+        stats = _combined(stats)
         if seed is not None:
             torch.manual_seed(seed)
         net = build_model(config_or_name)
-        grid = None if statics is None else xr.Dataset(
-            coords={"latitude": statics["latitude"], "longitude": statics["longitude"]})
-        features = None if statics is None else static_features(statics, grid)
+        grid, features = None, None
+        if statics is not None:
+            grid = xr.Dataset(coords={"latitude": statics["latitude"],
+                                      "longitude": statics["longitude"]})
+            features = static_features(statics, grid)
         return cls(net, stats, statics=features, grid=grid, grey_line=grey_line, step=step,
                    transform=transform)
 
@@ -227,53 +211,27 @@ class Forecaster:
         """The network's :class:`~xaqf.model.ModelConfig`."""
         return self.net.config
 
+    @property
+    def stats(self) -> xr.Dataset:
+        """Normalisation statistics of the pollutant then met channels (``encoding.stats``)."""
+        return self.encoding.stats
+
+    @property
+    def transform(self) -> TransformSettings | None:
+        """Log-transform settings (``encoding.transform``)."""
+        return self.encoding.transform
+
+    @property
+    def grey_line(self) -> frozenset[str]:
+        """Grey-line variables (``encoding.grey_line``)."""
+        return self.encoding.grey_line
+
     def __repr__(self) -> str:
         grid = "any" if self.grid is None else (
             f"{self.grid.sizes['latitude']}x{self.grid.sizes['longitude']}")
         step = f"{int(self.step / pd.Timedelta('1h'))}h"
         return (f"Forecaster(model={self.config.name!r}, fusion={self.config.fusion!r}, "
                 f"step={step}, grid={grid})")
-
-    # -- between physical space and the network's space ---------------------------------
-    def encode_pollutants(self, x: torch.Tensor) -> torch.Tensor:
-        """Physical ``(..., C, H, W)`` pollutants -> normalised, log-transformed."""
-        return _rowwise(self._encode_block, x, self._p_mean, self._p_std, self.transform_mask)
-
-    def decode_pollutants(self, y: torch.Tensor, out: torch.Tensor | None = None
-                          ) -> torch.Tensor:
-        """Inverse of :meth:`encode_pollutants`, clamped at 0 (physical units); written into
-        ``out`` (contiguous, shaped like ``y``) if given."""
-        return _rowwise(self._decode_block, y, self._p_mean, self._p_std, self.transform_mask,
-                        out=out)
-
-    def _decode_to_host(self, states: torch.Tensor, out: np.ndarray | None) -> np.ndarray:
-        """Decode ``(B, C, H, W)`` states into ``out`` (a new array if ``None``) on the CPU,
-        one initial time at a time (each is contiguous in ``out``)."""
-        out = np.empty(states.shape, np.float32) if out is None else out
-        for state, target in zip(states, out, strict=True):
-            host = torch.from_numpy(target)
-            if state.device.type == "cpu":
-                self.decode_pollutants(state, out=host)
-            else:
-                host.copy_(self.decode_pollutants(state))
-        return out
-
-    def _encode_block(self, x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
-                      mask: torch.Tensor) -> torch.Tensor:
-        y = normalize_array(x, mean, std)
-        if self.transform is None:
-            return y
-        return torch.where(mask, log_transform(y, self.transform.floor), y)
-
-    def _decode_block(self, y: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
-                      mask: torch.Tensor) -> torch.Tensor:
-        if self.transform is not None:
-            y = torch.where(mask, inverse_log_transform(y), y)
-        return denormalize_array(y, mean, std).clamp_min(0)
-
-    def encode_met(self, x: torch.Tensor) -> torch.Tensor:
-        """Physical ``(..., D, H, W)`` meteorology -> standardised."""
-        return normalize_array(x, self._q_mean.reshape(-1, 1, 1), self._q_std.reshape(-1, 1, 1))
 
     def static_tensor(self, grid: xr.Dataset, device: torch.device | str = "cpu"
                       ) -> torch.Tensor:
@@ -290,32 +248,40 @@ class Forecaster:
 
         Each yielded Dataset holds one lead time for one batch of initial times, in physical
         units on the CPU (batch by batch, lead time by lead time). Inputs are checked before
-        the first piece is computed.
+        the first piece is computed. The network is back on its device and in its mode once
+        the generator is exhausted or closed.
         """
         inputs = prepare_inputs(cams, met, steps=steps, step=self.step, grid=self.grid,
                                 init_times=init_times)
-        pieces = self._iterate(inputs, batch_size, _device(device), dtype, progress)
-        return (piece.dataset(self.step, inputs.grid) for piece in pieces)
+        return self._pieces(self._iterate(inputs, batch_size, _device(device), dtype, progress),
+                            inputs.grid)
+
+    def _pieces(self, pieces: Generator[Piece, None, None], grid: xr.Dataset
+                ) -> Iterator[xr.Dataset]:
+        """``pieces`` as Datasets; closing this generator closes ``pieces``."""
+        with closing(pieces):
+            for piece in pieces:
+                yield piece.dataset(self.step, grid)
 
     def _iterate(self, inputs: ForecastInputs, batch_size: int, device: torch.device,
                  dtype: str | None, progress: bool, out: np.ndarray | None = None
-                 ) -> Iterator[Piece]:
+                 ) -> Generator[Piece, None, None]:
         """Run the rollout batch by batch; yield each lead time of each batch, decoded.
 
         With ``out`` (the whole forecast, :func:`~xaqf.forecaster.output.empty_forecast`),
         each piece is decoded into its place there and its values are a view of it.
         """
-        net = self.net.to(device).eval()
         statics = self.static_tensor(inputs.grid, device)
-        grey = torch.as_tensor(self.grey_mask, device=device)
+        grey = torch.as_tensor(self.encoding.grey_mask, device=device)
         starts = range(0, len(inputs.init_times), batch_size)
         bar = tqdm(total=len(starts) * inputs.steps, desc="forecast", unit="step",
                    disable=not progress)
         heap = retained_heap() if device.type == "cpu" else nullcontext()
-        with bar, heap, torch.inference_mode(), _autocast(device, dtype):
+        with _placed(self.net, device) as net, bar, heap, torch.inference_mode(), \
+                _autocast(device, dtype):
             for first in starts:
                 inits = inputs.init_times[first:first + batch_size]
-                p_prev, p_now = (self.encode_pollutants(torch.as_tensor(a, device=device))
+                p_prev, p_now = (self.encoding.encode_pollutants(torch.as_tensor(a, device=device))
                                  for a in inputs.pollutants(inits))
 
                 def features(s: int, inits: np.ndarray = inits) -> torch.Tensor:
@@ -326,7 +292,7 @@ class Forecaster:
                 states = rollout(net, p_prev, p_now, met, statics, features, grey, inputs.steps)
                 for s, state in enumerate(states, start=1):
                     slot = None if out is None else out[first:first + len(inits), s - 1]
-                    physical = self._decode_to_host(state.float(), slot)
+                    physical = self.encoding.decode_to_host(state.float(), slot)
                     bar.update()
                     yield Piece(first, inits, s, physical)
 
@@ -343,7 +309,7 @@ class Forecaster:
                 fetched = range(s, min(s + per_fetch, inputs.steps + 1))
                 block.clear()
                 block.update(zip(fetched, inputs.meteorology(inits, fetched), strict=True))
-            return self.encode_met(torch.as_tensor(block.pop(s), device=device))
+            return self.encoding.encode_met(torch.as_tensor(block.pop(s), device=device))
         return met
 
     def predict(self, cams: xr.Dataset, met: xr.Dataset, steps: int = 10, *,
@@ -398,8 +364,7 @@ class Forecaster:
             pieces = self._iterate(inputs, batch_size, _device(device), dtype, progress)
             template = partial(forecast_template, inputs.init_times, self.step, steps,
                                inputs.grid)
-            return stream_to(output, (p.dataset(self.step, inputs.grid) for p in pieces),
-                             template, attrs)
+            return stream_to(output, self._pieces(pieces, inputs.grid), template, attrs)
         values = empty_forecast(len(inputs.init_times), steps, inputs.grid)
         deque(self._iterate(inputs, batch_size, _device(device), dtype, progress, values),
               maxlen=0)
@@ -420,39 +385,21 @@ class Forecaster:
         }
 
     # -- files --------------------------------------------------------------------------
-    def metadata(self) -> dict[str, Any]:
-        """The JSON metadata written by :meth:`save`."""
-        from xaqf import __version__
-
-        stats = self.stats
-        grid = None if self.grid is None else {
-            "latitude": self.grid["latitude"].values.tolist(),
-            "longitude": self.grid["longitude"].values.tolist()}
-        return {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "xaqf_version": __version__,
-            "model_config": self.config.to_dict(),
-            "pollutant_channels": list(POLLUTANT_CHANNELS), "met_channels": list(MET_CHANNELS),
-            "static_channels": list(STATIC_CHANNELS), "levels": list(PRESSURE_LEVELS),
-            "grid": grid, "step": str(self.step), "grey_line": sorted(self.grey_line),
-            "transform": None if self.transform is None else dataclasses.asdict(self.transform),
-            "stats": {
-                "channel": stats["channel"].values.tolist(),
-                "mean": stats["mean"].values.tolist(), "std": stats["std"].values.tolist(),
-                "method": [str(m) for m in stats["method"].values] if "method" in stats.coords
-                else None},
-            "provenance": self.provenance,
-        }
+    def metadata(self) -> ModelMetadata:
+        """The :class:`~xaqf.forecaster.model_file.ModelMetadata` written by :meth:`save`."""
+        return ModelMetadata(
+            model_config=self.config, stats=self.stats, grid=self.grid, step=self.step,
+            grey_line=tuple(sorted(self.grey_line)), transform=self.transform,
+            provenance=self.provenance)
 
     def save(self, path: str | Path) -> Path:
         """Write weights and metadata to one ``.safetensors`` file (no pickle).
 
         The tensors are the network weights (``net.*``) and the static features
-        (``statics``); the header holds the JSON of :meth:`metadata`.
+        (``statics``); the header holds the JSON of :meth:`metadata`
+        (:mod:`xaqf.forecaster.model_file`).
         """
-        tensors = {f"net.{k}": v for k, v in self.net.state_dict().items()}
-        if self.statics is not None:
-            tensors["statics"] = torch.as_tensor(self.statics)
-        return model_file.write_file(path, tensors, self.metadata())
+        return model_file.write_model(path, self.net, self.statics, self.metadata())
 
     @classmethod
     def load(cls, path_or_name: str | Path, device: str | torch.device | None = None
@@ -464,8 +411,9 @@ class Forecaster:
         ModelFileError
             Missing, corrupt, pickle-based or inconsistent file.
         """
-        from xaqf.forecaster.loading import forecaster_from_file
-
-        forecaster = forecaster_from_file(cls, path_or_name)
+        net, statics, meta = model_file.read_model(path_or_name)
+        forecaster = cls(net, meta.stats, statics=statics, grid=meta.grid,
+                         grey_line=meta.grey_line, step=meta.step, transform=meta.transform,
+                         provenance=meta.provenance)
         forecaster.net.to(_device(device))
         return forecaster

@@ -35,6 +35,7 @@ from xaqf.regrid import check_same_grid, regrid, same_grid
 from xaqf.units import to_canonical_dataset
 from xaqf.validation import check_dataset
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
+from xaqf.windows import Need, complete_windows
 
 
 @dataclass(frozen=True)
@@ -115,48 +116,31 @@ def _times(ds: xr.Dataset, dim: str, role: str) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(ds[dim].values)
 
 
-def _met_gaps(met: xr.Dataset, is_forecast: bool, init: pd.Timestamp, step: pd.Timedelta,
-              steps: int) -> str | None:
-    """Why ``met`` cannot drive a forecast from ``init`` (``None`` if it can)."""
-    leads = [s * step for s in range(steps + 1)]
-    if not is_forecast:
-        have = pd.DatetimeIndex(met["time"].values)
-        missing = [init + lead for lead in leads if init + lead not in have]
-        return None if not missing else (
-            f"met has no time {missing[0]} (valid time of lead {missing[0] - init}; "
-            f"{len(missing)} of the {len(leads)} met times from {init} are missing)")
-    if init not in pd.DatetimeIndex(met["init_time"].values):
-        return f"the met forecast has no init_time {init}"
-    have_leads = pd.TimedeltaIndex(met["lead_time"].values)
-    missing = [lead for lead in leads if lead not in have_leads]
-    return None if not missing else (
-        f"the met forecast from {init} has no lead_time {missing[0]} (valid time "
-        f"{init + missing[0]}); it needs 0 ... {leads[-1]} every {step}")
+def _needs(cams_times: pd.DatetimeIndex, met: xr.Dataset, step: pd.Timedelta,
+           steps: int) -> list[Need]:
+    """What a forecast of ``steps`` steps from ``t`` needs of ``cams`` and ``met``."""
+    cams = Need("cams", (-step, 0 * step), times=cams_times,
+                labels={-step: f"the state {step} before the initial state",
+                        0 * step: "the initial state"},
+                fix=f"a forecast needs the pollutant states at t - {step} and t")
+    forcing = Need.of(met, "met", [s * step for s in range(steps + 1)],
+                      fix=f"give met covering the whole forecast, t ... t + {steps} x {step}")
+    return [cams, forcing]
 
 
-def _choose_init_times(cams_times: pd.DatetimeIndex, met: xr.Dataset, is_forecast: bool,
-                       step: pd.Timedelta, steps: int,
-                       init_times: Sequence | None) -> np.ndarray:
-    if init_times is None:
-        chosen = [t for t in cams_times if t - step in cams_times
-                  and _met_gaps(met, is_forecast, t, step, steps) is None]
-        if not chosen:
-            raise MissingTimeError(
-                f"no time in cams has both its state {step} earlier and the met inputs for "
-                f"{steps} steps; cams spans {cams_times.min()} ... {cams_times.max()}: pass "
-                f"longer met, fewer steps, or explicit init_times to see what is missing")
-        return pd.DatetimeIndex(chosen).values
-    chosen = pd.DatetimeIndex(np.atleast_1d(np.asarray(init_times, "datetime64[ns]")))
-    for t in chosen:
-        for needed, what in ((t, "initial state"), (t - step, f"state {step} before it")):
-            if needed not in cams_times:
-                raise MissingTimeError(
-                    f"cams has no time {needed}, the {what} of the forecast from {t}; "
-                    f"a forecast needs the pollutant states at t - {step} and t")
-        gap = _met_gaps(met, is_forecast, t, step, steps)
-        if gap:
-            raise MissingTimeError(f"{gap}: give met covering the whole forecast from {t}")
-    return chosen.values
+def _choose_init_times(cams_times: pd.DatetimeIndex, met: xr.Dataset, step: pd.Timedelta,
+                       steps: int, init_times: Sequence | None) -> np.ndarray:
+    candidates = cams_times if init_times is None else init_times
+    chosen, gap = complete_windows(candidates, _needs(cams_times, met, step, steps),
+                                   window="forecast")
+    if init_times is not None and gap is not None:
+        raise MissingTimeError(str(gap))
+    if not len(chosen):
+        raise MissingTimeError(
+            f"no time in cams has both its state {step} earlier and the met inputs for "
+            f"{steps} steps; cams spans {cams_times.min()} ... {cams_times.max()}: pass "
+            f"longer met, fewer steps, or explicit init_times to see what is missing")
+    return chosen
 
 
 def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Timedelta,
@@ -185,10 +169,7 @@ def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Ti
     if grid is not None:
         check_same_grid(cams, grid, names=("cams", "model grid (its static fields)"))
     is_forecast = "init_time" in met.dims and "lead_time" in met.dims
-    if not is_forecast:
-        _times(met, "time", "met")
-    chosen = _choose_init_times(_times(cams, "time", "cams"), met, is_forecast, step, steps,
-                                init_times)
+    chosen = _choose_init_times(_times(cams, "time", "cams"), met, step, steps, init_times)
     regrid_met = not same_grid(met, cams)
     if regrid_met:
         warnings.warn(

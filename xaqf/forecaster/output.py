@@ -19,7 +19,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -148,8 +148,8 @@ def forecast_template(init_times: np.ndarray, step: pd.Timedelta, steps: int,
 def _region(template: xr.Dataset, piece: xr.Dataset) -> dict[str, slice]:
     inits = template.indexes["init_time"]
     leads = template.indexes["lead_time"]
-    i = inits.get_loc(piece["init_time"].values[0])
-    j = leads.get_loc(piece["lead_time"].values[0])
+    i = cast(int, inits.get_loc(piece["init_time"].values[0]))  # unique labels: an int
+    j = cast(int, leads.get_loc(piece["lead_time"].values[0]))
     return {"init_time": slice(i, i + piece.sizes["init_time"]), "lead_time": slice(j, j + 1)}
 
 

@@ -1,62 +1,31 @@
-"""The rollout on tensors: one model step, time features, and the autoregressive loop.
+"""The autoregressive rollout on tensors, in the network's space.
 
-Everything here works in the network's space: pollutants normalised and log-transformed,
-meteorology standardised. One step maps ``(P(t-1), P(t), Q(t), Q(t+1))`` to
-
-.. math:: \\hat P(t+1) = \\Psi \\cdot B + \\Delta, \\qquad
-          B = \\begin{cases} P(t-1) & \\text{grey-line channels} \\\\
-                              P(t) & \\text{others} \\end{cases}
-
-With a 12 h step, ``P(t-1)`` is the state 24 h before the target, the grey-line base. The
-rollout then shifts the window, ``(P(t-1), P(t)) <- (P(t), P^(t+1))``, so bases at later
-steps come from earlier predictions.
-
-Time features (decided): hour of day and day of year of the *latest input state* ``P(t)``,
-and the rollout step (0 for the first step), as ``(batch, 3)`` float32.
+Each step is :func:`xaqf.model.step.model_step`, ``(P(t-1), P(t), Q(t), Q(t+1)) ->
+P^(t+1)``. The rollout then shifts the window, ``(P(t-1), P(t)) <- (P(t), P^(t+1))``, so
+grey-line bases at later steps come from earlier predictions.
 
 Examples
 --------
->>> import numpy as np
->>> time_features(np.array(["2022-06-01T12"], "datetime64[ns]"), 2).tolist()
-[[12.0, 152.0, 2.0]]
+>>> import torch
+>>> from xaqf.model import build_model
+>>> net = build_model("tiny")
+>>> p_prev, p_now, q_now, _, statics, time = net.example_inputs(8, 16, seed=0)
+>>> grey = torch.zeros(p_now.shape[1], dtype=torch.bool)
+>>> with torch.no_grad():
+...     states = list(rollout(net, p_prev, p_now, lambda s: q_now, statics[0],
+...                           lambda s: time, grey, steps=2))
+>>> len(states), tuple(states[-1].shape)
+(2, (1, 73, 8, 16))
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import numpy as np
-import pandas as pd
 import torch
 
 from xaqf.errors import InvalidValueError
-from xaqf.grey_line import select_base
-from xaqf.model import apply_change
-
-
-def time_features(times: np.ndarray, rollout_step: int) -> np.ndarray:
-    """``[hour_of_day, day_of_year, rollout_step]`` for each time, shape ``(len(times), 3)``.
-
-    ``hour_of_day`` is fractional (minutes count), ``day_of_year`` runs from 1 to 366.
-    """
-    index = pd.DatetimeIndex(np.asarray(times, "datetime64[ns]"))
-    hour = index.hour + index.minute / 60.0
-    features = np.stack([hour, index.day_of_year, np.full(len(index), rollout_step)], axis=-1)
-    return features.astype(np.float32)
-
-
-def model_step(net: torch.nn.Module, p_prev: torch.Tensor, p_now: torch.Tensor,
-               q_now: torch.Tensor, q_next: torch.Tensor, statics: torch.Tensor,
-               features: torch.Tensor, grey_mask: torch.Tensor) -> torch.Tensor:
-    """One step ``P^(t+1) = Psi * B + Delta`` (see the module notes); float32 output.
-
-    ``statics`` may be ``(S, H, W)`` (shared) or ``(B, S, H, W)``.
-    """
-    if statics.ndim == 3:
-        statics = statics.expand(p_now.shape[0], *statics.shape)
-    psi, delta = net(p_prev, p_now, q_now, q_next, statics, features)
-    base = select_base(p_prev, p_now, grey_mask)
-    return apply_change(psi.float(), delta.float(), base.float())
+from xaqf.model.step import model_step
 
 
 def rollout(net: torch.nn.Module, p_prev: torch.Tensor, p_now: torch.Tensor,

@@ -9,6 +9,8 @@ Built from small composable pieces, in the manner of WeatherBench-X:
 * :mod:`~xaqf.metrics.aggregation`: the weighted spatial mean, then the mean over inits;
 * :mod:`~xaqf.metrics.scores`: :func:`rmse`, :func:`mse`, :func:`mae`, :func:`bias`,
   :func:`acc`, :func:`normalized_rmse`;
+* :mod:`~xaqf.metrics.ensemble`: :func:`crps` (fair), :func:`ensemble_mean`,
+  :func:`ensemble_spread`, :func:`spread_skill_ratio`, :func:`rank_histogram`;
 * :mod:`~xaqf.metrics.summary`: :func:`score_matrix` by lead day, :func:`share_better`;
 * :mod:`~xaqf.metrics.baselines`: persistence and climatology forecasts.
 
@@ -31,6 +33,13 @@ from xaqf.metrics.baselines import (
     compute_climatology,
     persistence_forecast,
 )
+from xaqf.metrics.ensemble import (
+    crps,
+    ensemble_mean,
+    ensemble_spread,
+    rank_histogram,
+    spread_skill_ratio,
+)
 from xaqf.metrics.scores import acc, bias, common_forecasts, mae, mse, normalized_rmse, rmse
 from xaqf.metrics.summary import by_lead_day, channel_scores, lead_day, score_matrix, share_better
 from xaqf.metrics.weights import latitude_weights
@@ -44,14 +53,19 @@ __all__ = [
     "climatology_forecast",
     "common_forecasts",
     "compute_climatology",
+    "crps",
+    "ensemble_mean",
+    "ensemble_spread",
     "latitude_weights",
     "lead_day",
     "mae",
     "mse",
     "normalized_rmse",
     "persistence_forecast",
+    "rank_histogram",
     "rmse",
     "score_matrix",
     "share_better",
+    "spread_skill_ratio",
     "valid_times",
 ]

@@ -152,7 +152,7 @@ def ascending(obj: XarrayObj) -> XarrayObj:
 
 
 def _select_variables(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
-                      role: str) -> xr.Dataset | xr.DataArray:
+                      role: str) -> XarrayObj:
     names = list(forecast.data_vars) if isinstance(forecast, xr.Dataset) else [forecast.name]
     if isinstance(truth, xr.DataArray):
         if isinstance(forecast, xr.Dataset):
@@ -207,9 +207,8 @@ def match(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, role: str = "tr
     MissingVariableError, MissingLevelError, MissingTimeError, GridMismatchError
         Naming what differs and how to fix it.
     """
-    truth = _select_variables(forecast, truth, role)
-    truth = _select_levels(forecast, truth, role)
-    truth = align_truth(forecast, truth).drop_vars("valid_time", errors="ignore")
-    forecast, truth = ascending(forecast), ascending(truth)
-    check_same_grid(forecast, truth, names=("forecast", role))
-    return forecast, truth.assign_coords({dim: forecast[dim] for dim in SPATIAL_DIMS})
+    selected = _select_levels(forecast, _select_variables(forecast, truth, role), role)
+    aligned = align_truth(forecast, selected).drop_vars("valid_time", errors="ignore")
+    forecast, aligned = ascending(forecast), ascending(aligned)
+    check_same_grid(forecast, aligned, names=("forecast", role))
+    return forecast, aligned.assign_coords({dim: forecast[dim] for dim in SPATIAL_DIMS})

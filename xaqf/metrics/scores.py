@@ -33,6 +33,7 @@ array([1., 1.])
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 import numpy as np
@@ -277,7 +278,10 @@ def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
 
 
 def normalized_rmse(forecast: XarrayObj, reference: XarrayObj,
-                    truth: xr.Dataset | xr.DataArray, **kwargs: Any) -> XarrayObj:
+                    truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
+                    weights: Any = None, skipna: bool = False,
+                    average_over: Dims | None = "init_time",
+                    form: RmseForm = "per_forecast") -> XarrayObj:
     """RMSE of ``forecast`` divided by the RMSE of ``reference`` (below 1: forecast better).
 
     Both are scored on their common init and lead times (and variables), so both averages
@@ -287,11 +291,8 @@ def normalized_rmse(forecast: XarrayObj, reference: XarrayObj,
     ----------
     forecast, reference
         Forecast-layout data, e.g. xaqf's forecast and the CAMS forecast.
-    truth
-        As for :func:`rmse`.
-    **kwargs
-        Passed to :func:`rmse` (``dims``, ``weights``, ``skipna``, ``average_over``,
-        ``form``).
+    truth, dims, weights, skipna, average_over, form
+        As for :func:`rmse`; both forecasts are scored with the same options.
 
     Returns
     -------
@@ -304,7 +305,9 @@ def normalized_rmse(forecast: XarrayObj, reference: XarrayObj,
         If forecast and reference share no init or lead time.
     """
     forecast, reference = common_forecasts(forecast, reference)
-    ratio = rmse(forecast, truth, **kwargs) / rmse(reference, truth, **kwargs)
+    score = partial(rmse, truth=truth, dims=dims, weights=weights, skipna=skipna,
+                    average_over=average_over, form=form)
+    ratio = score(forecast) / score(reference)
     return _describe(ratio, forecast, "RMSE normalised by the reference's", lambda units: "1")
 
 

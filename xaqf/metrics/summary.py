@@ -15,7 +15,8 @@ import xarray as xr
 
 from xaqf.channels import variable_to_channels
 from xaqf.errors import LayoutError
-from xaqf.metrics.scores import normalized_rmse
+from xaqf.metrics.align import SPATIAL_DIMS
+from xaqf.metrics.scores import Dims, RmseForm, normalized_rmse
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 DAY = np.timedelta64(24, "h")
@@ -64,16 +65,18 @@ def by_lead_day(scores: XarrayObj) -> XarrayObj:
     return result
 
 
-def score_matrix(forecast: xr.Dataset, reference: xr.Dataset, truth: xr.Dataset,
-                 **kwargs: Any) -> xr.Dataset:
+def score_matrix(forecast: xr.Dataset, reference: xr.Dataset, truth: xr.Dataset, *,
+                 dims: Dims = SPATIAL_DIMS, weights: Any = None, skipna: bool = False,
+                 average_over: Dims | None = "init_time",
+                 form: RmseForm = "per_forecast") -> xr.Dataset:
     """Normalised RMSE by variable x level x lead day (paper Fig. 3).
 
     Parameters
     ----------
     forecast, reference, truth
         As for :func:`~xaqf.metrics.normalized_rmse`.
-    **kwargs
-        Passed to :func:`~xaqf.metrics.rmse`.
+    dims, weights, skipna, average_over, form
+        As for :func:`~xaqf.metrics.rmse`.
 
     Returns
     -------
@@ -82,7 +85,8 @@ def score_matrix(forecast: xr.Dataset, reference: xr.Dataset, truth: xr.Dataset,
         each lead time, averaged over the lead times of each lead day
         (:func:`by_lead_day`). Below 1, the forecast beats the reference.
     """
-    return by_lead_day(normalized_rmse(forecast, reference, truth, **kwargs))
+    return by_lead_day(normalized_rmse(forecast, reference, truth, dims=dims, weights=weights,
+                                       skipna=skipna, average_over=average_over, form=form))
 
 
 def channel_scores(scores: xr.Dataset) -> xr.DataArray:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from xaqf.errors import ConfigError
 from xaqf.model.embedding import STEP_WAVELENGTHS
-from xaqf.model.geometry import LAT_PADDINGS
+from xaqf.model.geometry import LAT_PADDINGS, LatPadding
 
 FUSIONS: tuple[str, ...] = ("bilinear", "concat", "none")
 
@@ -82,7 +82,7 @@ class ModelConfig:
     layer_scale_init: float = 1e-6
     time_dim: int = 64
     step_wavelengths: tuple[float, ...] = STEP_WAVELENGTHS
-    lat_padding: str = "pole"
+    lat_padding: LatPadding = "pole"
     head_init_std: float = 1e-3
 
     def __post_init__(self) -> None:

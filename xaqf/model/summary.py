@@ -100,8 +100,9 @@ def summary(net_or_config: FusionUNet | ModelConfig | str | dict[str, Any], heig
     FusionUNet 'tiny': 0.0... M parameters, ... GFLOP per forward at batch 1 x 46 x 90
     ...
     """
-    net = net_or_config if isinstance(net_or_config, nn.Module) else None
-    meta = build_model(net.config if net is not None else net_or_config, device="meta")
+    net = net_or_config if isinstance(net_or_config, FusionUNet) else None
+    config = net_or_config.config if isinstance(net_or_config, FusionUNet) else net_or_config
+    meta = build_model(config, device="meta")
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         meta(*meta.example_inputs(height, width, batch))
     counted = net if net is not None else meta

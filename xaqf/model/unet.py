@@ -27,7 +27,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -38,7 +38,7 @@ from xaqf.model.config import ModelConfig, get_config
 from xaqf.model.conv2former import Conv2FormerBlock, LayerNorm2d
 from xaqf.model.embedding import TimeEmbedding
 from xaqf.model.fusion import BilinearFusion, ConcatFusion, NoMetFusion
-from xaqf.model.geometry import SphereConv2d, crop, pad_to_multiple
+from xaqf.model.geometry import LatPadding, SphereConv2d, crop, pad_to_multiple
 
 
 def apply_change(psi: torch.Tensor, delta: torch.Tensor, base: torch.Tensor) -> torch.Tensor:
@@ -55,7 +55,7 @@ def apply_change(psi: torch.Tensor, delta: torch.Tensor, base: torch.Tensor) -> 
 class ResConvBlock(nn.Module):
     """Residual block ``x + conv3(GELU(conv3(LN(x))))`` with geometry-aware 3 x 3 convs."""
 
-    def __init__(self, channels: int, lat_mode: str = "pole") -> None:
+    def __init__(self, channels: int, lat_mode: LatPadding = "pole") -> None:
         super().__init__()
         self.norm = LayerNorm2d(channels, eps=1e-6)
         self.conv1 = SphereConv2d(channels, channels, 3, lat_mode=lat_mode)
@@ -135,8 +135,9 @@ class FusionUNet(nn.Module):
         channels = self.config.pollutant_channels
         with torch.no_grad():
             nn.init.normal_(self.head.weight, std=self.config.head_init_std)
-            self.head.bias[:channels] = 1.0
-            self.head.bias[channels:] = 0.0
+            bias = cast(torch.Tensor, self.head.bias)
+            bias[:channels] = 1.0
+            bias[channels:] = 0.0
 
     def forward(self, p_prev: torch.Tensor, p_now: torch.Tensor, q_now: torch.Tensor,
                 q_next: torch.Tensor, statics: torch.Tensor, time_features: torch.Tensor

@@ -1,6 +1,6 @@
 """Training checkpoints: atomic, pickle-free, and complete enough for an exact resume.
 
-A checkpoint is one safetensors file (see :mod:`xaqf.forecaster.model_file`) holding
+A checkpoint is one safetensors file (see :mod:`xaqf.tensor_file`) holding
 
 * the model weights (``model.*``) and the optimiser's per-parameter tensors
   (``optimizer.<index>.<name>``, e.g. Adam's moments and step counts);
@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
 
 from xaqf.errors import ModelFileError
-from xaqf.forecaster.model_file import read_file, write_file
+from xaqf.tensor_file import read_file, write_file
 
 FORMAT = "xaqf-checkpoint"
 
@@ -66,7 +66,8 @@ def _rng_state() -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     if torch.cuda.is_available():
         for i, state in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"rng.cuda.{i}"] = state
-    name, keys, pos, has_gauss, gauss = np.random.get_state()  # noqa: NPY002 (global state)
+    legacy = cast(tuple[Any, ...], np.random.get_state(legacy=True))  # noqa: NPY002 (global)
+    name, keys, pos, has_gauss, gauss = legacy
     version, py_state, py_gauss = random.getstate()
     meta = {"numpy": [name, keys.tolist(), pos, has_gauss, gauss],
             "python": [version, list(py_state), py_gauss]}

@@ -1,13 +1,14 @@
 """Training samples: windows over labelled pollutant and met data, in the network's space.
 
-A sample starting at ``t`` with ``k`` rollout steps holds
+A sample starting at ``t`` with ``k`` rollout steps is a :class:`Window` holding
 
 * ``p_prev``, ``p_now``: pollutants at ``t - step`` and ``t``, ``(C, H, W)``;
 * ``met``: meteorology at ``t, t + step, ..., t + k * step``, ``(k + 1, D, H, W)`` -- for one
   step, ``met[0]`` is ``Q(t)`` and ``met[1]`` is ``Q(t+1)``;
 * ``target``: pollutants at ``t + step ... t + k * step``, ``(k, C, H, W)``;
-* ``time_features``: ``(k, 3)``, see :func:`xaqf.forecaster.rollout.time_features`;
-* ``statics``: ``(S, H, W)``.
+* ``time_features``: ``(k, 3)``, see :func:`xaqf.model.step.time_features`;
+* ``statics``: ``(S, H, W)``;
+* ``init_time``: ``t``.
 
 Values are encoded by the forecaster being trained (normalised; pollutants log-transformed),
 so training and forecasting share one definition of the network's space. Training meteorology
@@ -15,12 +16,15 @@ is laid out along ``time`` (analyses such as ERA5) on the pollutants' grid.
 
 The dataset is lazy: each item selects its times from the (possibly dask-backed) Datasets
 and loads only those. ``cache=True`` encodes everything once up front instead, which is much
-faster when the period fits in memory.
+faster when the period fits in memory. Usable initial times follow the window rule of
+:mod:`xaqf.windows`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,11 +33,73 @@ import xarray as xr
 
 from xaqf.channels import to_channels
 from xaqf.errors import MissingTimeError
-from xaqf.forecaster.rollout import time_features
+from xaqf.model.step import time_features
 from xaqf.regrid import check_same_grid
 from xaqf.units import to_canonical_dataset
 from xaqf.validation import check_dataset
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
+from xaqf.windows import Need, complete_windows
+
+if TYPE_CHECKING:
+    from xaqf.forecaster import Encoding, Forecaster
+
+
+@dataclass
+class Window:
+    """One training sample, or a batch of them (:func:`collate`), in the network's space.
+
+    Shapes below are a sample's; a batch has a leading batch dimension on every field.
+
+    Parameters
+    ----------
+    p_prev, p_now
+        Pollutants at ``t - step`` and ``t``, ``(C, H, W)``.
+    met
+        Meteorology at ``t ... t + k * step``, ``(k + 1, D, H, W)``.
+    target
+        Pollutants at ``t + step ... t + k * step``, ``(k, C, H, W)``.
+    time_features
+        ``(k, 3)``, see :func:`xaqf.model.step.time_features`.
+    statics
+        ``(S, H, W)``.
+    init_time
+        ``t``, ``datetime64[ns]`` (a 0-d array; ``(B,)`` for a batch).
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> w = Window(*(torch.zeros(2) for _ in range(6)), np.datetime64("2022-06-01", "ns"))
+    >>> batch = collate([w, w])
+    >>> batch.p_now.shape, batch.init_time.shape
+    (torch.Size([2, 2]), (2,))
+    """
+
+    p_prev: torch.Tensor
+    p_now: torch.Tensor
+    met: torch.Tensor
+    target: torch.Tensor
+    time_features: torch.Tensor
+    statics: torch.Tensor
+    init_time: np.ndarray
+
+    @property
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """The tensor fields by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "init_time"}
+
+    def to(self, device: torch.device | str) -> Window:
+        """The same window with every tensor on ``device``."""
+        moved = {name: value.to(device) for name, value in self.tensors.items()}
+        return Window(**moved, init_time=self.init_time)
+
+
+def collate(items: Sequence[Window]) -> Window:
+    """Stack samples into a batch (a leading batch dimension on every field); usable as a
+    :class:`torch.utils.data.DataLoader` ``collate_fn``."""
+    stacked = {name: torch.stack([item.tensors[name] for item in items])
+               for name in items[0].tensors}
+    times = np.stack([np.asarray(item.init_time, "datetime64[ns]") for item in items])
+    return Window(**stacked, init_time=times)
 
 
 class WindowDataset(torch.utils.data.Dataset):
@@ -42,7 +108,8 @@ class WindowDataset(torch.utils.data.Dataset):
     Parameters
     ----------
     forecaster
-        The :class:`~xaqf.Forecaster` being trained (its encoding, step and statics).
+        The :class:`~xaqf.Forecaster` being trained: its encoding, step and statics are
+        used (the dataset keeps no reference to its network).
     cams, met
         Pollutants and meteorology along ``time``, on the same grid.
     rollout_steps
@@ -52,18 +119,19 @@ class WindowDataset(torch.utils.data.Dataset):
     cache
         Encode the whole period once (fast, memory-hungry) instead of item by item.
 
-    Each item is a dict with keys ``p_prev``, ``p_now``, ``met``, ``target``,
-    ``time_features`` and ``statics`` (shapes in the module notes).
+    Each item is a :class:`Window` (shapes in the module notes); batch them with
+    :func:`collate`.
     """
 
-    def __init__(self, forecaster: Any, cams: xr.Dataset, met: xr.Dataset, *,
+    def __init__(self, forecaster: Forecaster, cams: xr.Dataset, met: xr.Dataset, *,
                  rollout_steps: int = 1, init_times: Any = None, cache: bool = False) -> None:
         cams = check_dataset(cams, "cams", variables=POLLUTANT_VARIABLES, check_values=False)
         met = check_dataset(met, "met", variables=MET_VARIABLES, check_values=False)
         check_same_grid(cams, met, names=("cams", "met"))
         cams = to_canonical_dataset(cams, POLLUTANT_VARIABLES)
         met = to_canonical_dataset(met, MET_VARIABLES)
-        self.forecaster = forecaster
+        self.encoding: Encoding = forecaster.encoding
+        self.step = pd.Timedelta(forecaster.step)
         self.rollout_steps = rollout_steps
         self.latitude = cams["latitude"].values
         self._cams = to_channels(cams[list(POLLUTANT_VARIABLES)], POLLUTANT_CHANNELS)
@@ -78,43 +146,40 @@ class WindowDataset(torch.utils.data.Dataset):
             self._cache = (self._encode_pollutants(self._cams.values),
                            self._encode_met(self._met.values))
 
-    def _needed(self, t: pd.Timestamp) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
-        step, k = self.forecaster.step, self.rollout_steps
-        return ([t + s * step for s in range(-1, k + 1)], [t + s * step for s in range(k + 1)])
+    def _offsets(self, first: int) -> list[pd.Timedelta]:
+        return [s * self.step for s in range(first, self.rollout_steps + 1)]
+
+    def _needs(self) -> list[Need]:
+        step = self.step
+        cams = Need("cams", self._offsets(-1), times=self._cams_index,
+                    labels={-step: "the previous state", 0 * step: "the initial state"})
+        return [cams, Need("met", self._offsets(0), times=self._met_index)]
 
     def _usable(self, init_times: Any) -> np.ndarray:
-        if init_times is None:
-            chosen = [t for t in self._cams_index
-                      if all(x in self._cams_index for x in self._needed(t)[0])
-                      and all(x in self._met_index for x in self._needed(t)[1])]
-            if not chosen:
-                raise MissingTimeError(
-                    f"no complete training window of {self.rollout_steps} step(s) in cams "
-                    f"{self._cams_index.min()} ... {self._cams_index.max()} with met "
-                    f"{self._met_index.min()} ... {self._met_index.max()}")
-            return pd.DatetimeIndex(chosen).values
-        chosen = pd.DatetimeIndex(np.atleast_1d(np.asarray(init_times, "datetime64[ns]")))
-        for t in chosen:
-            cams_times, met_times = self._needed(t)
-            for x, index, role in [(x, self._cams_index, "cams") for x in cams_times] + [
-                    (x, self._met_index, "met") for x in met_times]:
-                if x not in index:
-                    raise MissingTimeError(f"{role} has no time {x}, needed by the training "
-                                           f"window starting at {t}")
-        return chosen.values
+        candidates = self._cams_index if init_times is None else init_times
+        chosen, gap = complete_windows(candidates, self._needs(), window="training window")
+        if init_times is not None and gap is not None:
+            raise MissingTimeError(str(gap))
+        if not len(chosen):
+            raise MissingTimeError(
+                f"no complete training window of {self.rollout_steps} step(s) in cams "
+                f"{self._cams_index.min()} ... {self._cams_index.max()} with met "
+                f"{self._met_index.min()} ... {self._met_index.max()}")
+        return chosen
 
     def _encode_pollutants(self, values: np.ndarray) -> torch.Tensor:
-        return self.forecaster.encode_pollutants(torch.as_tensor(values, dtype=torch.float32))
+        return self.encoding.encode_pollutants(torch.as_tensor(values, dtype=torch.float32))
 
     def _encode_met(self, values: np.ndarray) -> torch.Tensor:
-        return self.forecaster.encode_met(torch.as_tensor(values, dtype=torch.float32))
+        return self.encoding.encode_met(torch.as_tensor(values, dtype=torch.float32))
 
     def __len__(self) -> int:
         return len(self.init_times)
 
-    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+    def __getitem__(self, i: int) -> Window:
         t = pd.Timestamp(self.init_times[i])
-        cams_times, met_times = self._needed(t)
+        cams_times = [t + offset for offset in self._offsets(-1)]
+        met_times = [t + offset for offset in self._offsets(0)]
         if self._cache is not None:
             pollutants = self._cache[0][self._cams_index.get_indexer(cams_times)]
             met = self._cache[1][self._met_index.get_indexer(met_times)]
@@ -124,11 +189,5 @@ class WindowDataset(torch.utils.data.Dataset):
         times = np.asarray(cams_times[1:-1], "datetime64[ns]")
         features = np.concatenate([time_features(times[s:s + 1], s)
                                    for s in range(self.rollout_steps)])
-        return {"p_prev": pollutants[0], "p_now": pollutants[1], "met": met,
-                "target": pollutants[2:], "time_features": torch.as_tensor(features),
-                "statics": self.statics}
-
-
-def collate(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-    """Stack samples into a batch (a leading batch dimension on every entry)."""
-    return {key: torch.stack([item[key] for item in items]) for key in items[0]}
+        return Window(pollutants[0], pollutants[1], met, pollutants[2:],
+                      torch.as_tensor(features), self.statics, np.asarray(times[0]))

@@ -45,12 +45,11 @@ def run_training(config: TrainConfig, *, device: str = "cpu", progress: bool = T
     """Run ``config``; returns the trained :class:`~xaqf.Forecaster` (also saved to
     ``config.output``)."""
     from xaqf.forecaster import Forecaster
-    from xaqf.normalization import compute_stats
+    from xaqf.normalization import compute_model_stats
 
     cams, met, statics = load_data(config.data)
     train_cams, train_met = _period(cams, config.train_period), _period(met, config.train_period)
-    stats = xr.concat([compute_stats(train_cams), compute_stats(train_met)],
-                      dim="channel").compute()
+    stats = compute_model_stats(train_cams, train_met).compute()
     forecaster = Forecaster.from_config(config.model, stats, statics=statics, step=config.step,
                                         seed=0)
     for stage in config.stage_configs():

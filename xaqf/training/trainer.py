@@ -20,19 +20,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 from tqdm.auto import tqdm
 
-from xaqf.forecaster.rollout import model_step
+from xaqf.errors import ConfigError
 from xaqf.grey_line import select_base
 from xaqf.metrics import latitude_weights
+from xaqf.model.step import model_step
 from xaqf.training.checkpoint import load_checkpoint, save_checkpoint
 from xaqf.training.config import StageConfig
-from xaqf.training.dataset import WindowDataset, collate
+from xaqf.training.dataset import Window, WindowDataset, collate
 from xaqf.training.loss import base_relative_loss
 from xaqf.training.schedule import make_scheduler
+
+if TYPE_CHECKING:
+    from xaqf.forecaster import Forecaster
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
 
@@ -51,16 +55,16 @@ class History:
                 "val_rmse_base": self.val_rmse_base}
 
 
-def rollout_loss(net: torch.nn.Module, batch: dict[str, torch.Tensor], grey: torch.Tensor,
+def rollout_loss(net: torch.nn.Module, batch: Window, grey: torch.Tensor,
                  weights: torch.Tensor) -> torch.Tensor:
     """Mean Eq. 9 loss over the ``k`` steps of a batch of windows (see the module notes)."""
-    p_prev, p_now = batch["p_prev"], batch["p_now"]
+    p_prev, p_now = batch.p_prev, batch.p_now
     true_prev, true_now = p_prev, p_now
     losses = []
-    for s in range(batch["target"].shape[1]):
-        target = batch["target"][:, s]
-        p_next = model_step(net, p_prev, p_now, batch["met"][:, s], batch["met"][:, s + 1],
-                            batch["statics"], batch["time_features"][:, s], grey)
+    for s in range(batch.target.shape[1]):
+        target = batch.target[:, s]
+        p_next = model_step(net, p_prev, p_now, batch.met[:, s], batch.met[:, s + 1],
+                            batch.statics, batch.time_features[:, s], grey)
         reference = select_base(true_prev, true_now, grey)
         losses.append(base_relative_loss(p_next, target, reference, weights))
         p_prev, p_now = p_now, p_next
@@ -95,7 +99,7 @@ class Trainer:
         Show a progress bar with the loss.
     """
 
-    def __init__(self, forecaster: Any, train: WindowDataset, stage: StageConfig, *,
+    def __init__(self, forecaster: Forecaster, train: WindowDataset, stage: StageConfig, *,
                  validation: WindowDataset | None = None,
                  checkpoint_dir: str | Path | None = None, device: str = "cpu",
                  progress: bool = True) -> None:
@@ -105,7 +109,7 @@ class Trainer:
         self.device = torch.device(device)
         self.progress = progress
         self.checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT_NAME
-        self.grey = torch.as_tensor(forecaster.grey_mask, device=device)
+        self.grey = torch.as_tensor(forecaster.encoding.grey_mask, device=device)
         self.weights = torch.as_tensor(latitude_weights(train.latitude), dtype=torch.float32,
                                        device=device)
         self.steps_per_epoch = math.ceil(len(train) / stage.batch_size)
@@ -125,9 +129,6 @@ class Trainer:
         size = self.stage.batch_size
         return [order[i:i + size] for i in range(0, len(order), size)]
 
-    def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return {k: v.to(self.device) for k, v in batch.items()}
-
     def _save(self) -> None:
         if self.checkpoint is not None:
             save_checkpoint(self.checkpoint, model=self.net, optimizer=self.optimizer,
@@ -146,7 +147,7 @@ class Trainer:
         self.history = History(**state["extra"]["history"])
 
     def _train_step(self, indices: list[int]) -> float:
-        batch = self._to_device(collate([self.train_data[i] for i in indices]))
+        batch = collate([self.train_data[i] for i in indices]).to(self.device)
         loss = rollout_loss(self.net, batch, self.grey, self.weights)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -160,20 +161,24 @@ class Trainer:
     @torch.no_grad()
     def validate(self) -> tuple[float, float]:
         """``(val_rmse, val_rmse_base)`` over the validation windows (first step only)."""
+        validation = self.validation
+        if validation is None:
+            raise ConfigError(f"stage {self.stage.name!r}: validate() needs validation windows; "
+                              "pass validation=WindowDataset(...) to the Trainer")
         self.net.eval()
         scores, bases = [], []
-        for start in range(0, len(self.validation), self.stage.batch_size):
-            indices = range(start, min(start + self.stage.batch_size, len(self.validation)))
-            batch = self._to_device(collate([self.validation[i] for i in indices]))
-            prediction = model_step(self.net, batch["p_prev"], batch["p_now"],
-                                    batch["met"][:, 0], batch["met"][:, 1], batch["statics"],
-                                    batch["time_features"][:, 0], self.grey)
-            base = select_base(batch["p_prev"], batch["p_now"], self.grey)
-            target = batch["target"][:, 0]
+        for start in range(0, len(validation), self.stage.batch_size):
+            indices = range(start, min(start + self.stage.batch_size, len(validation)))
+            batch = collate([validation[i] for i in indices]).to(self.device)
+            prediction = model_step(self.net, batch.p_prev, batch.p_now, batch.met[:, 0],
+                                    batch.met[:, 1], batch.statics, batch.time_features[:, 0],
+                                    self.grey)
+            base = select_base(batch.p_prev, batch.p_now, self.grey)
+            target = batch.target[:, 0]
             scores.append(float(_weighted_rmse(prediction, target, self.weights)) * len(indices))
             bases.append(float(_weighted_rmse(base, target, self.weights)) * len(indices))
         self.net.train()
-        return sum(scores) / len(self.validation), sum(bases) / len(self.validation)
+        return sum(scores) / len(validation), sum(bases) / len(validation)
 
     def fit(self, max_steps: int | None = None) -> History:
         """Train to the end of the stage (or until ``max_steps`` optimiser steps, which
@@ -206,7 +211,7 @@ class Trainer:
         return self.history
 
 
-def train_stage(forecaster: Any, train: WindowDataset, stage: StageConfig, *,
+def train_stage(forecaster: Forecaster, train: WindowDataset, stage: StageConfig, *,
                 validation: WindowDataset | None = None,
                 checkpoint_dir: str | Path | None = None, device: str = "cpu",
                 progress: bool = True) -> History:

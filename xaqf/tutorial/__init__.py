@@ -2,7 +2,8 @@
 
 :func:`toy_world` builds a small synthetic atmosphere in which pollutants are carried by
 the weather and driven by the sun: CAMS-like pollutants, ERA5-like met truth, FuXi-like met
-forecasts and static fields, all labelled like the real products. :func:`open_dataset`
+forecasts (and :func:`ensemble_forecast`, a FuXi-like ensemble) and static fields, all
+labelled like the real products. :func:`open_dataset`
 fetches registered sample files (checked by sha256, cached under ``XAQF_DATA_DIR``).
 
 Examples
@@ -13,12 +14,15 @@ Examples
 (['co', 'go3', 'gtco3'], ('latitude', 'longitude'))
 """
 
+from xaqf.tutorial.downloads import RawDownloads, raw_downloads_world, save_raw_downloads
+from xaqf.tutorial.ensemble import ensemble_forecast
 from xaqf.tutorial.registry import fetch, make_registry, open_dataset
 from xaqf.tutorial.simulation import Processes
 from xaqf.tutorial.store import save_toy_world
 from xaqf.tutorial.world import ToyWorld, toy_world
 
 __all__ = [
-    "Processes", "ToyWorld", "fetch", "make_registry", "open_dataset", "save_toy_world",
-    "toy_world",
+    "Processes", "RawDownloads", "ToyWorld", "ensemble_forecast", "fetch", "make_registry",
+    "open_dataset",
+    "raw_downloads_world", "save_raw_downloads", "save_toy_world", "toy_world",
 ]

@@ -36,7 +36,7 @@ import xarray as xr
 from xaqf import metrics
 from xaqf.forecaster import Forecaster
 from xaqf.model import get_config
-from xaqf.normalization import compute_stats
+from xaqf.normalization import compute_model_stats
 from xaqf.training import StageConfig, WindowDataset, train_stage
 from xaqf.variables import POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
@@ -223,8 +223,8 @@ def run_demo(output: str | Path, recipe: Recipe = Recipe(), *, progress: bool = 
     world = toy_world(recipe.resolution, days=recipe.days, seed=recipe.seed)
     split = pd.Timestamp(world.cams["time"].values[0]) + pd.Timedelta(days=recipe.train_days)
     train = slice(None, split - pd.Timedelta("1ns"))
-    stats = xr.concat([compute_stats(world.cams.sel(time=train)),
-                       compute_stats(world.era5.sel(time=train))], dim="channel").compute()
+    stats = compute_model_stats(world.cams.sel(time=train),
+                                world.era5.sel(time=train)).compute()
     seconds["world"] = time.perf_counter() - start
     say(f"toy world {dict(world.cams.sizes)} in {seconds['world']:.0f} s; training before {split}")
 

@@ -22,17 +22,20 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import dask
 import dask.array as da
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
 from xaqf.tutorial.labels import dataset
 from xaqf.tutorial.meteorology import met_fields
 from xaqf.tutorial.simulation import Setup
+from xaqf.tutorial.weather import Weather
 from xaqf.variables import MET_VARIABLES, VARIABLES
 
 LEAD_TIMES = pd.timedelta_range("0h", "120h", freq="12h").values
@@ -41,21 +44,30 @@ HORIZON = np.timedelta64(120, "h")
 """Lead time at which the drift reaches its full size."""
 
 
-def forecast_fields(setup: Setup, init_time: np.datetime64, lead_times=LEAD_TIMES
-                    ) -> dict[str, np.ndarray]:
+Drift = Callable[[Setup, np.datetime64, float], Weather]
+"""The forecast model's weather from an initial time at a fraction of :data:`HORIZON`."""
+
+
+def model_drift(setup: Setup, init_time: np.datetime64, fraction: float) -> Weather:
+    """The deterministic forecast's weather: a drift fixed by the seed and ``init_time``."""
+    hour = int(init_time.astype("datetime64[s]").astype(np.int64) // 3600)
+    return setup.weather.perturbed([setup.seed, hour], fraction)
+
+
+def forecast_fields(setup: Setup, init_time: np.datetime64, lead_times=LEAD_TIMES,
+                    drift: Drift = model_drift) -> dict[str, np.ndarray]:
     """The forecast from ``init_time``: met variables ``(nlead, [nlev,] nlat, nlon)``."""
-    init_time = np.datetime64(init_time, "s")
-    member = [setup.seed, int(init_time.astype(np.int64) // 3600)]
+    init_time = init_time.astype("datetime64[s]")
     frames = []
     for lead in lead_times:
-        weather = setup.weather.perturbed(member, float(lead / HORIZON))
+        weather = drift(setup, init_time, float(lead / HORIZON))
         frames.append(met_fields(weather, setup.grid, init_time + lead, setup.levels,
                                  setup.lsm, setup.orography))
     return {name: np.stack([frame[name] for frame in frames]) for name in MET_VARIABLES}
 
 
-def forecast_dataset(setup: Setup, init_times: np.ndarray, lead_times=LEAD_TIMES
-                     ) -> xr.Dataset:
+def forecast_dataset(setup: Setup, init_times: npt.ArrayLike, lead_times=LEAD_TIMES,
+                     drift: Drift = model_drift) -> xr.Dataset:
     """Dask-backed forecasts ``(init_time, lead_time, [level,] latitude, longitude)``.
 
     Computing the whole Dataset at once evaluates each initial time once; computing one
@@ -64,7 +76,7 @@ def forecast_dataset(setup: Setup, init_times: np.ndarray, lead_times=LEAD_TIMES
     init_times = np.asarray(init_times, "datetime64[ns]")
     lead_times = np.asarray(lead_times, "timedelta64[ns]")
     nlev, (nlat, nlon) = setup.levels.size, setup.grid.shape
-    blocks = [dask.delayed(partial(forecast_fields, setup, init, lead_times))()
+    blocks = [dask.delayed(partial(forecast_fields, setup, init, lead_times, drift))()
               for init in init_times]
     arrays = {}
     for name in MET_VARIABLES:

@@ -28,7 +28,8 @@ COORD_ATTRS = {
 }
 
 
-def dataset(arrays: Mapping[str, object], grid: Grid, leading: Mapping[str, np.ndarray],
+def dataset(arrays: Mapping[str, object], grid: Grid,
+            leading: Mapping[str, tuple[str, np.ndarray]],
             attrs: Mapping[str, str] | None = None) -> xr.Dataset:
     """A Dataset of catalogue variables with dims ``(*leading, [level,] lat, lon)``.
 

@@ -50,12 +50,12 @@ _FINE_LAT = np.linspace(-90.0, 90.0, 1441)
 
 
 def _seconds(time: np.datetime64) -> float:
-    return float((np.datetime64(time, "s") - EPOCH).astype(np.int64))
+    return float((time.astype("datetime64[s]") - EPOCH).astype(np.int64))
 
 
 def season(time: np.datetime64) -> float:
     """Seasonal index: +1 at the northern summer solstice, -1 at the southern one."""
-    day = np.datetime64(time, "D")
+    day = time.astype("datetime64[D]")
     day_of_year = float((day - day.astype("datetime64[Y]")).astype(int) + 1)
     return float(declination(day_of_year) / np.deg2rad(23.44))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pooch
@@ -93,7 +94,7 @@ def fetch(name: str, store: pooch.Pooch | None = None) -> Path:
         ) from error
 
 
-def open_dataset(name: str, store: pooch.Pooch | None = None, **kwargs) -> xr.Dataset:
+def open_dataset(name: str, store: pooch.Pooch | None = None, **kwargs: Any) -> xr.Dataset:
     """Open a registered sample file with :func:`xarray.open_dataset`.
 
     Parameters
@@ -103,6 +104,7 @@ def open_dataset(name: str, store: pooch.Pooch | None = None, **kwargs) -> xr.Da
     store
         Registry to use (default: :func:`make_registry`).
     **kwargs
-        Passed to :func:`xarray.open_dataset`.
+        Passed to :func:`xarray.open_dataset` unchanged (``chunks``, ``engine``,
+        ``decode_times``...).
     """
     return xr.open_dataset(fetch(name, store), **kwargs)

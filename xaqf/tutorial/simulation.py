@@ -92,6 +92,7 @@ def make_setup(grid: Grid, seed: int = 0, weather: Weather | None = None,
                processes: Processes | None = None) -> Setup:
     """Precompute the static fields of a world on ``grid``."""
     levels = np.asarray(PRESSURE_LEVELS, float)
+    position, east, north = (x.astype(np.float32) for x in grid.unit_vectors())
     orography = (orography_height(grid) * GRAVITY).astype(np.float32)
     surface = vertical.surface_pressure(orography)
     thickness = vertical.layer_thickness(levels, surface)
@@ -102,7 +103,7 @@ def make_setup(grid: Grid, seed: int = 0, weather: Weather | None = None,
         mixed_layer=vertical.mixed_layer_weights(levels, thickness, surface),
         maps=emission_maps(grid),
         stratosphere=(levels[:, None] < tropopause(grid.latitude)[None, :])[:, :, None],
-        vectors=tuple(x.astype(np.float32) for x in grid.unit_vectors()),
+        vectors=(position, east, north),
         step=np.timedelta64(step, "s"),
         processes=processes or Processes(),
     )
@@ -216,10 +217,10 @@ def run(setup: Setup, start: np.datetime64, times: Sequence[np.datetime64],
 
     ``times`` must be ascending, after ``start`` and on the physics-step grid from it.
     """
-    time = np.datetime64(start, "s")
+    time = start.astype("datetime64[s]")
     state = initial_state(setup, time) if state is None else state
     for target in times:
-        target = np.datetime64(target, "s")
+        target = target.astype("datetime64[s]")
         while time < target:
             state = step(setup, state, time)
             time = time + setup.step

@@ -17,7 +17,7 @@ import numpy as np
 
 
 def _day_and_hour(time: np.datetime64) -> tuple[float, float]:
-    time = np.datetime64(time, "s")
+    time = time.astype("datetime64[s]")
     day = time.astype("datetime64[D]")
     day_of_year = float((day - day.astype("datetime64[Y]")).astype(int) + 1)
     hour = float((time - day).astype(int)) / 3600.0

@@ -65,10 +65,11 @@ def output_times(start: str | np.datetime64, days: float) -> np.ndarray:
     return pd.date_range(pd.Timestamp(start), periods=int(round(2 * days)), freq="12h").values
 
 
-def frames(setup: Setup, times: Sequence[np.datetime64], spinup: np.timedelta64
+def frames(setup: Setup, times: Sequence[np.datetime64] | np.ndarray,
+           spinup: np.timedelta64
            ) -> Iterator[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
     """Yield ``(pollutants, met)`` numpy fields at each of ``times``, integrating as it goes."""
-    times = [np.datetime64(t, "s") for t in times]
+    times = [t.astype("datetime64[s]") for t in times]
     if not times:
         return
     grid = setup.grid

@@ -1,0 +1,81 @@
+"""The physical <-> network encoding: blocks, round trips, masks and missing statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import xarray as xr
+
+from tests.helpers import cams_and_met
+from xaqf.channels import to_channels
+from xaqf.errors import ConfigError, MissingVariableError
+from xaqf.forecaster import encoding as encoding_module
+from xaqf.forecaster.encoding import Encoding, TransformSettings
+from xaqf.normalization import compute_model_stats
+from xaqf.variables import MET_CHANNELS, POLLUTANT_CHANNELS
+
+TIMES = pd.date_range("2022-06-01", periods=3, freq="12h")
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[xr.Dataset, xr.Dataset]:
+    return cams_and_met(TIMES, scale_pollutants=1e-9)
+
+
+@pytest.fixture(scope="module")
+def stats(data) -> xr.Dataset:
+    return compute_model_stats(*data)
+
+
+@pytest.mark.parametrize("transform", [TransformSettings(), None])
+def test_encode_decode_in_blocks_match_whole_arrays(data, stats, monkeypatch, transform):
+    cams, _ = data
+    enc = Encoding(stats, transform)
+    x = torch.as_tensor(to_channels(cams, "pollutant").values[:3])
+    encoded, decoded = enc.encode_pollutants(x), enc.decode_pollutants(x)
+    monkeypatch.setattr(encoding_module, "_BLOCK_ELEMENTS", 1)  # one grid row per block
+    torch.testing.assert_close(enc.encode_pollutants(x), encoded, rtol=0, atol=0)
+    torch.testing.assert_close(enc.decode_pollutants(x), decoded, rtol=0, atol=0)
+    torch.testing.assert_close(enc.decode_pollutants(encoded), x, rtol=1e-5, atol=0)
+    out = torch.full(x.shape, -1.0)
+    assert enc.decode_pollutants(x, out=out) is out
+    torch.testing.assert_close(out, decoded, rtol=0, atol=0)
+    with pytest.raises(ConfigError, match="contiguous tensor of shape"):
+        enc.decode_pollutants(x, out=torch.empty(*x.shape[:-2], x.shape[-1], x.shape[-2]).mT)
+
+
+def test_decode_to_host_matches_decode_pollutants(data, stats):
+    cams, _ = data
+    enc = Encoding(stats)
+    y = enc.encode_pollutants(torch.as_tensor(to_channels(cams, "pollutant").values))
+    host = enc.decode_to_host(y)
+    assert host.dtype == np.float32 and host.shape == tuple(y.shape)
+    np.testing.assert_array_equal(host, enc.decode_pollutants(y).numpy())
+    out = np.full(host.shape, -1.0, np.float32)
+    assert enc.decode_to_host(y, out) is out
+    np.testing.assert_array_equal(out, host)
+
+
+def test_encode_met_standardises(data, stats):
+    _, met = data
+    enc = Encoding(stats)
+    x = torch.as_tensor(to_channels(met, "met").values)
+    z = enc.encode_met(x).numpy()
+    np.testing.assert_allclose(z.mean(axis=(0, 2, 3)), 0, atol=1e-4)
+
+
+def test_masks_follow_the_settings(stats):
+    enc = Encoding(stats, TransformSettings(channels=("pm10", "pm2p5")), grey_line=["pm10"])
+    assert enc.transform_mask.sum() == 2
+    assert [c for c, m in zip(POLLUTANT_CHANNELS, enc.grey_mask, strict=True) if m] == ["pm10"]
+    assert enc.grey_line == frozenset({"pm10"})
+    assert not Encoding(stats, None).transform_mask.any()
+    assert list(enc.stats["channel"].values) == list(POLLUTANT_CHANNELS + MET_CHANNELS)
+    assert "2/73 pollutants" in repr(enc)
+
+
+def test_missing_channels_are_named(stats):
+    with pytest.raises(MissingVariableError, match="lack 70 channels"):
+        Encoding(stats.sel(channel=list(POLLUTANT_CHANNELS)))
