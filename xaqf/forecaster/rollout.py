@@ -32,7 +32,7 @@ def rollout(net: torch.nn.Module, p_prev: torch.Tensor, p_now: torch.Tensor,
             met: Callable[[int], torch.Tensor], statics: torch.Tensor,
             features: Callable[[int], torch.Tensor], grey_mask: torch.Tensor, steps: int
             ) -> Iterator[torch.Tensor]:
-    """Yield the predicted states ``P^(t+1) ... P^(t+steps)``, feeding each one back.
+    """Yield the predicted states ``P^(t+1)`` to ``P^(t+steps)``, feeding each one back.
 
     Parameters
     ----------

@@ -1,0 +1,20 @@
+"""The analysis-ready training store: raw CAMS and ERA5 downloads -> one zarr store.
+
+:func:`prepare` (also ``xaqf prepare`` on the command line) reads raw files lazily,
+standardizes, checks and regrids them onto the target grid, keeps the 12-hourly times of
+the period and writes groups ``cams``, ``met``, ``statics`` and ``stats`` (normalisation
+statistics computed in the same pass) on dask.distributed, resumably. :func:`open_store`
+opens the result as an :class:`xarray.DataTree`.
+
+Modules: :mod:`~xaqf.store.plan` (input checks and time plan), :mod:`~xaqf.store.layout`
+(groups, template), :mod:`~xaqf.store.statistics` (additive statistics),
+:mod:`~xaqf.store.progress` (completion markers), :mod:`~xaqf.store.tasks` (one time step),
+:mod:`~xaqf.store.prepare` (the driver), :mod:`~xaqf.store.open`.
+"""
+
+from __future__ import annotations
+
+from xaqf.store.open import open_store
+from xaqf.store.prepare import prepare
+
+__all__ = ["open_store", "prepare"]

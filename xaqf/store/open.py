@@ -1,0 +1,55 @@
+"""Opening a training store made by :func:`xaqf.store.prepare`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from xaqf.errors import StoreError
+from xaqf.io import variables_of_kind
+from xaqf.store.layout import GROUPS, read_root
+
+__all__ = ["open_store"]
+
+
+def open_store(path: str | os.PathLike) -> xr.DataTree:
+    """Open the training store at ``path`` lazily (dask, one chunk per time step).
+
+    Parameters
+    ----------
+    path
+        The zarr store written by :func:`xaqf.store.prepare`.
+
+    Returns
+    -------
+    xarray.DataTree
+        Groups ``cams``, ``met``, ``statics`` and ``stats``, variables in catalogue
+        order; ``tree["cams"].to_dataset()`` feeds :meth:`xaqf.Forecaster.predict` and
+        :class:`xaqf.training.WindowDataset`.
+
+    Raises
+    ------
+    StoreError
+        ``path`` is no store, or an unfinished one (re-run ``xaqf prepare`` to finish it).
+    """
+    attrs = read_root(Path(path))
+    if attrs is None or "xaqf_fingerprint" not in attrs:
+        raise StoreError(f"{path} is not an xaqf training store; make one with xaqf prepare")
+    if not attrs.get("xaqf_complete"):
+        raise StoreError(f"{path} is unfinished; re-run the same xaqf prepare command to "
+                         f"complete it")
+    tree = xr.open_datatree(path, engine="zarr", consolidated=False, chunks={})
+    missing = [group for group in GROUPS if group not in tree.children]
+    if missing:
+        raise StoreError(f"{path} lacks the group(s) {missing}; remake it with xaqf prepare")
+    for kind in ("cams", "met", "static"):
+        group = "statics" if kind == "static" else kind
+        tree[group] = xr.DataTree(tree[group].to_dataset()[list(variables_of_kind(kind))])
+    stats = tree["stats"].to_dataset().load()
+    strings = {name: (stats[name].dims, np.array([str(s) for s in stats[name].values]))
+               for name in ("channel", "variable", "method")}
+    tree["stats"] = xr.DataTree(stats.assign_coords(strings))
+    return tree

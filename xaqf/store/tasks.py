@@ -1,0 +1,82 @@
+"""The work of one time step, as run on a dask.distributed worker.
+
+:func:`run_step` opens the raw files of its step itself (only the paths travel to the
+worker), reads that one time, standardizes, checks, regrids and writes it into its own
+chunks of the store, then records its marker with the step's partial statistics. Its memory
+is that of one time step, whatever the length of the period.
+
+Examples
+--------
+>>> import numpy as np, xarray as xr
+>>> ds = xr.Dataset({"t": (("time", "level"), np.ones((1, 2)))}, coords={"level": [50., 9.]})
+>>> _levels(ds)["level"].values.tolist()
+[50.0]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dask
+import numpy as np
+import xarray as xr
+
+from xaqf.errors import StoreError, XaqfError
+from xaqf.io import open_raw, standardize, variables_of_kind
+from xaqf.regrid import Regridder, global_grid
+from xaqf.store.layout import write_step
+from xaqf.store.plan import Source, Step
+from xaqf.store.progress import write_marker
+from xaqf.store.statistics import step_partials
+from xaqf.validation import check_dataset
+from xaqf.variables import PRESSURE_LEVELS
+
+__all__ = ["load_kind", "run_step"]
+
+
+def _levels(ds: xr.Dataset) -> xr.Dataset:
+    """Keep the catalogue's pressure levels (exactly those values)."""
+    if "level" not in ds.dims:
+        return ds
+    picked = ds.sel(level=[lv for lv in PRESSURE_LEVELS if lv in ds["level"].values])
+    return picked.assign_coords(level=picked["level"].values.astype(np.float64))
+
+
+def _load_source(source: Source, kind: str) -> xr.Dataset:
+    raw = open_raw(source.path, chunks={source.dim: 1})
+    with raw:
+        try:
+            ds = standardize(raw.isel({source.dim: [source.index]}), kind).load()
+            return check_dataset(_levels(ds), kind, variables=[str(v) for v in ds.data_vars])
+        except XaqfError as err:
+            raise StoreError(f"raw file {source.path}: {err}") from err
+
+
+def load_kind(step: Step, kind: str, grid: xr.Dataset) -> xr.Dataset:
+    """The standardized, checked data of ``kind`` at ``step``, regridded onto ``grid``, with
+    the variables in catalogue order."""
+    with dask.config.set(scheduler="synchronous"):
+        parts = [_load_source(source, kind) for source in step.sources[kind]]
+    ds = xr.merge(parts, compat="override", join="exact", combine_attrs="drop_conflicts")
+    ds = ds[list(variables_of_kind(kind))]
+    return Regridder(ds, grid)(ds)
+
+
+def run_step(step: Step, output: str | Path, progress: str | Path,
+             resolution: float) -> int:
+    """Write time step ``step`` of groups ``cams`` and ``met`` and its marker.
+
+    Returns
+    -------
+    int
+        The step's index.
+    """
+    grid = global_grid(resolution)
+    partials = []
+    for kind in ("cams", "met"):
+        ds = load_kind(step, kind, grid).astype(np.float32)
+        write_step(ds, output, kind, step.index)
+        partials.append(step_partials(ds))
+    merged = {name: np.concatenate([p[name] for p in partials]) for name in partials[0]}
+    write_marker(Path(progress), step.index, merged)
+    return step.index
