@@ -9,6 +9,12 @@ Measures, in one process (these machines are noisy, so the ratios are what count
 * the time of a forward + backward of ``small`` at 46 x 90, batch 4 (the demo's step);
 * with ``--profile``, where the time of a ``paper`` forward goes (at a quarter of the grid).
 
+Under ``--dtype bf16`` the forward runs as :meth:`xaqf.Forecaster.predict` runs it: bf16
+autocast with the output head in float32 (:func:`xaqf.forecaster.rollout.float32_head`).
+On CUDA the forward is timed with ``torch.cuda.Event`` pairs, and once more replayed from a
+CUDA graph (static inputs; ``--no-cuda-graphs`` skips it); the ms per step and the share
+of the matmul peak of the same dtype, measured in the same process, are printed for both.
+
 Usage::
 
     python benchmarks/model_step.py                      # CPU, fp32
@@ -28,6 +34,7 @@ from functools import partial
 
 import torch
 
+from xaqf.forecaster.rollout import float32_head
 from xaqf.model import build_model, summary
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
@@ -67,6 +74,34 @@ def _autocast(device: str, dtype: torch.dtype) -> contextlib.AbstractContextMana
     return torch.autocast(device, dtype=dtype)
 
 
+def _cuda_ms(fn: Callable[[], object], repeats: int) -> float:
+    """Best time of ``fn`` on the GPU in ms, from ``torch.cuda.Event`` pairs."""
+    best = float("inf")
+    for _ in range(repeats):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        best = min(best, start.elapsed_time(end))
+    return best
+
+
+def cuda_graph_ms(net: torch.nn.Module, inputs: tuple[torch.Tensor, ...], dtype: torch.dtype,
+                  repeats: int) -> float:
+    """Best ms of a forward replayed from a CUDA graph captured on ``inputs``."""
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream), torch.no_grad(), _autocast("cuda", dtype):
+        for _ in range(3):  # warm-up on a side stream, as capture requires
+            net(*inputs)
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph), torch.no_grad(), _autocast("cuda", dtype):
+        net(*inputs)
+    return _cuda_ms(graph.replay, repeats)
+
+
 def _inputs(net: torch.nn.Module, height: int, width: int, batch: int,
             channels_last: bool) -> tuple[torch.Tensor, ...]:
     args = net.example_inputs(height, width, batch=batch, seed=0)
@@ -86,13 +121,19 @@ def paper_forward(args: argparse.Namespace) -> None:
     if args.channels_last:
         net = net.to(memory_format=torch.channels_last)
     repeats = 1 if args.device == "cpu" else 10
-    with torch.no_grad(), _autocast(args.device, DTYPES[args.dtype]):
+    head = float32_head(net) if args.dtype == "bf16" else contextlib.nullcontext()
+    with torch.no_grad(), _autocast(args.device, DTYPES[args.dtype]), head:
         warm = _inputs(net, args.height // 4, args.width // 4, 1, args.channels_last)
         net(*warm)
         full = _inputs(net, args.height, args.width, 1, args.channels_last)
         if args.device == "cuda":
             net(*full)
-        times = _timed(lambda: net(*full), args.device, repeats)
+            times = [_cuda_ms(lambda: net(*full), repeats) / 1e3]
+        else:
+            times = _timed(lambda: net(*full), args.device, repeats)
+        graph_ms = None
+        if args.device == "cuda" and args.cuda_graphs:
+            graph_ms = cuda_graph_ms(net, full, DTYPES[args.dtype], repeats)
     seconds = min(times)
     peak = max(peak, matmul_peak(args.device, DTYPES[args.dtype]))
     print(f"matmul peak measured again after the forward; kept the larger: {peak / 1e9:.1f}")
@@ -100,7 +141,11 @@ def paper_forward(args: argparse.Namespace) -> None:
     print(f"paper forward {args.height}x{args.width} batch 1 ({args.dtype}, {args.device}, "
           f"channels_last={args.channels_last}, {repeats} timed run(s) after a warm-up at "
           f"{args.height // 4}x{args.width // 4}): {seconds:.3f} s")
-    print(f"achieved: {achieved / 1e9:.1f} GFLOP/s = {achieved / peak:.1%} of the matmul peak")
+    print(f"achieved: {achieved / 1e9:.1f} GFLOP/s = {achieved / peak:.1%} of the matmul peak"
+          f" ({seconds * 1e3:.1f} ms per step)")
+    if graph_ms is not None:
+        print(f"CUDA graph replay: {graph_ms:.1f} ms per step, "
+              f"{info.flops / (graph_ms / 1e3) / peak:.1%} of the matmul peak")
     if args.device == "cuda":
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
     print(f"peak resident memory (maxrss): "
@@ -150,6 +195,8 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=451)
     parser.add_argument("--width", type=int, default=900)
     parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--no-cuda-graphs", dest="cuda_graphs", action="store_false",
+                        help="on CUDA, skip the CUDA-graph replay of the paper forward")
     parser.add_argument("--repeats", type=int, default=10, help="repeats of the small step")
     parser.add_argument("--skip-paper", action="store_true")
     parser.add_argument("--profile", action="store_true")

@@ -13,15 +13,25 @@ bare forwards are timed inside it too (the comparison is of xaqf's work around t
 network); they are also timed once with glibc's default heap, after the pairs (so that its churn of
 fresh memory does not precede a timed ``predict``), to show what the retained heap saves.
 
+``--dtype bf16`` runs both under bfloat16 autocast (the bare forwards with the output head
+in float32, as ``predict`` runs them: :func:`xaqf.forecaster.rollout.float32_head`);
+``--compile`` runs both through the compiled network and prints the compile time;
+``--device cuda`` synchronises around every timing and prints peak GPU memory. The script
+also prints the peak resident memory and the forwards' FLOP rate as a share of a matmul
+peak (``model_step.matmul_peak``) measured in the same process and dtype.
+
 Usage::
 
     python benchmarks/predict.py                    # 46 x 90 "small", 10 steps
     python benchmarks/predict.py --resolution 0.4 --config paper --steps 2 --repeats 1
+    python benchmarks/predict.py --resolution 0.4 --config paper --dtype bf16
+    python benchmarks/predict.py --resolution 0.4 --config paper --device cuda --dtype bf16
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import time
 from contextlib import nullcontext
@@ -30,11 +40,20 @@ import numpy as np
 import pandas as pd
 import torch
 import xarray as xr
+from model_step import matmul_peak
 
 from xaqf.forecaster import Forecaster
+from xaqf.forecaster.rollout import float32_head
 from xaqf.memory import heap_retention_available, retained_heap
+from xaqf.model import summary
 from xaqf.regrid import global_grid
-from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, VARIABLES
+from xaqf.variables import (
+    MET_CHANNELS,
+    MET_VARIABLES,
+    POLLUTANT_CHANNELS,
+    VALID_RANGES,
+    VARIABLES,
+)
 
 
 def synthetic(names, times, grid, seed) -> xr.Dataset:
@@ -47,32 +66,48 @@ def synthetic(names, times, grid, seed) -> xr.Dataset:
         dims = ("time", "level", "latitude", "longitude") if VARIABLES[name].on_levels else (
             "time", "latitude", "longitude")
         shape = tuple(len(coords[d]) for d in dims)
-        data[name] = (dims, rng.gamma(2.0, 1.0, shape).astype(np.float32), VARIABLES[name].attrs)
+        values = rng.gamma(2.0, 1.0, shape)
+        if name in VALID_RANGES:  # plausible values: within the low fifth of the range
+            low, high = VALID_RANGES[name]
+            values = max(low, 0.0) + (high - max(low, 0.0)) * values / (10 * values.max())
+        data[name] = (dims, values.astype(np.float32), VARIABLES[name].attrs)
     return xr.Dataset(data, coords=coords)
 
 
-def recorded_inputs(forecaster: Forecaster, cams: xr.Dataset, met: xr.Dataset,
-                    steps: int, init_times: pd.DatetimeIndex) -> list[tuple[torch.Tensor, ...]]:
-    """The arguments of every network forward of one ``predict`` (a warm-up run)."""
+def recorded_inputs(forecaster: Forecaster, run) -> list[tuple[torch.Tensor, ...]]:
+    """The arguments of every network forward of one ``run()`` (a warm-up ``predict``)."""
     calls: list[tuple[torch.Tensor, ...]] = []
     hook = forecaster.net.register_forward_pre_hook(
         lambda _, args: calls.append(tuple(a.clone() for a in args)))
     try:
-        forecaster.predict(cams, met, steps=steps, init_times=init_times, progress=False)
+        run()
     finally:
         hook.remove()
     return calls
 
 
-def timed(func) -> float:
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def timed(func, device: str = "cpu") -> float:
+    _sync(device)
     tic = time.perf_counter()
     func()
+    _sync(device)
     return time.perf_counter() - tic
 
 
 def bare_forwards(net: torch.nn.Module, calls: list[tuple[torch.Tensor, ...]],
-                  retain_heap: bool = True) -> None:
-    with torch.inference_mode(), retained_heap() if retain_heap else nullcontext():
+                  retain_heap: bool = True, dtype: str = "fp32", device: str = "cpu") -> None:
+    """The recorded forwards, as ``predict`` runs them (autocast, float32 head, heap)."""
+    cpu = device == "cpu"
+    heap = retained_heap() if retain_heap and cpu else nullcontext()
+    bf16 = dtype == "bf16"
+    cast = torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16)
+    head = float32_head(net) if bf16 else nullcontext()
+    with torch.inference_mode(), heap, cast, head:
         for args in calls:
             net(*args)
 
@@ -83,6 +118,13 @@ def main() -> None:
     parser.add_argument("--config", default="small")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
+    parser.add_argument("--compile", action="store_true", help="predict(..., compile=True)")
+    parser.add_argument("--skip-default-heap", action="store_true",
+                        help="do not time the bare forwards with glibc's default heap")
+    parser.add_argument("--channels-last", action="store_true",
+                        help="the network's weights in channels-last memory format")
     args = parser.parse_args()
     grid = global_grid(args.resolution)
     times = pd.date_range("2022-06-01", periods=args.steps + 2, freq="12h")
@@ -93,23 +135,51 @@ def main() -> None:
     stats = xr.Dataset({"mean": ("channel", np.zeros(len(channels))),
                         "std": ("channel", np.ones(len(channels)))}, coords={"channel": channels})
     forecaster = Forecaster.from_config(args.config, stats, seed=0)
-    calls = recorded_inputs(forecaster, cams, met, args.steps, times[1:2])
-    net = forecaster.net.eval()
+    if args.channels_last:
+        forecaster.net.to(memory_format=torch.channels_last)
+    dtype = None if args.dtype == "fp32" else args.dtype
+
+    def run() -> xr.Dataset:
+        return forecaster.predict(cams, met, steps=args.steps, init_times=times[1:2],
+                                  device=args.device, dtype=dtype, compile=args.compile,
+                                  progress=False)
+
+    tic = time.perf_counter()
+    calls = recorded_inputs(forecaster, run)
+    warm = time.perf_counter() - tic
+    if args.compile:
+        compiled = forecaster.compiled_net(args.device, dtype)
+        print(f"warm-up predict {warm:.1f} s, of which compiling {compiled.compile_seconds:.1f} s"
+              f" ({'ok' if compiled.failure is None else compiled.failure})")
+    net = forecaster.compiled_net(args.device, dtype) if args.compile else forecaster.net
+    net = net.to(args.device).eval()
     bare, full = [], []
     for _ in range(args.repeats):
-        full.append(timed(lambda: forecaster.predict(cams, met, steps=args.steps,
-                                                     init_times=times[1:2], progress=False)))
-        bare.append(timed(lambda: bare_forwards(net, calls)))
-    default_heap = timed(lambda: bare_forwards(net, calls, retain_heap=False))
+        full.append(timed(run, args.device))
+        bare.append(timed(lambda: bare_forwards(net, calls, dtype=args.dtype,
+                                                device=args.device), args.device))
     height, width = grid.sizes["latitude"], grid.sizes["longitude"]
     print(f"{args.config} at {height}x{width}, {args.steps} step(s), 1 initial time, "
-          f"{torch.get_num_threads()} threads, best of {args.repeats}")
-    print(f"bare forwards: {min(bare):.3f} s ({min(bare) / args.steps:.4f} s/step); "
-          f"predict: {min(full):.3f} s")
-    print(f"bare forwards with glibc's default heap (once, after the pairs): "
-          f"{default_heap:.3f} s ({default_heap / min(bare):.2f}x the retained heap's; heap "
-          f"retention "
-          f"{'available' if heap_retention_available() else 'unavailable here'})")
+          f"{args.dtype}, {args.device}, compile={args.compile}, channels_last="
+          f"{args.channels_last}, {torch.get_num_threads()} threads, best of {args.repeats}")
+    print(f"bare forwards: {min(bare):.3f} s ({min(bare) / args.steps * 1e3:.1f} ms/step); "
+          f"predict: {min(full):.3f} s ({min(full) / args.steps * 1e3:.1f} ms/step)")
+    if args.device == "cpu" and not args.skip_default_heap:
+        default_heap = timed(lambda: bare_forwards(net, calls, retain_heap=False,
+                                                   dtype=args.dtype))
+        print(f"bare forwards with glibc's default heap (once, after the pairs): "
+              f"{default_heap:.3f} s ({default_heap / min(bare):.2f}x the retained heap's; "
+              f"heap retention "
+              f"{'available' if heap_retention_available() else 'unavailable here'})")
+    print(f"peak resident memory (maxrss): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
+    if args.device.startswith("cuda"):
+        print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
+    flops = summary(args.config, height, width).flops * args.steps
+    peak = matmul_peak(args.device, torch.bfloat16 if dtype else torch.float32)
+    print(f"bare forwards at {flops / min(bare) / 1e9:.1f} GFLOP/s = "
+          f"{flops / min(bare) / peak:.1%} of the {args.dtype} matmul peak measured here "
+          f"({peak / 1e9:.1f} GFLOP/s)")
     ratios = [f / b for f, b in zip(full, bare, strict=True)]
     median = statistics.median(ratios)
     print(f"predict / bare forwards = {median:.3f} (overhead {median - 1:+.1%}, median of "

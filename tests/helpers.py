@@ -25,9 +25,22 @@ def grid(nlat: int = 7, nlon: int = 12) -> dict[str, np.ndarray]:
     }
 
 
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    **{name: (0.0, 1e-5) for name in ("tcco", "tc_no", "tcno2", "tcso2", "gtco3")},
+    **{name: (0.0, 1e-8) for name in ("co", "no", "no2", "so2", "go3")},
+    **{name: (0.0, 1e-8) for name in ("pm1", "pm2p5", "pm10")},
+    "t2m": (285.0, 10.0), "t": (250.0, 10.0), "msl": (101000.0, 1000.0),
+}
+"""``(offset, spread)`` of the synthetic values of a variable, so that they lie within
+:data:`xaqf.variables.VALID_RANGES` (``offset + spread * draw``); others are the draws."""
+
+
 def canonical_dataset(names, times, nlat=7, nlon=12, levels=variables.PRESSURE_LEVELS,
                       seed=0, positive=True) -> xr.Dataset:
-    """A small Dataset in xaqf's canonical layout holding the catalogued ``names``."""
+    """A small Dataset in xaqf's canonical layout holding the catalogued ``names``.
+
+    Values are gamma draws (``positive``) or normal ones, moved into each variable's
+    plausible range by :data:`PLAUSIBLE`; precipitation is kept non-negative."""
     rng = np.random.default_rng(seed)
     coords = {"time": pd.DatetimeIndex(times), "level": np.asarray(levels, float),
               **grid(nlat, nlon)}
@@ -38,6 +51,8 @@ def canonical_dataset(names, times, nlat=7, nlon=12, levels=variables.PRESSURE_L
             "time", "latitude", "longitude")
         shape = tuple(len(coords[d]) for d in dims)
         values = rng.gamma(2.0, 1.0, shape) if positive else rng.normal(size=shape)
+        offset, spread = PLAUSIBLE.get(name, (0.0, 1.0))
+        values = offset + spread * (np.abs(values) * 1e-3 if name == "tp" else values)
         data_vars[name] = (dims, values.astype(np.float32), var.attrs)
     ds = xr.Dataset(data_vars, coords=coords)
     ds["level"].attrs = {"units": "hPa", "long_name": "pressure level"}

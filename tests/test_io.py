@@ -179,10 +179,10 @@ def test_scalar_time_is_expanded():
 
 def test_size_one_extra_dims_are_dropped_longer_ones_refused(small_met):
     raw = _real_looking(small_met)[["t2m"]].drop_vars("number")
-    out = io.standardize(raw.expand_dims(number=[0]), "met")
+    out = io.standardize(raw.expand_dims(band=[0]), "met")
     assert out["t2m"].dims == ("time", "latitude", "longitude")
-    with pytest.raises(LayoutError, match=r"'t2m' has dimensions \{'number': 3\}.*isel"):
-        io.standardize(raw.expand_dims(number=[0, 1, 2]), "met")
+    with pytest.raises(LayoutError, match=r"'t2m' has dimensions \{'band': 3\}.*isel"):
+        io.standardize(raw.expand_dims(band=[0, 1, 2]), "met")
 
 
 def test_statics_from_era5_invariants():

@@ -1,4 +1,8 @@
-"""check_dataset: missing variables/levels, NaNs, negative concentrations, laziness."""
+"""check_dataset: missing variables/levels, NaNs, negative concentrations, laziness.
+
+The shared ``cams``/``met`` fixtures are overridden with physically plausible values (the
+range check of check_dataset would refuse O(1) kg kg-1 or 0 K); bad inputs of every kind
+are in tests/bad_inputs/test_data.py."""
 
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ def test_nan_names_variable_and_first_time(cams):
 
 def test_large_negative_concentration_raises(cams):
     bad = cams.copy(deep=True)
-    bad["pm2p5"][1, 3, 3] = -0.5  # values are O(1): far beyond 1e-3 of the max
+    bad["pm2p5"][1, 3, 3] = -0.5e-9  # values are O(1e-9): far beyond 1e-3 of the max
     with pytest.raises(InvalidValueError, match=r"'pm2p5' has negative concentrations.*"
                                                 r"time=2022-06-01T12:00"):
         check_dataset(bad, "cams")
@@ -93,7 +97,7 @@ def test_check_values_false_stays_lazy(cams, no_compute):
 
 def test_value_checks_compute_once_and_clamp_lazily(cams):
     bad = cams.copy(deep=True)
-    bad["tcno2"][0, 0, 0] = -1e-6
+    bad["tcno2"][0, 0, 0] = -1e-15
     lazy = bad.chunk({"time": 2})
     calls = []
 
@@ -106,3 +110,10 @@ def test_value_checks_compute_once_and_clamp_lazily(cams):
     assert len(calls) == 1
     assert isinstance(out["tcno2"].data, dsa.Array)
     assert float(out["tcno2"][0, 0, 0]) == 0.0
+
+
+def test_range_check_can_be_skipped(met):
+    cold = met.assign(t2m=(met["t2m"] - 273.15).assign_attrs(met["t2m"].attrs))
+    with pytest.raises(InvalidValueError, match=r"'t2m'.*plausible range \[150, 350\] K"):
+        check_dataset(cold, "met")
+    assert check_dataset(cold, "met", check_ranges=False) is cold

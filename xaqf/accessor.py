@@ -35,8 +35,9 @@ class _AqfAccessor:
     def __init__(self, obj: Any) -> None:
         self._obj = obj
 
-    def regrid(self, target: xr.Dataset | xr.DataArray | float) -> Any:
-        """Regrid bilinearly to ``target``, periodic in longitude.
+    def regrid(self, target: xr.Dataset | xr.DataArray | float, method: str = "bilinear"
+               ) -> Any:
+        """Regrid to ``target`` (bilinear or conservative), periodic in longitude.
 
         To regrid many objects between the same two grids, build one
         :class:`xaqf.regrid.Regridder` and reuse its weights.
@@ -46,6 +47,9 @@ class _AqfAccessor:
         target
             A Dataset/DataArray whose ``latitude``/``longitude`` define the grid, or a
             resolution in degrees (a global grid, see :func:`xaqf.regrid.global_grid`).
+        method
+            ``"bilinear"``, or ``"conservative"`` for fluxes such as emission inventories
+            (area-weighted, keeps global totals; :mod:`xaqf.conservative`).
 
         Returns
         -------
@@ -60,9 +64,9 @@ class _AqfAccessor:
         >>> dict(met.aqf.regrid(15.0).sizes)["latitude"]
         13
         """
-        return regrid.regrid(self._obj, target)
+        return regrid.regrid(self._obj, target, method)
 
-    def normalize(self, stats: xr.Dataset) -> Any:
+    def normalize(self, stats: xr.Dataset, *, force: bool = False) -> Any:
         """Normalise each channel as ``(x - mean) / std`` with ``stats``.
 
         Pollutants use the Eq. 10-11 scale (``mean = 0``), meteorology a standardisation;
@@ -72,11 +76,14 @@ class _AqfAccessor:
         ----------
         stats
             Statistics from :meth:`compute_stats` (dimension ``channel``).
+        force
+            Normalise even fields whose ``normalization`` attribute says they already are.
 
         Returns
         -------
         Dataset or DataArray
-            Dimensionless fields (``units = "1"``) with a ``normalization`` attribute.
+            Dimensionless fields (``units = "1"``) with a ``normalization`` attribute and
+            the statistics' fingerprint in ``normalization_stats``.
 
         Examples
         --------
@@ -86,15 +93,18 @@ class _AqfAccessor:
         >>> normed["pm10"].attrs["units"], bool(normed["pm10"].max() < 3)
         ('1', True)
         """
-        return normalization.normalize(self._obj, stats)
+        return normalization.normalize(self._obj, stats, force=force)
 
-    def denormalize(self, stats: xr.Dataset) -> Any:
+    def denormalize(self, stats: xr.Dataset, *, force: bool = False) -> Any:
         """Undo :meth:`normalize`: physical values and catalogue attributes again.
 
         Parameters
         ----------
         stats
             The statistics used to normalise.
+        force
+            Denormalise even fields whose attributes say they are physical, still
+            log-transformed or normalised with other statistics.
 
         Returns
         -------
@@ -110,7 +120,7 @@ class _AqfAccessor:
         >>> bool(np.allclose(back["go3"], cams["go3"], rtol=1e-6)), back["go3"].attrs["units"]
         (True, 'kg kg-1')
         """
-        return normalization.denormalize(self._obj, stats)
+        return normalization.denormalize(self._obj, stats, force=force)
 
 
 @xr.register_dataset_accessor("aqf")
@@ -180,7 +190,8 @@ class DatasetAccessor(_AqfAccessor):
                                            scale_variables=scale_variables)
 
     def log_transform(self, variables: Iterable[str] | None = None,
-                      floor: float = transform.DEFAULT_FLOOR) -> xr.Dataset:
+                      floor: float = transform.DEFAULT_FLOOR, *, force: bool = False
+                      ) -> xr.Dataset:
         """Eq. 12 skew transform of *normalised* pollutants, ``x + log10(2.5e4 x) / log10(25)``.
 
         Parameters
@@ -189,6 +200,8 @@ class DatasetAccessor(_AqfAccessor):
             Variables to transform; default every pollutant variable present.
         floor
             Values are clamped to at least this before the logarithm (decided: 1e-6).
+        force
+            Transform even variables already transformed or in physical units.
 
         Returns
         -------
@@ -203,15 +216,19 @@ class DatasetAccessor(_AqfAccessor):
         >>> "transform" in normed.aqf.log_transform()["no2"].attrs
         True
         """
-        return transform.log_transform_dataset(self._obj, variables=variables, floor=floor)
+        return transform.log_transform_dataset(self._obj, variables=variables, floor=floor,
+                                               force=force)
 
-    def inverse_log_transform(self, variables: Iterable[str] | None = None) -> xr.Dataset:
+    def inverse_log_transform(self, variables: Iterable[str] | None = None, *,
+                              force: bool = False) -> xr.Dataset:
         """Exact inverse of :meth:`log_transform` (to float32 precision).
 
         Parameters
         ----------
         variables
             Variables to invert; default every pollutant variable present.
+        force
+            Invert even variables without a ``transform`` attribute.
 
         Returns
         -------
@@ -227,7 +244,8 @@ class DatasetAccessor(_AqfAccessor):
         >>> bool(np.allclose(back["co"], normed["co"], rtol=1e-5))
         True
         """
-        return transform.inverse_log_transform_dataset(self._obj, variables=variables)
+        return transform.inverse_log_transform_dataset(self._obj, variables=variables,
+                                                       force=force)
 
     def grey_line_base(self, step: str | pd.Timedelta = "12h",
                        grey_line: Iterable[str] = GREY_LINE,

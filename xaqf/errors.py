@@ -73,3 +73,12 @@ class MissingDependencyError(XaqfError, ImportError):
 class StoreError(DataError):
     """Raw downloads cannot make the training store (overlaps, gaps, mixed grids or units),
     or an existing store was made from other inputs."""
+
+
+class FileError(DataError):
+    """A file cannot be read: empty, truncated, not netCDF/zarr/GRIB, or a directory that is
+    not a zarr store."""
+
+
+class DataWarning(UserWarning):
+    """The data are usable but a result may not be what was meant (NaNs in the truth...)."""

@@ -39,12 +39,20 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.errors import LayoutError, MissingDependencyError, MissingVariableError, UnitError
+from xaqf.errors import (
+    ConfigError,
+    FileError,
+    LayoutError,
+    MissingDependencyError,
+    MissingVariableError,
+    UnitError,
+)
+from xaqf.lexicon import from_lexicon, is_lexicon
 from xaqf.units import conversion, convert, to_canonical
 from xaqf.variables import KIND_VARIABLES, VARIABLES
 
-__all__ = ["VARIABLE_ALIASES", "open_cams", "open_met", "open_raw", "open_static",
-           "standardize", "variables_of_kind"]
+__all__ = ["VARIABLE_ALIASES", "expand_paths", "open_cams", "open_met", "open_raw",
+           "open_static", "standardize", "variables_of_kind"]
 
 PathLike = str | os.PathLike
 Paths = PathLike | Iterable[PathLike]
@@ -57,7 +65,12 @@ VARIABLE_ALIASES: dict[str, dict[str, str]] = {
 for statics, ERA5's surface geopotential ``z`` (the orography field of the invariants)."""
 
 TIME_DIMS = ("time", "init_time", "lead_time")
-CANONICAL_DIMS = (*TIME_DIMS, "level", "latitude", "longitude")
+MEMBER_DIM = "member"
+"""Canonical name of the ensemble dimension (met ensembles: ECMWF ENS, AIFS-ENS...)."""
+MEMBER_NAMES = (MEMBER_DIM, "number", "realization", "ensemble")
+"""Names of an ensemble dimension in files: ECMWF's ``number``, CF's ``realization``."""
+CANONICAL_DIMS = ("time", "init_time", MEMBER_DIM, "lead_time", "level", "latitude",
+                  "longitude")
 LEAD_NAMES = ("lead_time", "step", "forecast_period")
 INIT_NAMES = ("init_time", "forecast_reference_time", "time")
 LEVEL_NAMES = ("pressure_level", "isobaricInhPa", "plev", "lev", "level")
@@ -70,6 +83,8 @@ COORD_ATTRS: dict[str, dict[str, str]] = {
     "time": {"standard_name": "time", "long_name": "time", "axis": "T"},
     "init_time": {"standard_name": "forecast_reference_time", "long_name": "initial time"},
     "lead_time": {"standard_name": "forecast_period", "long_name": "lead time"},
+    MEMBER_DIM: {"standard_name": "realization", "long_name": "ensemble member number",
+                 "units": "1"},
     "valid_time": {"standard_name": "time", "long_name": "valid time"},
     "level": {"units": "hPa", "standard_name": "air_pressure", "long_name": "pressure level",
               "positive": "down", "axis": "Z"},
@@ -93,10 +108,11 @@ def variables_of_kind(kind: str) -> tuple[str, ...]:
     try:
         return KIND_VARIABLES[kind]
     except KeyError:
-        raise ValueError(f"kind must be one of {sorted(KIND_VARIABLES)}, not {kind!r}") from None
+        raise ConfigError(f"kind must be one of {sorted(KIND_VARIABLES)}, not {kind!r}") from None
 
 
-def standardize(ds: xr.Dataset, kind: str, *, assume_units: bool = False) -> xr.Dataset:
+def standardize(ds: xr.Dataset | xr.DataArray, kind: str, *, assume_units: bool = False
+                ) -> xr.Dataset:
     """Bring ``ds`` to xaqf's canonical layout, keeping the catalogued variables of ``kind``.
 
     Renames time, level and latitude/longitude coordinates (``valid_time``,
@@ -104,13 +120,17 @@ def standardize(ds: xr.Dataset, kind: str, *, assume_units: bool = False) -> xr.
     turns forecast ``(time, step)`` into ``(init_time, lead_time)`` with a ``valid_time``
     coordinate; converts levels to hPa (ascending) and data to catalogue units (float32);
     orders latitude descending and longitude in [0, 360) ascending (by rolling, never by
-    interpolation); drops bookkeeping scalars (``number``, ``expver``, ``surface``...) and
-    size-1 extra dimensions. Lazy: dask-backed data are not computed.
+    interpolation); keeps an ensemble dimension (``number``, ``realization``, ``ensemble``)
+    as ``member`` with integer labels (squeezed when of length 1); drops bookkeeping
+    scalars (``number``, ``expver``, ``surface``...) and size-1 extra dimensions. Lazy:
+    dask-backed data are not computed.
 
     Parameters
     ----------
     ds
-        Data as opened from a file.
+        Data as opened from a file. For ``kind="met"``, also earth2studio's layouts
+        (arrays named ``u500``, ``t2m``, ``u10m``..., or a DataArray stacked along
+        ``variable``; see :mod:`xaqf.lexicon`), with the lexicon's units.
     kind
         ``"cams"`` (pollutants), ``"met"`` or ``"static"``.
     assume_units
@@ -120,7 +140,8 @@ def standardize(ds: xr.Dataset, kind: str, *, assume_units: bool = False) -> xr.
     Returns
     -------
     xarray.Dataset
-        Dims ordered ``(time | init_time, lead_time, level, latitude, longitude)``.
+        Dims ordered ``(time | init_time, [member], lead_time, level, latitude,
+        longitude)``.
 
     Raises
     ------
@@ -144,10 +165,15 @@ def standardize(ds: xr.Dataset, kind: str, *, assume_units: bool = False) -> xr.
     (('time', 'level', 'latitude', 'longitude'), [500.0, 850.0])
     """
     names = variables_of_kind(kind)
+    if kind == "met" and is_lexicon(ds):
+        ds = from_lexicon(ds)
+    if isinstance(ds, xr.DataArray):
+        ds = ds.to_dataset()
     _refuse_unusable(ds)
-    ds = _rename_time(ds, required=kind != "static")
+    ds = _checked_times(_rename_time(ds, required=kind != "static"))
     ds = _rename_level(ds)
     ds = _rename_horizontal(ds)
+    ds = _rename_member(ds)
     ds = _drop_bookkeeping(ds)
     allowed = ("latitude", "longitude") if kind == "static" else CANONICAL_DIMS
     data = {
@@ -203,6 +229,32 @@ def _rename_time(ds: xr.Dataset, required: bool) -> xr.Dataset:
             f"no time axis: none of 'time', 'valid_time' among the dims {list(ds.dims)}. "
             f"xaqf needs dated time steps; add one with ds.expand_dims(time=[...])"
         )
+    return ds
+
+
+def _checked_times(ds: xr.Dataset) -> xr.Dataset:
+    """Refuse undated (numbers without units), missing (NaT) or duplicated times; sort the
+    others ascending."""
+    for name in ("time", "init_time"):
+        if name not in ds.dims:
+            continue
+        values = ds[name].values
+        if not np.issubdtype(values.dtype, np.datetime64):
+            raise LayoutError(
+                f"the {name!r} coordinate holds numbers ({values.dtype}: {values[:3].tolist()}"
+                f"...), not dates: it has no CF 'units' attribute. Set it, e.g. ds[{name!r}]"
+                f".attrs['units'] = 'hours since 2020-01-01', then xr.decode_cf(ds)")
+        index = pd.DatetimeIndex(values)
+        if index.hasnans:
+            raise LayoutError(f"the {name!r} coordinate has {int(index.isna().sum())} missing "
+                              f"(NaT) time(s); drop them, e.g. ds.dropna({name!r}, how='all')")
+        if index.has_duplicates:
+            twice = index[index.duplicated()].unique()
+            raise LayoutError(
+                f"duplicated {name} value(s) {[str(t.isoformat()) for t in twice[:5]]} "
+                f"(overlapping files?); drop the repeats, e.g. ds.drop_duplicates({name!r})")
+        if not index.is_monotonic_increasing:
+            ds = ds.sortby(name)
     return ds
 
 
@@ -305,6 +357,34 @@ def _not_a_grid(ds: xr.Dataset, axis: str, names: list[str], dims: list[str]) ->
     )
 
 
+def _rename_member(ds: xr.Dataset) -> xr.Dataset:
+    """An ensemble dimension (``number``, ``realization``, ``ensemble``) as ``member``,
+    labelled by integers; one of length 1 is squeezed (a deterministic forecast)."""
+    names = [name for name in MEMBER_NAMES if name in ds.dims]
+    if not names:
+        return ds
+    if len(names) > 1:
+        raise LayoutError(f"several ensemble dimensions {names}; keep one, e.g. "
+                          f"ds.isel({names[1]}=0)")
+    name = names[0]
+    ds = ds.rename({name: MEMBER_DIM}) if name != MEMBER_DIM else ds
+    if ds.sizes[MEMBER_DIM] == 1:
+        return ds.squeeze(MEMBER_DIM, drop=True)
+    return ds.assign_coords({MEMBER_DIM: _member_labels(ds, name)})
+
+
+def _member_labels(ds: xr.Dataset, name: str) -> np.ndarray:
+    if MEMBER_DIM not in ds.coords:
+        return np.arange(ds.sizes[MEMBER_DIM])
+    values = ds[MEMBER_DIM].values
+    if not np.issubdtype(values.dtype, np.number) or np.any(values != np.round(values)):
+        raise LayoutError(
+            f"ensemble dimension {name!r} is labelled {values[:5].tolist()}; xaqf labels "
+            f"members by integers: relabel them, e.g. ds.assign_coords({name}=range("
+            f"{values.size}))")
+    return values.astype(np.int64)
+
+
 def _drop_bookkeeping(ds: xr.Dataset) -> xr.Dataset:
     scalars = [n for n in ds.coords if ds[n].ndim == 0 and n not in ("level", "time")]
     bookkeeping = [n for n in BOOKKEEPING if n in ds.coords and n not in ds.dims]
@@ -316,12 +396,27 @@ def _select_variables(ds: xr.Dataset, names: tuple[str, ...], aliases: Mapping[s
     present = {aliases.get(str(v), str(v)): str(v) for v in ds.data_vars}
     selected = [(present[name], name) for name in names if name in present]
     if not selected:
+        _refuse_other_kind(present, names)
         raise MissingVariableError(
             f"none of the catalogued variables {list(names)} found; the data has "
             f"{sorted(map(str, ds.data_vars))}. Rename the variables to the ECMWF short names "
             f"(ds.rename(...)) or open the file with the right function (open_cams/open_met)"
         )
     return selected
+
+
+_OPENERS = {"cams": ("pollutant", "open_cams"), "met": ("meteorological", "open_met"),
+            "static": ("static", "open_static")}
+
+
+def _refuse_other_kind(present: Mapping[str, str], names: tuple[str, ...]) -> None:
+    """A file of another kind (met opened as pollutants...): say which opener to use."""
+    for kind, (what, opener) in _OPENERS.items():
+        found = [name for name in KIND_VARIABLES[kind] if name in present]
+        if found and set(KIND_VARIABLES[kind]) != set(names):
+            raise MissingVariableError(
+                f"this is {what} data: the data has {sorted(present)}, none of {list(names)}; "
+                f"open it with xaqf.{opener} (or standardize(ds, {kind!r}))")
 
 
 def _standardize_variable(da: xr.DataArray, name: str, allowed: tuple[str, ...],
@@ -351,6 +446,12 @@ def _squeeze_extra_dims(da: xr.DataArray, name: str, allowed: tuple[str, ...]) -
 
 
 def _canonical_grid(ds: xr.Dataset) -> xr.Dataset:
+    latitude = ds["latitude"].values
+    if latitude.size and (np.nanmin(latitude) < -90.0 or np.nanmax(latitude) > 90.0):
+        raise LayoutError(
+            f"latitude values span {np.nanmin(latitude)}..{np.nanmax(latitude)}, outside "
+            f"[-90, 90] degrees_north (colatitude? radians? swapped latitude/longitude?); "
+            f"fix the coordinate, e.g. ds.assign_coords(latitude=90 - ds.latitude)")
     ds = ds.assign_coords(latitude=_float64(ds["latitude"]),
                           longitude=np.mod(_float64(ds["longitude"]), 360.0))
     return _ascending_longitude(_descending_latitude(ds))
@@ -412,17 +513,53 @@ def open_raw(paths: Paths, **kwargs: Any) -> xr.Dataset:
     LayoutError
         A mix of formats in one call.
     """
-    files = _expand(paths)
+    files = expand_paths(paths)
     engines = {_engine(f) for f in files}
     if len(engines) > 1:
         raise LayoutError(f"mixed file formats {sorted(map(str, engines))} in {files}; open "
                           f"each format separately and combine with xr.merge")
     kwargs.setdefault("chunks", {})
     kwargs.setdefault("compat", "no_conflicts")  # the current default, named (FutureWarning)
-    return xr.open_mfdataset(files, engine=engines.pop(), **kwargs)
+    engine = engines.pop()
+    try:
+        return xr.open_mfdataset(files, engine=engine, **kwargs)
+    except (OSError, ValueError, KeyError, RuntimeError) as err:
+        raise _unreadable(files, engine, err) from err
 
 
-def _expand(paths: Paths) -> list[str]:
+def _unreadable(files: list[str], engine: str | None, err: Exception) -> Exception:
+    """The error to raise when ``files`` cannot be opened together: the first file that
+    cannot be opened alone, named, or the original error when each opens."""
+    for path in files:
+        if os.path.isfile(path) and os.path.getsize(path) == 0:
+            return FileError(f"{path!r} is empty (0 bytes): an interrupted download; "
+                             f"download it again")
+        try:
+            xr.open_dataset(path, engine=engine, chunks={}).close()
+        except Exception as single:  # the backends raise many types on bad files
+            return FileError(
+                f"{path!r} cannot be read as {engine or 'netCDF'} ({type(single).__name__}: "
+                f"{str(single)[:200]}): a truncated or corrupt download, or not a data file "
+                f"(an HTML error page?); download it again")
+    return err
+
+
+def expand_paths(paths: Paths) -> list[str]:
+    """The files named by a path, a glob pattern or a list of them, in order (each pattern's
+    matches sorted); ``~`` is expanded.
+
+    Raises
+    ------
+    FileNotFoundError
+        A path or pattern matches no file, or no path is given.
+
+    Examples
+    --------
+    >>> expand_paths(["/no/such/*.nc"])
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no file or zarr store matches '/no/such/*.nc'
+    """
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     files: list[str] = []
     for item in items:
@@ -438,6 +575,10 @@ def _expand(paths: Paths) -> list[str]:
 
 def _engine(path: str) -> str | None:
     suffix = Path(path).suffix.lower()
+    if os.path.isdir(path) and not any(os.path.exists(os.path.join(path, marker))
+                                       for marker in (".zgroup", ".zattrs", "zarr.json")):
+        raise FileError(f"{path!r} is a directory but not a zarr store (no .zgroup or "
+                        f"zarr.json); pass the files in it, e.g. {os.path.join(path, '*.nc')!r}")
     if suffix == ".zarr" or os.path.isdir(path):
         return "zarr"
     if suffix in (".grib", ".grib2", ".grb", ".grb2"):

@@ -16,6 +16,14 @@ A constant field (zero spread, or an all-zero pollutant) would divide by zero: d
 :func:`compute_stats` stores ``std = 1`` for such a channel (the field is then only shifted
 by its mean), and :func:`normalize` refuses in-memory statistics that hold a zero ``std``.
 
+Provenance (decided): :func:`normalize` records on each field a ``normalization`` note and
+``normalization_stats``, a 12-character fingerprint of the statistics
+(:func:`fingerprint`). It refuses fields that already carry the note; :func:`denormalize`
+refuses fields whose attributes show physical units without the note, fields still
+log-transformed (a ``transform`` attribute) and fields normalised with other statistics.
+``force=True`` skips these checks. Statistics holding NaN (an all-NaN variable) are refused
+too: by :func:`compute_stats` on in-memory data, by :func:`normalize` always.
+
 Statistics are an :class:`xarray.Dataset` with dimension ``channel`` (channel names), data
 variables ``mean`` and ``std`` (float64) and non-index coordinates ``variable``, ``level``
 (NaN for single-level variables) and ``method``; it saves to netCDF as is.
@@ -36,6 +44,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -63,7 +72,7 @@ NOTES: dict[str, str] = {
 """The ``normalization`` attribute written on normalised fields, by method."""
 MIXED_NOTE = "(x - mean_c) / std_c per channel with xaqf statistics (see their 'method')"
 
-_STATE_ATTRS = ("units", "standard_name", "normalization")
+_STATE_ATTRS = ("units", "standard_name", "normalization", "normalization_stats")
 
 
 def method_of(variable: str, scale_variables: Iterable[str] = ()) -> str:
@@ -152,7 +161,19 @@ def compute_stats(ds: xr.Dataset, dims: Sequence[str] | None = None, *,
     stats["mean"].attrs = {"long_name": "normalisation offset (0 for the scale method)"}
     stats["std"].attrs = {"long_name": "normalisation divisor (scale_v for the scale method)"}
     stats.attrs = {"title": "xaqf normalisation statistics", "normalized": "(x - mean) / std"}
+    _refuse_nan(stats, "computed from all-NaN data; drop or fix those variables first")
     return stats
+
+
+def _refuse_nan(stats: xr.Dataset, why: str) -> None:
+    """Raise on NaN statistics (in-memory only: lazy ones are checked when used)."""
+    for key in ("mean", "std"):
+        values = stats[key]
+        if values.chunks is not None or not bool(values.isnull().any()):
+            continue
+        bad = [str(c) for c in values["channel"].values[values.isnull().values]]
+        raise InvalidValueError(f"normalisation statistics have NaN {key} for channels {bad}: "
+                                f"{why}")
 
 
 def combine_stats(*stats: xr.Dataset) -> xr.Dataset:
@@ -317,7 +338,40 @@ def denormalize_array(y: Any, mean: Any, std: Any) -> Any:
     return cast_like(work * std + mean, y)
 
 
+def fingerprint(stats: xr.Dataset) -> str:
+    """A short (12 hex digits) fingerprint of normalisation statistics.
+
+    Computed from the channel names and the ``mean``/``std`` values; for dask-backed
+    statistics from their task names instead (no computation).
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> stats = xr.Dataset({"mean": ("channel", [0.0]), "std": ("channel", [2.0])},
+    ...                    coords={"channel": ["pm10"]})
+    >>> len(fingerprint(stats)), fingerprint(stats) == fingerprint(stats.copy(deep=True))
+    (12, True)
+    """
+    digest = hashlib.sha1(repr([str(c) for c in stats["channel"].values]).encode())
+    for key in ("mean", "std"):
+        data = stats[key].data
+        digest.update(data.name.encode() if hasattr(data, "dask") else
+                      np.ascontiguousarray(data, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:12]
+
+
 def _checked(stats: xr.Dataset) -> xr.Dataset:
+    if not isinstance(stats, xr.Dataset) or "channel" not in stats.dims:
+        raise LayoutError(
+            f"normalisation statistics must be a Dataset with a 'channel' dimension, got "
+            f"{type(stats).__name__} with dims {tuple(getattr(stats, 'dims', ()))}; build them "
+            "with xaqf.normalization.compute_stats (or open a saved one with xr.open_dataset)")
+    absent = [key for key in ("mean", "std") if key not in stats.data_vars]
+    if absent:
+        raise LayoutError(f"the normalisation statistics lack {absent} (they hold "
+                          f"{sorted(map(str, stats.data_vars))}); recompute them with "
+                          "xaqf.normalization.compute_stats")
+    _refuse_nan(stats, "recompute them from data without all-NaN variables")
     std = stats["std"]
     if std.chunks is None and bool((std == 0).any()):
         bad = [str(c) for c in std["channel"].values[(std == 0).values]]
@@ -362,11 +416,36 @@ def _channel_rows(stats: xr.Dataset, da: xr.DataArray) -> xr.Dataset:
     return stats.sel(channel=wanted)
 
 
-def _normalized_attrs(attrs: dict[str, Any], methods: Iterable[str]) -> dict[str, Any]:
+def _normalized_attrs(attrs: dict[str, Any], methods: Iterable[str], print_: str
+                      ) -> dict[str, Any]:
     kept = {key: value for key, value in attrs.items() if key not in _STATE_ATTRS}
     unique = set(map(str, methods))
     note = NOTES[unique.pop()] if len(unique) == 1 else MIXED_NOTE
-    return {**kept, "units": "1", "normalization": note}
+    return {**kept, "units": "1", "normalization": note, "normalization_stats": print_}
+
+
+def _refuse_state(attrs: dict[str, Any], label: str, normalizing: bool, print_: str) -> None:
+    """Refuse to normalise twice, or to denormalise what the attributes show was not
+    normalised (or still is log-transformed, or was normalised with other statistics)."""
+    again = "; pass force=True to do it anyway"
+    if normalizing:
+        if "normalization" in attrs:
+            raise InvalidValueError(
+                f"{label} is already normalised ({attrs['normalization']!r}, statistics "
+                f"{attrs.get('normalization_stats', '?')}); use it as it is{again}")
+        return
+    if "transform" in attrs:
+        raise InvalidValueError(f"{label} is still log-transformed: call "
+                                f"inverse_log_transform before denormalize{again}")
+    units = str(attrs.get("units", "1")).strip()
+    if "normalization" not in attrs and units not in ("1", ""):
+        raise InvalidValueError(f"{label} is not normalised (units {units!r}, no "
+                                f"'normalization' attribute): it is already physical{again}")
+    used = attrs.get("normalization_stats")
+    if used is not None and used != print_:
+        raise InvalidValueError(
+            f"{label} was normalised with other statistics (fingerprint {used}, these are "
+            f"{print_}); denormalise with the statistics used to normalise{again}")
 
 
 def _denormalized_attrs(attrs: dict[str, Any], name: str | None) -> dict[str, Any]:
@@ -375,28 +454,34 @@ def _denormalized_attrs(attrs: dict[str, Any], name: str | None) -> dict[str, An
 
 
 def _apply(obj: Labelled, stats: xr.Dataset, func: Callable[[Any, Any, Any], Any],
-           normalizing: bool) -> Labelled:
-    stats = _checked(stats)
+           normalizing: bool, force: bool) -> Labelled:
+    print_ = fingerprint(stats)
     if isinstance(obj, xr.Dataset):
-        return obj.assign({name: _apply_variable(obj[name], str(name), stats, func, normalizing)
+        return obj.assign({name: _apply_variable(obj[name], str(name), stats, func,
+                                                 normalizing, force, print_)
                            for name in obj.data_vars})
+    if not force:
+        _refuse_state(obj.attrs, f"the DataArray {obj.name!r}", normalizing, print_)
     rows = _channel_rows(stats, obj)
     out = func(obj, rows["mean"].reset_coords(drop=True), rows["std"].reset_coords(drop=True))
-    out.attrs = (_normalized_attrs(obj.attrs, rows["method"].values) if normalizing
+    out.attrs = (_normalized_attrs(obj.attrs, rows["method"].values, print_) if normalizing
                  else _denormalized_attrs(obj.attrs, None))
     return out
 
 
 def _apply_variable(da: xr.DataArray, name: str, stats: xr.Dataset,
-                    func: Callable[[Any, Any, Any], Any], normalizing: bool) -> xr.DataArray:
+                    func: Callable[[Any, Any, Any], Any], normalizing: bool, force: bool,
+                    print_: str) -> xr.DataArray:
+    if not force:
+        _refuse_state(da.attrs, f"variable {name!r}", normalizing, print_)
     rows, method = _variable_rows(stats, name, da)
     out = func(da, rows["mean"], rows["std"])
-    out.attrs = (_normalized_attrs(da.attrs, [method]) if normalizing
+    out.attrs = (_normalized_attrs(da.attrs, [method], print_) if normalizing
                  else _denormalized_attrs(da.attrs, name))
     return out
 
 
-def normalize(obj: Labelled, stats: xr.Dataset) -> Labelled:
+def normalize(obj: Labelled, stats: xr.Dataset, *, force: bool = False) -> Labelled:
     """Normalise a Dataset (per variable and level) or a DataArray with a ``channel`` dim.
 
     Parameters
@@ -407,19 +492,25 @@ def normalize(obj: Labelled, stats: xr.Dataset) -> Labelled:
         picked by channel label, whatever their order.
     stats
         Output of :func:`compute_stats`.
+    force
+        Normalise even fields whose attributes say they already are.
 
     Returns
     -------
     xarray.Dataset or xarray.DataArray
         Same type and dtype as ``obj``, lazy on dask; normalised fields get
-        ``units = "1"`` and a ``normalization`` attribute describing the method.
+        ``units = "1"``, a ``normalization`` attribute describing the method and
+        ``normalization_stats``, the :func:`fingerprint` of ``stats``.
 
     Raises
     ------
     MissingVariableError, MissingLevelError
         A variable, channel or level has no statistics.
     InvalidValueError
-        In-memory statistics with ``std = 0``.
+        In-memory statistics with ``std = 0``, statistics with NaN, or a field already
+        normalised (unless ``force``).
+    LayoutError
+        ``stats`` is not a statistics Dataset (no ``channel``, ``mean`` or ``std``).
 
     Examples
     --------
@@ -431,14 +522,20 @@ def normalize(obj: Labelled, stats: xr.Dataset) -> Labelled:
     >>> normalize(da, stats).values
     array([2., 2.])
     """
-    return _apply(obj, _with_table(stats), normalize_array, normalizing=True)
+    return _apply(obj, _with_table(_checked(stats)), normalize_array, normalizing=True,
+                  force=force)
 
 
-def denormalize(obj: Labelled, stats: xr.Dataset) -> Labelled:
+def denormalize(obj: Labelled, stats: xr.Dataset, *, force: bool = False) -> Labelled:
     """Undo :func:`normalize`; catalogue attributes (physical units) are restored.
 
     Uncatalogued variables (emission inventories) only lose ``units = "1"`` and the
     ``normalization`` note, as their physical units are not known to xaqf.
+
+    Fields whose attributes show physical units without a ``normalization`` note, a
+    ``transform`` note (still log-transformed) or another statistics fingerprint are
+    refused with :class:`~xaqf.errors.InvalidValueError` unless ``force=True``; fields
+    without attributes are taken as normalised.
 
     Examples
     --------
@@ -450,7 +547,8 @@ def denormalize(obj: Labelled, stats: xr.Dataset) -> Labelled:
     >>> out.t2m.values, out.t2m.units
     (array([280., 285.], dtype=float32), 'K')
     """
-    return _apply(obj, _with_table(stats), denormalize_array, normalizing=False)
+    return _apply(obj, _with_table(_checked(stats)), denormalize_array, normalizing=False,
+                  force=force)
 
 
 def _with_table(stats: xr.Dataset) -> xr.Dataset:

@@ -1,4 +1,5 @@
-"""Figures of forecast skill: RMSE curves, score matrices, lead-day profiles and case maps.
+"""Figures of forecast skill: RMSE curves, score matrices, lead-day profiles and case maps,
+and of ensembles: CRPS curves, spread against skill, rank histograms.
 
 Each function returns a :class:`matplotlib.figure.Figure` and leaves saving to the caller
 (``fig.savefig("rmse.png", dpi=150)``). They work with any matplotlib backend, including
@@ -28,9 +29,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.collections import LineCollection
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from xaqf.errors import InvalidValueError, MissingLevelError, MissingTimeError
 from xaqf.metrics import align_truth, by_lead_day, channel_scores
@@ -357,25 +359,67 @@ def _degrees(positive: str, negative: str, wrap: bool = False) -> FuncFormatter:
     def label(value: float, _: Any) -> str:
         if wrap:
             value = (value + 180.0) % 360.0 - 180.0
-        suffix = positive if value > 0 else negative if value < 0 else ""
+        suffix = "" if value in (0.0, -180.0) else positive if value > 0 else negative
         return f"{abs(value):g}°{suffix}"
 
     return FuncFormatter(label)
 
 
-def _map_axes(fig: Figure, spec: Any) -> Any:
-    """A map axes: cartopy with coastlines where installed, plain axes otherwise."""
-    if importlib.util.find_spec("cartopy") is None:
-        ax = fig.add_subplot(spec)
-        ax.set_aspect("equal")
-        ax.xaxis.set_major_formatter(_degrees("E", "W", wrap=True))
-        ax.yaxis.set_major_formatter(_degrees("N", "S"))
-        return ax
-    import cartopy.crs as ccrs
+_DEGREE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.5, 6.0, 9.0, 10.0)
+"""Tick spacings (times powers of ten) that read well in degrees: 15, 30, 45, 90..."""
 
-    ax = fig.add_subplot(spec, projection=ccrs.PlateCarree())
-    ax.coastlines(linewidth=0.6)
+
+def _map_axes(fig: Figure, spec: Any) -> Any:
+    """A map axes in degrees: equal aspect, a few round ticks labelled 90°E / 45°N."""
+    ax = fig.add_subplot(spec)
+    ax.set_aspect("equal")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=_DEGREE_STEPS))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=3, steps=_DEGREE_STEPS))
+    ax.xaxis.set_major_formatter(_degrees("E", "W", wrap=True))
+    ax.yaxis.set_major_formatter(_degrees("N", "S"))
     return ax
+
+
+def add_coastlines(ax: Any, *, linewidth: float = 0.6, color: str = "0.15") -> bool:
+    """Draw coastlines on a longitude/latitude axes where cartopy is installed.
+
+    The Natural Earth 1:110 m coastlines (cartopy downloads them once) are drawn as plain
+    lines, repeated every 360 degrees, so they fit data in 0..360 or -180..180 and the
+    axes keep their ticks and limits. Without cartopy, or without its data and no
+    network, nothing is drawn.
+
+    Parameters
+    ----------
+    ax
+        A matplotlib axes whose x is longitude and y latitude, in degrees.
+    linewidth, color
+        Line style.
+
+    Returns
+    -------
+    bool
+        Whether coastlines were drawn.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> isinstance(add_coastlines(ax), bool)
+    True
+    """
+    if importlib.util.find_spec("cartopy") is None:
+        return False
+    import cartopy.feature
+
+    try:
+        geometries = list(cartopy.feature.COASTLINE.with_scale("110m").geometries())
+    except OSError:
+        return False
+    lines = [np.asarray(part.coords) for geometry in geometries
+             for part in getattr(geometry, "geoms", [geometry])]
+    shifted = [line + (shift, 0.0) for line in lines for shift in (-360.0, 0.0, 360.0)]
+    ax.add_collection(LineCollection(shifted, colors=color, linewidths=linewidth),
+                      autolim=False)
+    return True
 
 
 def plot_case_maps(truth: xr.Dataset, forecasts: Mapping[str, xr.Dataset], variable: str,
@@ -428,6 +472,7 @@ def plot_case_maps(truth: xr.Dataset, forecasts: Mapping[str, xr.Dataset], varia
             field = da.sel(lead_time=lead)
             mesh = ax.pcolormesh(field["longitude"], field["latitude"], field.values * factor,
                                  cmap=cmap, vmin=vmin, vmax=vmax, shading="nearest")
+            add_coastlines(ax)
             _label_map(ax, row, col, name, init + lead, lead)
     label = channel_label(channel_name(variable, level))
     fig.colorbar(mesh, ax=fig.axes, shrink=0.8, extend="both", label=f"{label} ({units})")
@@ -452,3 +497,168 @@ def _label_map(ax: Any, row: int, col: int, name: str, valid: pd.Timestamp,
         ax.text(-0.28, 0.5, f"+{hours} h\n{valid:%d %b %H:%M}", transform=ax.transAxes,
                 rotation=90, ha="center", va="center", fontsize=10)
     ax.tick_params(labelsize=7)
+
+
+def _ensemble_panels(names: Sequence[str], max_columns: int, height: float = 2.8
+                     ) -> tuple[Figure, np.ndarray]:
+    nrows, ncols = _grid(len(names), max_columns)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, height * nrows),
+                             layout="constrained", squeeze=False)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def _lead_curve(ax: Any, ds: xr.Dataset, name: str, label: str, **style: Any) -> str:
+    """Draw one score against lead time in display units; return the units."""
+    da = _select_channel(ds, name)
+    units, factor = display_units(_units_of(da, split_channel(name)[0]))
+    ax.plot(_lead_hours(da), da.values * factor, marker="o", ms=3, label=label, **style)
+    return units
+
+
+def _legend(fig: Figure, axes: np.ndarray, columns: int) -> None:
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=columns, frameon=False)
+
+
+def plot_crps(crps: xr.Dataset, deterministic: Mapping[str, xr.Dataset] | None = None,
+              variables: Sequence[str] | None = None, max_columns: int = 4) -> Figure:
+    """CRPS of an ensemble against lead time, next to deterministic errors (MAE, RMSE).
+
+    The CRPS of a deterministic forecast is its MAE, so the MAE of single forecasts (one
+    member, the forecast driven by a deterministic met) is the fair comparison; the RMSE of
+    the ensemble mean can be drawn alongside.
+
+    Parameters
+    ----------
+    crps
+        From :func:`xaqf.metrics.crps` (dims ``lead_time`` [, ``level``]).
+    deterministic
+        Scores of deterministic forecasts by label, e.g. ``{"MAE, FuXi-driven": mae}``,
+        drawn dashed.
+    variables
+        Channel names (``"pm10"``, ``"go3_850"``); default: the single-level variables.
+    max_columns
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd, xarray as xr
+    >>> lead = pd.to_timedelta([12, 24], unit="h")
+    >>> crps = xr.Dataset({"pm10": ("lead_time", [1e-9, 2e-9], {"units": "kg m-3"})},
+    ...                   coords={"lead_time": lead})
+    >>> fig = plot_crps(crps, {"MAE": crps * 1.3})
+    >>> fig.axes[0].get_ylabel(), len(fig.axes[0].lines)
+    ('CRPS or MAE (µg m⁻³)', 2)
+    """
+    others = dict(deterministic or {})
+    names = list(variables or _default_channels(crps))
+    fig, axes = _ensemble_panels(names, max_columns)
+    for ax, name in zip(axes.flat, names, strict=False):
+        units = _lead_curve(ax, crps, name, "ensemble CRPS", color="C0")
+        for k, (label, scores) in enumerate(others.items(), start=1):
+            _lead_curve(ax, scores, name, label, color=f"C{k}", ls="--")
+        ax.set_title(channel_label(name))
+        ax.set_ylabel(f"CRPS or MAE ({units})" if others else f"CRPS ({units})")
+        ax.set_xlabel("lead time (h)")
+        ax.grid(alpha=0.3)
+    _legend(fig, axes, 1 + len(others))
+    return fig
+
+
+def plot_spread_skill(spread: xr.Dataset, skill: xr.Dataset,
+                      variables: Sequence[str] | None = None, max_columns: int = 4) -> Figure:
+    """Ensemble spread and RMSE of the ensemble mean against lead time, per channel.
+
+    A reliable ensemble's spread follows its error (after the finite-size factor of
+    :func:`xaqf.metrics.spread_skill_ratio`); a spread below the error is over-confident.
+
+    Parameters
+    ----------
+    spread
+        From :func:`xaqf.metrics.ensemble_spread`.
+    skill
+        The RMSE of the ensemble mean, ``xaqf.metrics.rmse(ensemble_mean(fc), truth)``
+        (computed with the same ``form`` as the spread).
+    variables, max_columns
+        As for :func:`plot_crps`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd, xarray as xr
+    >>> lead = pd.to_timedelta([12, 24], unit="h")
+    >>> rmse = xr.Dataset({"tcco": ("lead_time", [1e-3, 2e-3], {"units": "kg m-2"})},
+    ...                   coords={"lead_time": lead})
+    >>> fig = plot_spread_skill(rmse * 0.8, rmse)
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['RMSE of the ensemble mean', 'spread']
+    """
+    names = list(variables or _default_channels(skill))
+    fig, axes = _ensemble_panels(names, max_columns)
+    for ax, name in zip(axes.flat, names, strict=False):
+        units = _lead_curve(ax, skill, name, "RMSE of the ensemble mean", color="C0")
+        _lead_curve(ax, spread, name, "spread", color="C1", ls="--")
+        ax.set_title(channel_label(name))
+        ax.set_ylabel(units)
+        ax.set_xlabel("lead time (h)")
+        ax.grid(alpha=0.3)
+    _legend(fig, axes, 2)
+    return fig
+
+
+def plot_rank_histogram(histogram: xr.Dataset, variables: Sequence[str] | None = None,
+                        lead_time: Any = None, max_columns: int = 4) -> Figure:
+    """Rank histograms (Talagrand diagrams) at one lead time, one panel per channel.
+
+    Parameters
+    ----------
+    histogram
+        From :func:`xaqf.metrics.rank_histogram` (dims ``rank``, ``lead_time`` [, ``level``]).
+    variables, max_columns
+        As for :func:`plot_crps`.
+    lead_time
+        Lead time to show (e.g. ``"120h"``); default: the last one.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Bars of the frequency of each rank, with the flat line of a reliable ensemble.
+
+    Raises
+    ------
+    MissingTimeError
+        If ``lead_time`` is not in the histogram.
+
+    Examples
+    --------
+    >>> import pandas as pd, xarray as xr
+    >>> hist = xr.Dataset({"pm10": (("rank", "lead_time"), [[0.5], [0.2], [0.3]])},
+    ...                   coords={"rank": [0, 1, 2], "lead_time": pd.to_timedelta([12], "h")})
+    >>> fig = plot_rank_histogram(hist)
+    >>> len(fig.axes[0].patches), fig.axes[0].get_title()
+    (3, 'PM10, +12 h')
+    """
+    lead = histogram.indexes["lead_time"][-1] if lead_time is None else pd.Timedelta(lead_time)
+    if lead not in histogram.indexes["lead_time"]:
+        raise MissingTimeError(f"lead time {lead} is not in the histogram (lead times "
+                               f"{histogram.indexes['lead_time'].tolist()}); pick one of them")
+    names = list(variables or _default_channels(histogram.isel(rank=0, drop=True)))
+    fig, axes = _ensemble_panels(names, max_columns)
+    flat = 1.0 / histogram.sizes["rank"]
+    for ax, name in zip(axes.flat, names, strict=False):
+        da = _select_channel(histogram, name).sel(lead_time=lead)
+        ax.bar(da["rank"].values, da.values, color="C0", width=0.85)
+        ax.axhline(flat, color="0.3", lw=1, ls="--")
+        ax.set_title(f"{channel_label(name)}, +{int(lead / pd.Timedelta(hours=1))} h")
+        ax.set_xlabel("members below the truth")
+        ax.set_ylabel("frequency")
+    return fig

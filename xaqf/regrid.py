@@ -455,11 +455,12 @@ def check_same_grid(a: Any, b: Any, names: tuple[str, str] = ("forecast", "truth
             f"{names[0]} = {names[0]}.aqf.regrid({names[1]})")
 
 
-def regrid(obj: Any, target: Any) -> Any:
-    """Regrid ``obj`` bilinearly onto ``target`` (periodic in longitude).
+def regrid(obj: Any, target: Any, method: str = "bilinear") -> Any:
+    """Regrid ``obj`` onto ``target`` (periodic in longitude), bilinearly or conservatively.
 
     This is what ``ds.aqf.regrid(target)`` calls. To regrid many objects between the same
-    two grids, build one :class:`Regridder` and reuse it.
+    two grids, build one :class:`Regridder` (or
+    :class:`~xaqf.conservative.ConservativeRegridder`) and reuse it.
 
     Parameters
     ----------
@@ -469,11 +470,20 @@ def regrid(obj: Any, target: Any) -> Any:
     target
         Dataset or DataArray whose ``latitude``/``longitude`` define the target grid, or a
         resolution in degrees for a :func:`global_grid`.
+    method
+        ``"bilinear"`` (states: temperatures, concentrations) or ``"conservative"``
+        (area-weighted means, which keep global integrals of fluxes such as emissions; see
+        :mod:`xaqf.conservative`).
 
     Returns
     -------
     Dataset or DataArray
         On the target's coordinates; ``obj`` itself if it is already on the target grid.
+
+    Raises
+    ------
+    ConfigError
+        If ``method`` is neither ``"bilinear"`` nor ``"conservative"``.
 
     Examples
     --------
@@ -485,7 +495,14 @@ def regrid(obj: Any, target: Any) -> Any:
     >>> regrid(da, grid) is da
     True
     """
+    if method not in ("bilinear", "conservative"):
+        raise ConfigError(f"regrid method {method!r} is not known; use 'bilinear' or "
+                          f"'conservative'")
     target = _as_grid(target)
     if _difference(obj, target, ("input", "target"), 1e-6) is None:
         return obj
+    if method == "conservative":
+        from xaqf.conservative import ConservativeRegridder
+
+        return ConservativeRegridder(obj, target)(obj)
     return Regridder(obj, target)(obj)

@@ -8,7 +8,9 @@ written by ``torch.save`` (a zip or pickle stream) is recognised and refused.
 
 Writes are atomic: the file is written next to its destination under a temporary name and
 moved into place with :func:`os.replace`, so a crash leaves either the old file or the new
-one, never a torn one.
+one, never a torn one (and no temporary file). Files get the permissions the user's umask
+gives new files (e.g. 0644), so models can be shared; a destination that is a directory or
+cannot be written raises :class:`~xaqf.errors.ModelFileError` naming it.
 
 Examples
 --------
@@ -49,17 +51,43 @@ def write_file(path: str | Path, tensors: dict[str, torch.Tensor], meta: dict[st
     path written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise ModelFileError(f"cannot write {path}: it is a directory; give a file path such "
+                             f"as {path / 'model.safetensors'}")
     plain = {name: t.detach().to("cpu").contiguous().clone() for name, t in tensors.items()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise ModelFileError(f"cannot write {path}: {err.strerror} (in {err.filename}); "
+                             f"choose a writable folder") from None
     os.close(fd)
     try:
         save_file(plain, tmp, metadata={META_KEY: json.dumps(meta)})
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as err:
+        raise ModelFileError(f"cannot write {path}: {err.strerror}; check the free space and "
+                             f"the permissions of {path.parent}") from None
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
     return path
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it, then restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _safetensors_head(head: bytes, size: int) -> bool:
+    """Whether ``head`` (a file's first 9 bytes) starts a safetensors file: a little-endian
+    header length that fits in the file, then the JSON header's ``{`` (a header length may
+    begin with the byte of a pickle stream, ``0x80``)."""
+    length = int.from_bytes(head[:8], "little")
+    return len(head) == 9 and 0 < length <= size - 8 and head[8:9] == b"{"
 
 
 def read_file(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -72,11 +100,14 @@ def read_file(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]
         metadata.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a directory, not a model file or checkpoint; give "
+                             f"the path of the .safetensors file in it")
     if not path.is_file():
         raise ModelFileError(f"model file {path} does not exist")
     with open(path, "rb") as f:
-        head = f.read(8)
-    if head.startswith(_PICKLE_MAGIC):
+        head = f.read(9)
+    if head.startswith(_PICKLE_MAGIC) and not _safetensors_head(head, path.stat().st_size):
         raise ModelFileError(
             f"{path} is a pickle / torch.save file; xaqf never unpickles files (it can run "
             f"arbitrary code). Save models with Forecaster.save and checkpoints with "

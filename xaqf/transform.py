@@ -28,6 +28,12 @@ return the input's floating dtype: the round trip ``inverse_log_transform(log_tr
 then matches ``max(x, floor)`` to float32 precision (relative error below 1e-6). Because of
 that float32 step, the inverse holds for transformed values within float32's range
 (below 3.4e38).
+
+Provenance (decided): the Dataset and channel wrappers write a ``transform`` note and the
+``transform_floor`` on what they transform, and refuse, with
+:class:`~xaqf.errors.InvalidValueError` unless ``force=True``: to transform a field that
+already carries the note, or (Datasets) one in physical units (a ``units`` attribute other
+than ``"1"``, i.e. not normalised); to invert a field without the note.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ import numpy as np
 import xarray as xr
 
 from xaqf.channels import channel_table
-from xaqf.errors import ConfigError, MissingVariableError
+from xaqf.errors import ConfigError, InvalidValueError, MissingVariableError
 from xaqf.variables import POLLUTANT_VARIABLES
 
 DEFAULT_FLOOR: float = 1e-6
@@ -208,12 +214,38 @@ def _pollutants_present(ds: xr.Dataset, variables: Iterable[str] | None) -> list
     return names
 
 
-def _with_data(da: xr.DataArray, data: Any, attrs: dict[str, Any]) -> xr.DataArray:
-    return da.copy(data=data).assign_attrs(attrs) if attrs else da.copy(data=data)
+_AGAIN = "; pass force=True to do it anyway"
+
+
+def _refuse_transform(attrs: dict[str, Any], label: str, physical_check: bool) -> None:
+    if "transform" in attrs:
+        raise InvalidValueError(f"{label} is already log-transformed ({attrs['transform']!r})"
+                                f"{_AGAIN}")
+    units = str(attrs.get("units", "1")).strip()
+    if physical_check and units not in ("1", ""):
+        raise InvalidValueError(
+            f"{label} is in {units!r}, not normalised: Eq. 12 applies to normalised "
+            f"concentrations; normalize it first (ds.aqf.normalize(stats)){_AGAIN}")
+
+
+def _refuse_inverse(attrs: dict[str, Any], label: str) -> None:
+    if "transform" not in attrs:
+        raise InvalidValueError(f"{label} is not log-transformed (no 'transform' attribute): "
+                                f"there is nothing to invert{_AGAIN}")
+
+
+def _notes(floor: float) -> dict[str, Any]:
+    return {"transform": NOTE.format(floor=floor), "transform_floor": floor}
+
+
+def _transformed(da: xr.DataArray, name: str, floor: float, force: bool) -> xr.DataArray:
+    if not force:
+        _refuse_transform(da.attrs, f"variable {name!r}", physical_check=True)
+    return da.copy(data=log_transform(da.data, floor)).assign_attrs(_notes(floor))
 
 
 def log_transform_dataset(ds: xr.Dataset, variables: Iterable[str] | None = None,
-                          floor: float = DEFAULT_FLOOR) -> xr.Dataset:
+                          floor: float = DEFAULT_FLOOR, *, force: bool = False) -> xr.Dataset:
     """Apply :func:`log_transform` to normalised variables of a Dataset.
 
     Parameters
@@ -224,11 +256,20 @@ def log_transform_dataset(ds: xr.Dataset, variables: Iterable[str] | None = None
         Variables to transform; default: every pollutant variable present.
     floor
         Clamp applied before the transform.
+    force
+        Transform even variables whose attributes say they are transformed already or not
+        normalised.
 
     Returns
     -------
     xarray.Dataset
-        The transformed variables carry a ``transform`` attribute; others are unchanged.
+        The transformed variables carry ``transform`` and ``transform_floor`` attributes;
+        others are unchanged.
+
+    Raises
+    ------
+    InvalidValueError
+        A variable already transformed or in physical units (unless ``force``).
 
     Examples
     --------
@@ -240,20 +281,29 @@ def log_transform_dataset(ds: xr.Dataset, variables: Iterable[str] | None = None
     >>> out.pm10.attrs["transform"]
     'x + log10(2.5e4 * x) / log10(25), x clamped to >= 1e-06 (xaqf Eq. 12)'
     """
-    note = {"transform": NOTE.format(floor=floor)}
-    return ds.assign({name: _with_data(ds[name], log_transform(ds[name].data, floor), note)
+    return ds.assign({name: _transformed(ds[name], str(name), floor, force)
                       for name in _pollutants_present(ds, variables)})
 
 
 def _drop_note(da: xr.DataArray, data: Any) -> xr.DataArray:
     out = da.copy(data=data)
-    out.attrs.pop("transform", None)
+    for key in _notes(0.0):
+        out.attrs.pop(key, None)
     return out
 
 
-def inverse_log_transform_dataset(ds: xr.Dataset,
-                                  variables: Iterable[str] | None = None) -> xr.Dataset:
+def _inverted(da: xr.DataArray, name: str, force: bool) -> xr.DataArray:
+    if not force:
+        _refuse_inverse(da.attrs, f"variable {name!r}")
+    return _drop_note(da, inverse_log_transform(da.data))
+
+
+def inverse_log_transform_dataset(ds: xr.Dataset, variables: Iterable[str] | None = None,
+                                  *, force: bool = False) -> xr.Dataset:
     """Undo :func:`log_transform_dataset` (default: every pollutant variable present).
+
+    Variables without the ``transform`` attribute are refused with
+    :class:`~xaqf.errors.InvalidValueError` unless ``force=True``.
 
     Examples
     --------
@@ -263,7 +313,7 @@ def inverse_log_transform_dataset(ds: xr.Dataset,
     >>> back.no2.values.round(6), back.no2.dtype, "transform" in back.no2.attrs
     (array([0.25, 2.  ], dtype=float32), dtype('float32'), False)
     """
-    return ds.assign({name: _drop_note(ds[name], inverse_log_transform(ds[name].data))
+    return ds.assign({name: _inverted(ds[name], str(name), force)
                       for name in _pollutants_present(ds, variables)})
 
 
@@ -284,7 +334,8 @@ def _channel_mask(da: xr.DataArray, channels: Iterable[str] | None) -> xr.DataAr
 
 
 def log_transform_channels(da: xr.DataArray, channels: Iterable[str] | None = None,
-                           floor: float = DEFAULT_FLOOR) -> xr.DataArray:
+                           floor: float = DEFAULT_FLOOR, *, force: bool = False
+                           ) -> xr.DataArray:
     """Apply :func:`log_transform` to some channels of a DataArray with a ``channel`` dim.
 
     Parameters
@@ -295,6 +346,8 @@ def log_transform_channels(da: xr.DataArray, channels: Iterable[str] | None = No
         Channel names to transform; default: every pollutant channel on the axis.
     floor
         Clamp applied before the transform.
+    force
+        Transform even a stack whose ``transform`` attribute says it already is.
 
     Examples
     --------
@@ -303,14 +356,19 @@ def log_transform_channels(da: xr.DataArray, channels: Iterable[str] | None = No
     >>> log_transform_channels(da).values.round(6).tolist()
     [1.001, 0.001]
     """
+    if not force:
+        _refuse_transform(da.attrs, f"the channel stack {da.name!r}", physical_check=False)
     mask = _channel_mask(da, channels)
     out = da.copy(data=log_transform(da.data, floor)).where(mask, da)
-    return out.assign_attrs(da.attrs, transform=NOTE.format(floor=floor))
+    return out.assign_attrs(da.attrs, **_notes(floor))
 
 
-def inverse_log_transform_channels(da: xr.DataArray,
-                                   channels: Iterable[str] | None = None) -> xr.DataArray:
+def inverse_log_transform_channels(da: xr.DataArray, channels: Iterable[str] | None = None,
+                                   *, force: bool = False) -> xr.DataArray:
     """Undo :func:`log_transform_channels` (default: every pollutant channel on the axis).
+
+    A stack without the ``transform`` attribute is refused with
+    :class:`~xaqf.errors.InvalidValueError` unless ``force=True``.
 
     Examples
     --------
@@ -319,7 +377,9 @@ def inverse_log_transform_channels(da: xr.DataArray,
     >>> inverse_log_transform_channels(log_transform_channels(da)).values.round(12).tolist()
     [0.5, 0.5]
     """
+    if not force:
+        _refuse_inverse(da.attrs, f"the channel stack {da.name!r}")
     mask = _channel_mask(da, channels)
     out = da.copy(data=inverse_log_transform(da.data)).where(mask, da)
-    out.attrs = {key: value for key, value in da.attrs.items() if key != "transform"}
+    out.attrs = {key: value for key, value in da.attrs.items() if key not in _notes(0.0)}
     return out

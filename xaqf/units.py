@@ -5,8 +5,10 @@ uses for CF data), which already reads ECMWF's ``kg kg**-1``, ``m**2 s**-2``, ``
 and ``µg/m³``. A few spellings that no registry knows are translated first (see
 :data:`ALIASES`): ``(0 - 1)`` and ``~`` mean "dimensionless", ``mb`` means millibar.
 
-Conversions are affine (``scale * x + offset``; the offset is only non-zero for
-temperature scales), so they apply lazily to dask arrays and never compute anything.
+Conversions go through pint-xarray: the data are quantified in that registry
+(``.pint.quantify(unit, unit_registry=registry)``), converted (``.pint.to``) and
+dequantified (``.pint.dequantify``), the ``units`` attribute then keeping the catalogue's
+spelling. pint wraps dask arrays without computing them, so conversions stay lazy.
 
 Policy for data without a ``units`` attribute (decided): it is an error
 (:class:`~xaqf.errors.UnitError`), because guessing units is how PM in µg m-3 ends up being
@@ -29,6 +31,7 @@ from collections.abc import Hashable, Iterable
 
 import numpy as np
 import pint
+import pint_xarray  # noqa: F401  (registers .pint)
 import xarray as xr
 from cf_xarray.units import units as registry
 
@@ -108,11 +111,18 @@ def conversion(from_units: str, to_units: str) -> tuple[float, float]:
             f"{to_units!r} without molar masses"
         )
     try:
-        zero = registry.Quantity(0.0, source).to(target).magnitude
-        one = registry.Quantity(1.0, source).to(target).magnitude
-    except pint.errors.DimensionalityError as err:
-        raise UnitError(f"cannot convert {from_units!r} to {to_units!r}: {err}") from None
+        zero, one = _to(xr.DataArray(np.array([0.0, 1.0])), source, target).values
+    except (pint.errors.DimensionalityError, ValueError) as err:  # pint-xarray groups them
+        cause = getattr(err, "exceptions", [err])[0]
+        raise UnitError(f"cannot convert {from_units!r} to {to_units!r}: {cause}") from None
     return float(one - zero), float(zero)
+
+
+def _to(da: xr.DataArray, source: pint.Unit, target: pint.Unit) -> xr.DataArray:
+    """``da``'s data (in ``source``) in ``target``, through pint-xarray; lazy on dask."""
+    bare = xr.DataArray(da.data, dims=da.dims)
+    quantity = bare.pint.quantify(source, unit_registry=registry)
+    return da.copy(data=quantity.pint.to(target).pint.dequantify().data)
 
 
 def convert(da: xr.DataArray, units: str, *, source_units: str | None = None,
@@ -154,7 +164,7 @@ def convert(da: xr.DataArray, units: str, *, source_units: str | None = None,
                         f"Fix the 'units' attribute or convert the data first") from None
     out = da if np.issubdtype(da.dtype, np.floating) else da.astype(np.float64)
     if (scale, offset) != (1.0, 0.0):
-        out = out * scale + offset if offset else out * scale
+        out = _to(out, parse_units(str(found)), parse_units(units)).astype(out.dtype)
     return out.assign_attrs({**da.attrs, "units": units})
 
 

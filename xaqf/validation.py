@@ -2,7 +2,11 @@
 
 :func:`check_dataset` checks, in this order: the variables are present, the level
 variables have the pressure levels asked for, and (``check_values=True``) the values are
-finite and concentrations are not negative.
+finite (no NaN, no infinity), within the variable's physically plausible range
+(:data:`xaqf.variables.VALID_RANGES`: catches unmasked fill values such as -32767 or
+9.96921e36 and unit slips such as °C labelled K) and concentrations are not negative.
+The ranges are overridden per call with ``valid_ranges={"t2m": (lo, hi)}``; an entry of
+``None`` skips the range check of that variable.
 
 Value checks read the data: on dask-backed input they **compute** every checked variable
 once (a single pass, all variables together). Pass ``check_values=False`` to skip them
@@ -25,15 +29,15 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.errors import InvalidValueError, MissingLevelError, MissingVariableError
+from xaqf.errors import ConfigError, InvalidValueError, MissingLevelError, MissingVariableError
 from xaqf.io import variables_of_kind
-from xaqf.variables import PRESSURE_LEVELS, VARIABLES, kind_of
+from xaqf.variables import PRESSURE_LEVELS, VALID_RANGES, VARIABLES, kind_of
 
 __all__ = ["DEFAULT_NEGATIVE_TOLERANCE", "check_dataset"]
 
@@ -41,13 +45,18 @@ DEFAULT_NEGATIVE_TOLERANCE = 1e-3
 """Tiny negatives down to this fraction of a variable's largest absolute value are clamped."""
 
 _TIME_DIMS = ("time", "init_time", "lead_time")
+_FILL_VALUES = (-32767.0, -32768.0, 32767.0, 65535.0, -9999.0, -999.0)
+"""Fill values of packed or hand-written files; anything of size 1e20 or more is one too."""
+
+Ranges = Mapping[str, "tuple[float, float] | None"]
 
 
 def check_dataset(ds: xr.Dataset, kind: str, variables: Iterable[str] | None = None,
                   levels: Iterable[float] | None = PRESSURE_LEVELS, *,
                   allow_tiny_negative: bool = True,
                   negative_tolerance: float = DEFAULT_NEGATIVE_TOLERANCE,
-                  check_values: bool = True) -> xr.Dataset:
+                  check_values: bool = True, valid_ranges: Ranges | None = None,
+                  check_ranges: bool = True) -> xr.Dataset:
     """Check ``ds`` (canonical layout) and return it, with tiny negatives clamped to 0.
 
     Parameters
@@ -65,7 +74,14 @@ def check_dataset(ds: xr.Dataset, kind: str, variables: Iterable[str] | None = N
     negative_tolerance
         Relative size of the negatives that are clamped (see the module docstring).
     check_values
-        Check for NaNs and negative concentrations. This computes dask-backed data.
+        Check for NaNs, infinities, implausible values and negative concentrations. This
+        computes dask-backed data.
+    valid_ranges
+        Plausible ``(lowest, highest)`` values by variable, in catalogue units, replacing
+        those of :data:`xaqf.variables.VALID_RANGES`; ``None`` as a value skips the range
+        check of that variable.
+    check_ranges
+        ``False`` skips every range check (NaN, infinity and negatives are still checked).
 
     Returns
     -------
@@ -91,9 +107,19 @@ def check_dataset(ds: xr.Dataset, kind: str, variables: Iterable[str] | None = N
     _check_variables(ds, names)
     if levels is not None:
         _check_levels(ds, names, tuple(float(level) for level in levels))
+    ranges = _ranges(valid_ranges or {}) if check_ranges else {}
     if not check_values:
         return ds
-    return _check_values(ds, names, allow_tiny_negative, negative_tolerance)
+    return _check_values(ds, names, allow_tiny_negative, negative_tolerance, ranges)
+
+
+def _ranges(overrides: Ranges) -> dict[str, tuple[float, float] | None]:
+    ranges: dict[str, tuple[float, float] | None] = {**VALID_RANGES, **overrides}
+    for name, bounds in overrides.items():
+        if bounds is not None and not float(bounds[0]) < float(bounds[1]):
+            raise ConfigError(f"valid_ranges[{name!r}] = {bounds}: the lowest value must be "
+                              f"below the highest, e.g. (lo, hi) with lo < hi")
+    return ranges
 
 
 def _check_variables(ds: xr.Dataset, names: Sequence[str]) -> None:
@@ -118,13 +144,18 @@ def _check_levels(ds: xr.Dataset, names: Sequence[str], levels: tuple[float, ...
             )
 
 
-def _check_values(ds: xr.Dataset, names: Sequence[str], allow_tiny: bool,
-                  tolerance: float) -> xr.Dataset:
+def _check_values(ds: xr.Dataset, names: Sequence[str], allow_tiny: bool, tolerance: float,
+                  ranges: Mapping[str, tuple[float, float] | None]) -> xr.Dataset:
     summary = xr.Dataset({f"{name}/{stat}": value for name in names
                           for stat, value in _summaries(ds[name]).items()}).compute()
     clamped = {}
     for name in names:
+        if bool(summary[f"{name}/allnan"]):
+            raise InvalidValueError(f"{name!r} is entirely NaN: an empty download or a fully "
+                                    f"masked variable; fetch the data again or drop {name!r}")
         _raise_at_first(ds[name], summary[f"{name}/nan"], "NaN values")
+        _raise_at_first(ds[name], summary[f"{name}/inf"], "infinite values")
+        _check_range(ds[name], name, summary, ranges.get(name))
         if VARIABLES[name].kind != "pollutant":
             continue
         limit = tolerance * float(summary[f"{name}/absmax"]) if allow_tiny else 0.0
@@ -136,21 +167,47 @@ def _check_values(ds: xr.Dataset, names: Sequence[str], allow_tiny: bool,
 
 
 def _summaries(da: xr.DataArray) -> dict[str, xr.DataArray]:
-    """Per-time NaN flag and minimum, and the overall largest absolute value."""
+    """Per-time NaN and infinity flags, minimum and maximum; overall all-NaN flag and
+    largest absolute value."""
     other = [d for d in da.dims if d not in _TIME_DIMS]
-    return {"nan": da.isnull().any(other), "min": da.min(other), "absmax": abs(da).max()}
+    finite = da.where(np.isfinite(da))
+    return {"nan": da.isnull().any(other), "inf": (abs(da) == np.inf).any(other),
+            "min": finite.min(other), "max": finite.max(other),
+            "allnan": da.isnull().all(), "absmax": abs(finite).max()}
 
 
-def _raise_at_first(da: xr.DataArray, bad: xr.DataArray, problem: str) -> None:
+def _check_range(da: xr.DataArray, name: str, summary: xr.Dataset,
+                 bounds: tuple[float, float] | None) -> None:
+    if bounds is None:
+        return
+    low, high = float(bounds[0]), float(bounds[1])
+    lowest, highest = summary[f"{name}/min"], summary[f"{name}/max"]
+    bad = (lowest < low) | (highest > high)
+    if not bool(bad.any()):
+        return
+    worst = float(lowest.min()) if bool((lowest < low).any()) else float(highest.max())
+    units = VARIABLES[name].units
+    if abs(worst) >= 1e20 or worst in _FILL_VALUES:
+        cause = (f"{worst:g} looks like an unmasked fill value: set the file's _FillValue "
+                 f"or missing_value attribute, or mask it with ds.where(ds[{name!r}] != "
+                 f"{worst:g})")
+    else:
+        cause = (f"{worst:g} suggests data in other units than labelled "
+                 f"({da.attrs.get('units', 'no units attribute')!r}): fix the 'units' "
+                 f"attribute so that xaqf converts them")
+    _raise_at_first(da, bad, f"values outside its plausible range [{low:g}, {high:g}] "
+                    f"{units}", hint=f"{cause}, or pass valid_ranges={{{name!r}: (lo, hi)}}")
+
+
+def _raise_at_first(da: xr.DataArray, bad: xr.DataArray, problem: str,
+                    hint: str = "") -> None:
     if not bool(bad.any()):
         return
     where = {d: bad[d].values[i] for d, i in zip(bad.dims, np.argwhere(bad.values)[0],
                                                    strict=True)}
     at = ", ".join(f"{d}={_label(v)}" for d, v in where.items()) or "(no time dimension)"
-    raise InvalidValueError(
-        f"{da.name!r} has {problem} first at {at}. Fix or drop these time steps "
-        f"(e.g. ds.drop_sel(...)) before using the data"
-    )
+    fix = hint or "Fix or drop these time steps (e.g. ds.drop_sel(...)) before using the data"
+    raise InvalidValueError(f"{da.name!r} has {problem} first at {at}. {fix}")
 
 
 def _label(value: object) -> str:

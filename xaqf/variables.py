@@ -163,6 +163,31 @@ VARIABLES: dict[str, Variable] = {
 }
 """Every variable xaqf knows, by short name. Met and pollutant names never collide."""
 
+VALID_RANGES: dict[str, tuple[float, float]] = {
+    **{name: (-0.1, 0.1) for name in ("tcco", "tcso2", "gtco3")},
+    **{name: (-0.01, 0.01) for name in ("tc_no", "tcno2")},
+    **{name: (-1e-2, 1e-2) for name in ("co", "no", "no2", "so2")},
+    "go3": (-1e-3, 1e-3),
+    **{name: (-1e-2, 1e-2) for name in ("pm1", "pm2p5", "pm10")},
+    "t2m": (150.0, 350.0),
+    "t": (150.0, 350.0),
+    **{name: (-150.0, 150.0) for name in ("u10", "v10")},
+    **{name: (-250.0, 250.0) for name in ("u", "v")},
+    "msl": (8.0e4, 1.2e5),
+    "tp": (-1e-3, 1.0),
+    "r": (-5.0, 200.0),
+    "z": (-1.0e4, 4.0e5),
+    "orography": (-5.0e3, 9.0e4),
+    "lsm": (0.0, 1.0),
+}
+"""Physically plausible ``(lowest, highest)`` values of each variable, in catalogue units.
+
+Wide on purpose: they are not quality control but catch unmasked fill values (-32767,
+9.96921e36) and unit slips (°C labelled K, µg m-3 labelled kg m-3, hPa labelled Pa).
+Concentrations may go down to minus their upper bound here: moderate negatives are then
+judged by the clamp tolerance of :func:`xaqf.validation.check_dataset`. Override them with
+its ``valid_ranges`` parameter."""
+
 GREY_LINE: frozenset[str] = frozenset({"no", "tc_no", "no2", "tcno2", "pm1", "pm2p5", "pm10"})
 """Default grey-line variables, whose base is the value 24 h before the target time.
 

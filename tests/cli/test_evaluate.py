@@ -103,3 +103,27 @@ def test_evaluate_on_a_real_cams_download(real_data, tmp_path):
     assert rmse.attrs["units"] == "kg m-2"
     assert (rmse > 0).all() and (rmse < 1e-2).all()
     tree.close()
+
+
+def test_scores_come_from_one_state_per_model(files):
+    """The streamed scores written equal the in-memory metrics, normalised RMSE included."""
+    _, forecast, reference, truth = files
+    tree = evaluate.score(forecast, truth, reference, form="mse_then_sqrt")
+    expected = metrics.normalized_rmse(forecast, reference, truth, form="mse_then_sqrt")
+    xr.testing.assert_allclose(tree["normalized_rmse"].to_dataset(), expected, rtol=1e-5)
+    assert tree["normalized_rmse"].to_dataset().pm10.attrs["units"] == "1"
+
+
+@pytest.mark.filterwarnings("ignore:.*:DeprecationWarning", "ignore:.*:ResourceWarning")
+def test_evaluate_on_a_two_worker_local_cluster_equals_in_process(files):
+    folder, *_ = files
+    inputs = [folder / "forecast.zarr", folder / "truth.nc", "--reference",
+              folder / "reference.nc", "--lead-days", "1"]
+    assert evaluate.run(parse([*inputs, "--output", folder / "local"])) == 0
+    assert evaluate.run(parse([*inputs, "--output", folder / "cluster", "--workers", "2"])) == 0
+    local = xr.open_datatree(folder / "local" / "scores.nc")
+    cluster = xr.open_datatree(folder / "cluster" / "scores.nc")
+    for group in ("rmse", "normalized_rmse", "score_matrix", "share_better"):
+        xr.testing.assert_identical(cluster[group].to_dataset(), local[group].to_dataset())
+    local.close()
+    cluster.close()

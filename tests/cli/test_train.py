@@ -30,5 +30,5 @@ def test_train_command_writes_a_loadable_model(tmp_path, capsys):
 def test_train_command_reports_bad_config(tmp_path, capsys):
     path = tmp_path / "run.json"
     path.write_text('{"stages": ["warmup"]}')
-    assert main(["train", str(path), "--no-progress"]) == 1
-    assert "unknown stage 'warmup'" in capsys.readouterr().err
+    assert main(["train", str(path), "--no-progress"]) == 2
+    assert "xaqf: error: unknown stage 'warmup'" in capsys.readouterr().err

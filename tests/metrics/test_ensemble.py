@@ -10,7 +10,7 @@ import xarray as xr
 
 from tests.helpers import canonical_dataset
 from xaqf import metrics
-from xaqf.errors import InvalidValueError, LayoutError
+from xaqf.errors import InvalidValueError, LayoutError, MissingTimeError
 from xaqf.metrics.ensemble import crps_points
 
 LEVELS = (500.0, 850.0)
@@ -168,3 +168,30 @@ def test_rank_histogram_ties_share_bins_and_nan_propagates():
     assert np.isnan(metrics.rank_histogram(holed, truth)["tcco"]).all()
     skipped = metrics.rank_histogram(holed, truth, skipna=True)["tcco"]
     np.testing.assert_allclose(skipped.sum("rank"), 1.0, rtol=1e-6)
+
+
+def test_ensemble_figures_render_the_scores():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from xaqf import plot
+
+    truth = make_truth()
+    ensemble = make_ensemble(truth, members=4)
+    crps = metrics.crps(ensemble, truth)
+    mae = metrics.mae(ensemble.isel(member=0, drop=True), truth)
+    fig = plot.plot_crps(crps, {"MAE, one member": mae}, variables=["tcco", "go3_500"])
+    assert [ax.get_title() for ax in fig.axes] == ["TC CO", "O₃ 500 hPa"]
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), crps["tcco"].values * 1e6)
+    skill = metrics.rmse(metrics.ensemble_mean(ensemble), truth)
+    fig = plot.plot_spread_skill(metrics.ensemble_spread(ensemble), skill, ["tcco"])
+    assert len(fig.axes[0].lines) == 2
+    hist = metrics.rank_histogram(ensemble, truth)
+    fig = plot.plot_rank_histogram(hist, ["tcco"], lead_time="24h")
+    heights = [bar.get_height() for bar in fig.axes[0].patches]
+    assert len(heights) == 5 and abs(sum(heights) - 1.0) < 1e-6
+    with pytest.raises(MissingTimeError, match="lead time 5 days"):
+        plot.plot_rank_histogram(hist, ["tcco"], lead_time="120h")
+    plt.close("all")

@@ -30,13 +30,15 @@ def make_truth(nlat: int = 7, nlon: int = 12, periods: int = 8, seed: int = 1) -
 
 def make_forecast(truth: xr.Dataset, inits: int = 3, noise: float = 0.5, seed: int = 2
                   ) -> xr.Dataset:
-    """Truth at valid time plus noise whose size differs between init times."""
+    """Truth at valid time plus noise (``noise`` times its spread) whose size differs between
+    init times."""
     rng = np.random.default_rng(seed)
     coords = xr.Dataset(coords={"init_time": truth.time.values[:inits], "lead_time": LEADS})
     aligned = metrics.align_truth(coords, truth)
     out = aligned.copy()
     for name, da in aligned.data_vars.items():
-        scale = noise * (1 + np.arange(inits)).reshape((-1,) + (1,) * (da.ndim - 1))
+        growth = (1 + np.arange(inits)).reshape((-1,) + (1,) * (da.ndim - 1))
+        scale = noise * float(da.std()) * growth
         out[name] = (da + scale * rng.normal(size=da.shape)).astype(np.float32)
         out[name].attrs = da.attrs
     return out.transpose("init_time", "lead_time", ...)

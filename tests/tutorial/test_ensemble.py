@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import xarray as xr
 
 from xaqf import metrics
 from xaqf.errors import InvalidValueError
@@ -45,16 +44,16 @@ def test_deterministic_by_seed_and_members_differ(world):
 
 def test_members_start_from_the_truth(world, ensemble):
     start = ensemble["z"].isel(lead_time=0)
-    truth = world.era5["z"].sel(time=ensemble.init_time)
-    xr.testing.assert_allclose(start, truth.rename(time="init_time").broadcast_like(start),
-                               rtol=1e-6)
+    truth = world.era5["z"].sel(time=ensemble.init_time.values)
+    np.testing.assert_allclose(start.values, np.broadcast_to(truth.values[:, None],
+                                                             start.shape), rtol=1e-6)
 
 
 def test_spread_grows_with_lead_time(ensemble):
     spread = metrics.ensemble_spread(ensemble[["z", "u", "t2m"]])
     for name in ("z", "u"):
         values = spread[name].sel(level=500).values
-        assert values[0] == 0.0
+        assert values[0] < 1e-4 * values[-1]           # members start from the truth
         assert np.all(np.diff(values) > 0), (name, values)
     assert np.all(np.diff(spread["t2m"].values[1:]) > 0)
 

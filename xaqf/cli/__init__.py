@@ -2,14 +2,22 @@
 
 Each sub-command lives in its own module, which exposes ``add_parser(subparsers)``; the
 parser it registers carries the function to run as its ``func`` default.
+
+An xaqf error or an OS error (missing file, permissions...) that a sub-command does not
+report itself ends the command with one line ``xaqf: error: ...`` on stderr and exit
+status 2; ``--debug`` (or ``XAQF_DEBUG=1`` in the environment) re-raises it instead, with
+its traceback. Ctrl-C exits with status 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 
 from xaqf.cli import demo, download, evaluate, prepare, train, verify
+from xaqf.errors import XaqfError
 
 _COMMANDS = (demo, train, evaluate, download, verify, prepare)
 
@@ -19,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xaqf", description="Global air-pollution forecasting with offline met coupling."
     )
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error (also: XAQF_DEBUG=1)")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for command in _COMMANDS:
         command.add_parser(subparsers)
@@ -26,6 +36,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit status."""
+    """Run the command line; returns the process exit status (see the module notes).
+
+    Examples
+    --------
+    >>> main(["train", "no-such-config.json"])
+    2
+    """
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    debug = args.debug or os.environ.get("XAQF_DEBUG", "") not in ("", "0")
+    try:
+        return int(args.func(args) or 0)
+    except (XaqfError, OSError) as err:
+        if debug:
+            raise
+        print(f"xaqf: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("xaqf: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line(err: BaseException) -> str:
+    """``err``'s message on one line (an OS error's message, or its type if empty)."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if isinstance(err, XaqfError) else f"{type(err).__name__}: {text}"

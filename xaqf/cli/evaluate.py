@@ -9,6 +9,11 @@ Writes, into ``--output`` (default ``evaluation``):
 * ``rmse_curves.png`` and, with ``--reference``, ``score_matrix.png`` and
   ``normalized_rmse.png``.
 
+Each forecast's scores come from one pass over the data (additive weighted-sum states,
+:mod:`xaqf.metrics.streaming`), on dask: in this process by default, or on a
+dask.distributed cluster for large archives (``--workers N`` starts a local one,
+``--scheduler ADDRESS`` joins a running one whose workers see the same files).
+
 Exit status: 0 on success, 2 for a missing input file, 1 for data that cannot be scored
 (the message names the variable, time or grid at fault).
 """
@@ -16,15 +21,16 @@ Exit status: 0 on success, 2 for a missing input file, 1 for data that cannot be
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import xarray as xr
 
-from xaqf.errors import MissingVariableError, XaqfError
+from xaqf.errors import DataError, MissingVariableError, XaqfError
 
 if TYPE_CHECKING:
     from xaqf.metrics.scores import RmseForm
@@ -60,6 +66,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--form", choices=("per_forecast", "mse_then_sqrt"),
                         default="per_forecast",
                         help="RMSE per forecast then mean (default) or sqrt of mean MSE")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None,
+                       help="score on a local dask.distributed cluster of N workers")
+    where.add_argument("--scheduler", default=None,
+                       help="address of a running dask scheduler to score on")
     parser.set_defaults(func=run)
     return parser
 
@@ -75,15 +86,20 @@ def open_data(path: Path) -> xr.Dataset:
     ------
     FileNotFoundError
         If ``path`` does not exist.
+    DataError
+        If ``path`` is not a readable netCDF file or zarr store (corrupt, other format).
     """
     from xaqf.io import standardize
 
     if not path.exists():
         raise FileNotFoundError(f"no such file or zarr store: {path}")
-    if path.suffix == ".zarr" or path.is_dir():
-        raw = xr.open_zarr(path)
-    else:
-        raw = xr.open_dataset(path, chunks={})
+    try:
+        raw = xr.open_zarr(path) if path.suffix == ".zarr" or path.is_dir() else \
+            xr.open_dataset(path, chunks={})
+    except (ValueError, OSError, KeyError) as err:
+        raise DataError(f"{path} cannot be read as netCDF or zarr ({type(err).__name__}: "
+                        f"{' '.join(str(err).split())[:200]}); the file may be truncated or "
+                        f"in another format: write it again") from None
     if all(dim in raw.dims for dim in FORECAST_DIMS):
         return raw
     return standardize(raw, "cams")
@@ -101,18 +117,27 @@ def _select(ds: xr.Dataset, names: Sequence[str] | None, role: str) -> xr.Datase
 
 def score(forecast: xr.Dataset, truth: xr.Dataset, reference: xr.Dataset | None = None,
           form: RmseForm = "per_forecast") -> xr.DataTree:
-    """All the scores ``xaqf evaluate`` writes, as a lazy :class:`xarray.DataTree`."""
+    """All the scores ``xaqf evaluate`` writes, as a computed :class:`xarray.DataTree`.
+
+    Each model's score state is built lazily and all of them are computed in one dask pass
+    (on the active dask.distributed client, if any); every score derives from them, so each
+    RMSE is computed once.
+    """
     from xaqf import metrics
+    from xaqf.metrics import streaming
 
     models = {"forecast": forecast} if reference is None else dict(
         zip(("forecast", "reference"), metrics.common_forecasts(forecast, reference),
             strict=True))
-    rmse = xr.concat([metrics.rmse(fc, truth, form=form) for fc in models.values()],
+    state = dict(zip(models, streaming.compute_states(
+        *(streaming.score_state(fc, truth) for fc in models.values())), strict=True))
+    rmse = xr.concat([state[name].rmse(form=form) for name in models],
                      dim=xr.Variable("model", list(models)), combine_attrs="override")
     tree = {"/": xr.Dataset(attrs={"title": "xaqf evaluation", "rmse_form": form}),
             "/rmse": rmse}
     if reference is not None:
-        normalized = metrics.normalized_rmse(forecast, reference, truth, form=form)
+        normalized = streaming.normalized_rmse(state["forecast"], state["reference"],
+                                               form=form)
         tree["/normalized_rmse"] = normalized
         tree["/score_matrix"] = metrics.by_lead_day(normalized)
         tree["/share_better"] = xr.Dataset({
@@ -150,6 +175,19 @@ def write_figures(tree: xr.DataTree, output: Path, lead_days: Sequence[int]) -> 
     return paths
 
 
+@contextlib.contextmanager
+def _cluster(args: argparse.Namespace) -> Iterator[None]:
+    """The dask.distributed client of ``--workers`` / ``--scheduler`` while scoring."""
+    workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
+    if workers is None and scheduler is None:
+        yield
+        return
+    from xaqf.store.prepare import _client
+
+    with _client(workers or 1, scheduler):
+        yield
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``xaqf evaluate``; returns the exit status."""
     matplotlib.use("Agg")
@@ -164,7 +202,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"xaqf evaluate: error: {error}", file=sys.stderr)
         return 1
     try:
-        tree = score(forecast, truth, reference, form=args.form).compute()
+        with _cluster(args):
+            tree = score(forecast, truth, reference, form=args.form)
     except XaqfError as error:
         print(f"xaqf evaluate: error: {error}", file=sys.stderr)
         return 1

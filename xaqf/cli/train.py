@@ -2,16 +2,17 @@
 
 The configuration is a :class:`xaqf.training.TrainConfig` (data, periods, model, stages,
 output file, checkpoint folder). Re-running the same command resumes from the checkpoints.
-Exit status: 0 on success, 1 for an xaqf error (message on stderr).
+Data-parallel: ``torchrun --nproc_per_node N -m xaqf train CONFIG`` (NCCL on CUDA, gloo on
+the CPU); only rank 0 prints and writes. Each stage's samples per second and share of time
+spent waiting for data are printed at the end.
+Exit status: 0 on success, 2 for an xaqf or OS error (a bad configuration, a missing
+data file, an unwritable output...), reported on one line by :func:`xaqf.cli.main`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
-
-from xaqf.errors import XaqfError
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -38,13 +39,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Train; returns the exit status."""
     from xaqf.training.config import TrainConfig
+    from xaqf.training.distributed import setup
     from xaqf.training.run import run_training
 
+    config = TrainConfig.from_json(args.config)
+    world = setup(args.device)
     try:
-        config = TrainConfig.from_json(args.config)
-        run_training(config, device=args.device, progress=not args.no_progress)
-    except XaqfError as err:
-        print(f"xaqf train: {err}", file=sys.stderr)
-        return 1
-    print(f"xaqf train: model written to {config.output}")
+        forecaster = run_training(config, device=args.device, progress=not args.no_progress,
+                                  world=world)
+    finally:
+        world.close()
+    if world.is_main:
+        for stage in forecaster.provenance.get("stages", []):
+            print(f"xaqf train: stage {stage['stage']['name']!r}: "
+                  f"{stage.get('samples_per_s', 0.0):.2f} samples/s, "
+                  f"{100 * stage.get('data_wait', 0.0):.0f} % of the time waiting for data")
+        print(f"xaqf train: model written to {config.output}")
     return 0

@@ -12,7 +12,14 @@ rollout step.
 rollout, then puts it back where it was, in the mode it was in (also when the rollout fails
 or a :meth:`~Forecaster.predict_iter` generator is closed early). On the CPU the rollout
 runs inside :func:`xaqf.memory.retained_heap`, so the large buffers of one network forward
-are reused by the next instead of being mapped afresh.
+are reused by the next instead of being mapped afresh. Each step is decoded in a worker
+thread while the network runs the next (:func:`~xaqf.forecaster.rollout.overlapped`).
+
+With ``dtype="bf16"`` only the network's body runs in bfloat16 (autocast): its output head
+runs in float32 (:func:`~xaqf.forecaster.rollout.float32_head`, as ``psi ~ 1`` has 2^-7
+resolution in bfloat16) and the state fed back to the next step, ``psi * B + delta``, is
+float32, as are encoding and decoding. ``compile=True`` runs the network through
+:func:`torch.compile` (:meth:`Forecaster.compiled_net`).
 """
 
 from __future__ import annotations
@@ -32,17 +39,25 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
+from xaqf.emissions import EmissionEncoder, EmissionSettings, prepare_emissions, with_emissions
 from xaqf.errors import ConfigError
 from xaqf.forecaster import model_file
+from xaqf.forecaster.checks import (
+    autocast_dtype,
+    check_finite,
+    check_output,
+    positive_int,
+    resolve_device,
+)
 from xaqf.forecaster.encoding import Encoding, TransformSettings
 from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
 from xaqf.forecaster.model_file import ModelMetadata
 from xaqf.forecaster.output import Piece, empty_forecast, forecast_template, labelled, stream_to
-from xaqf.forecaster.rollout import rollout
+from xaqf.forecaster.rollout import CompiledNet, float32_head, overlapped, rollout
 from xaqf.memory import retained_heap
 from xaqf.model import FusionUNet, ModelConfig, build_model, time_features
 from xaqf.normalization import combine_stats
-from xaqf.statics import static_features
+from xaqf.statics import STATIC_CHANNELS, static_features
 from xaqf.variables import GREY_LINE, MET_CHANNELS, POLLUTANT_CHANNELS
 
 LOG_TRANSFORM = TransformSettings()
@@ -76,18 +91,20 @@ def _placed(net: torch.nn.Module, device: torch.device) -> Iterator[torch.nn.Mod
         net.to(home).train(training)
 
 
-def _device(device: str | torch.device | None) -> torch.device:
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def _autocast(device: torch.device, dtype: str | None) -> Any:
-    if dtype in (None, "float32", "fp32"):
+    cast = autocast_dtype(dtype)
+    if cast is None:
         return torch.autocast(device.type, enabled=False)
-    if dtype in ("bf16", "bfloat16"):
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    raise ConfigError(f"dtype={dtype!r} is not supported; use None (float32) or 'bf16'")
+    return torch.autocast(device.type, dtype=cast)
+
+
+def _run_settings(steps: int, batch_size: int, device: str | torch.device | None,
+                  dtype: str | None) -> torch.device:
+    """Check the settings of a forecast (before any data is touched); returns the device."""
+    positive_int(steps, "steps")
+    positive_int(batch_size, "batch_size")
+    autocast_dtype(dtype)
+    return resolve_device(device)
 
 
 class Forecaster:
@@ -137,8 +154,15 @@ class Forecaster:
                  statics: np.ndarray | None = None, grid: xr.Dataset | None = None,
                  grey_line: Iterable[str] = GREY_LINE, step: str | pd.Timedelta = "12h",
                  transform: TransformSettings | None = LOG_TRANSFORM,
-                 provenance: dict[str, Any] | None = None) -> None:
+                 provenance: dict[str, Any] | None = None,
+                 emissions: EmissionEncoder | None = None) -> None:
         config = net.config
+        width = len(STATIC_CHANNELS) + (0 if emissions is None else len(emissions.channels))
+        if config.static_channels != width:
+            raise ConfigError(
+                f"model {config.name!r} takes {config.static_channels} static channels; with "
+                f"emissions {None if emissions is None else list(emissions.channels)} it "
+                f"needs {width} (build it with Forecaster.from_config(..., emissions=...))")
         if (config.pollutant_channels, config.met_channels) != (len(POLLUTANT_CHANNELS),
                                                                 len(MET_CHANNELS)):
             raise ConfigError(
@@ -151,13 +175,16 @@ class Forecaster:
         self.grid = grid
         self.step = pd.Timedelta(step)
         self.provenance = dict(provenance or {})
+        self.emissions = emissions
+        self._compiled: dict[tuple[str, str | None], CompiledNet] = {}
 
     @classmethod
     def from_config(cls, config_or_name: str | ModelConfig | dict[str, Any],
                     stats: StatsLike, *, statics: xr.Dataset | None = None,
                     grey_line: Iterable[str] = GREY_LINE, step: str = "12h",
                     transform: TransformSettings | None = LOG_TRANSFORM,
-                    seed: int | None = None) -> Forecaster:
+                    seed: int | None = None, emissions: EmissionSettings | None = None
+                    ) -> Forecaster:
         """An untrained forecaster with a fresh network.
 
         Parameters
@@ -175,6 +202,10 @@ class Forecaster:
             See :class:`Forecaster`.
         seed
             Seed of the weight initialisation (``None``: torch's current random state).
+        emissions
+            Emission inputs (:class:`~xaqf.emissions.EmissionSettings`); ``stats`` must then
+            also cover their channels (:func:`xaqf.emissions.emission_stats`). The network
+            takes ``6 + len(emissions.species)`` static channels.
 
         Raises
         ------
@@ -197,14 +228,16 @@ class Forecaster:
         stats = _combined(stats)
         if seed is not None:
             torch.manual_seed(seed)
-        net = build_model(config_or_name)
+        encoder = None if emissions is None else EmissionEncoder(emissions, stats)
+        net = build_model(config_or_name, static_channels=len(STATIC_CHANNELS) + (
+            0 if encoder is None else len(encoder.channels)))
         grid, features = None, None
         if statics is not None:
             grid = xr.Dataset(coords={"latitude": statics["latitude"],
                                       "longitude": statics["longitude"]})
             features = static_features(statics, grid)
         return cls(net, stats, statics=features, grid=grid, grey_line=grey_line, step=step,
-                   transform=transform)
+                   transform=transform, emissions=encoder)
 
     @property
     def config(self) -> ModelConfig:
@@ -243,61 +276,83 @@ class Forecaster:
     def predict_iter(self, cams: xr.Dataset, met: xr.Dataset, steps: int = 10, *,
                      init_times: Sequence | None = None, batch_size: int = 4,
                      device: str | torch.device | None = None, dtype: str | None = None,
-                     progress: bool = True) -> Iterator[xr.Dataset]:
+                     progress: bool = True, emissions: xr.Dataset | None = None,
+                     compile: bool = False) -> Iterator[xr.Dataset]:
         """Like :meth:`predict`, but yield the forecast piece by piece.
 
         Each yielded Dataset holds one lead time for one batch of initial times, in physical
-        units on the CPU (batch by batch, lead time by lead time). Inputs are checked before
-        the first piece is computed. The network is back on its device and in its mode once
-        the generator is exhausted or closed.
+        units on the CPU (batch by batch, lead time by lead time); for an ensemble ``met``,
+        one lead time of one initial time, with the members the batch holds of it. Inputs
+        are checked before the first piece is computed. The network is back on its device
+        and in its mode once the generator is exhausted or closed. A piece comes once the
+        network has run the step after it (it is decoded meanwhile), the last of a batch
+        once it is decoded.
         """
+        run_device = _run_settings(steps, batch_size, device, dtype)
         inputs = prepare_inputs(cams, met, steps=steps, step=self.step, grid=self.grid,
                                 init_times=init_times)
-        return self._pieces(self._iterate(inputs, batch_size, _device(device), dtype, progress),
-                            inputs.grid)
+        fields = prepare_emissions(self.emissions, emissions, inputs.grid)
+        return self._pieces(self._iterate(inputs, batch_size, run_device, dtype, progress,
+                                          emissions=fields, compile=compile), inputs.grid)
 
     def _pieces(self, pieces: Generator[Piece, None, None], grid: xr.Dataset
                 ) -> Iterator[xr.Dataset]:
         """``pieces`` as Datasets; closing this generator closes ``pieces``."""
         with closing(pieces):
             for piece in pieces:
-                yield piece.dataset(self.step, grid)
+                yield from piece.datasets(self.step, grid)
 
     def _iterate(self, inputs: ForecastInputs, batch_size: int, device: torch.device,
-                 dtype: str | None, progress: bool, out: np.ndarray | None = None
+                 dtype: str | None, progress: bool, out: np.ndarray | None = None,
+                 emissions: xr.Dataset | None = None, compile: bool = False
                  ) -> Generator[Piece, None, None]:
         """Run the rollout batch by batch; yield each lead time of each batch, decoded.
 
         With ``out`` (the whole forecast, :func:`~xaqf.forecaster.output.empty_forecast`),
         each piece is decoded into its place there and its values are a view of it.
+        ``emissions`` are the fields of :func:`~xaqf.emissions.prepare_emissions`. Step
+        ``s`` is decoded in a worker thread while the network runs step ``s + 1``
+        (:func:`~xaqf.forecaster.rollout.overlapped`). With ``compile``, the network runs
+        through :meth:`compiled_net`.
         """
-        statics = self.static_tensor(inputs.grid, device)
+        statics = with_emissions(self.static_tensor(inputs.grid, device), self.emissions,
+                                 emissions)
         grey = torch.as_tensor(self.encoding.grey_mask, device=device)
-        starts = range(0, len(inputs.init_times), batch_size)
+        case_inits, case_members = inputs.cases
+        starts = range(0, len(case_inits), batch_size)
         bar = tqdm(total=len(starts) * inputs.steps, desc="forecast", unit="step",
                    disable=not progress)
         heap = retained_heap() if device.type == "cpu" else nullcontext()
-        with _placed(self.net, device) as net, bar, heap, torch.inference_mode(), \
+        head = nullcontext() if autocast_dtype(dtype) is None else float32_head(self.net)
+        with _placed(self.net, device) as net, bar, heap, head, torch.inference_mode(), \
                 _autocast(device, dtype):
+            if compile:
+                net = self.compiled_net(device, dtype)
             for first in starts:
-                inits = inputs.init_times[first:first + batch_size]
-                p_prev, p_now = (self.encoding.encode_pollutants(torch.as_tensor(a, device=device))
-                                 for a in inputs.pollutants(inits))
+                inits = case_inits[first:first + batch_size]
+                members = None if case_members is None else case_members[first:first + batch_size]
+                p_prev, p_now = self._encoded_pollutants(inputs, inits, device)
 
                 def features(s: int, inits: np.ndarray = inits) -> torch.Tensor:
                     times = inits + (s * self.step).to_timedelta64()
                     return torch.as_tensor(time_features(times, s), device=device)
 
-                met = self._met_feed(inputs, inits, device)
-                states = rollout(net, p_prev, p_now, met, statics, features, grey, inputs.steps)
-                for s, state in enumerate(states, start=1):
-                    slot = None if out is None else out[first:first + len(inits), s - 1]
-                    physical = self.encoding.decode_to_host(state.float(), slot)
-                    bar.update()
-                    yield Piece(first, inits, s, physical)
+                met = self._met_feed(inputs, inits, members, device)
+                states = rollout(net, p_prev, p_now, met, self._statics_feed(
+                    inputs.grid, statics, emissions, inits), features, grey, inputs.steps)
 
-    def _met_feed(self, inputs: ForecastInputs, inits: np.ndarray, device: torch.device
-                  ) -> Callable[[int], torch.Tensor]:
+                def decode(item: tuple[int, torch.Tensor], first: int = first,
+                           cases: int = len(inits)) -> tuple[int, np.ndarray]:
+                    s, state = item
+                    slot = None if out is None else out[first:first + cases, s - 1]
+                    return s, self.encoding.decode_to_host(state.float(), slot)
+
+                for s, physical in overlapped(enumerate(states, start=1), decode):
+                    bar.update()
+                    yield Piece(first, inits, s, physical, members)
+
+    def _met_feed(self, inputs: ForecastInputs, inits: np.ndarray, members: np.ndarray | None,
+                  device: torch.device) -> Callable[[int], torch.Tensor]:
         """``met(s)``, the encoded met state of step ``s`` on ``device``, for
         :func:`~xaqf.forecaster.rollout.rollout`: fetched in blocks of steps (see
         :meth:`ForecastInputs.meteorology`), each state encoded when asked for."""
@@ -308,14 +363,43 @@ class Forecaster:
             if s not in block:
                 fetched = range(s, min(s + per_fetch, inputs.steps + 1))
                 block.clear()
-                block.update(zip(fetched, inputs.meteorology(inits, fetched), strict=True))
-            return self.encoding.encode_met(torch.as_tensor(block.pop(s), device=device))
+                states = inputs.meteorology(inits, fetched, members)
+                block.update(zip(fetched, states, strict=True))
+            state = self.encoding.encode_met(torch.as_tensor(block.pop(s), device=device))
+            check_finite(state, MET_CHANNELS, inits + (s * self.step).to_timedelta64(), "met")
+            return state
         return met
+
+    def _statics_feed(self, grid: xr.Dataset, statics: torch.Tensor,
+                      emissions: xr.Dataset | None, inits: np.ndarray
+                      ) -> torch.Tensor | Callable[[int], torch.Tensor]:
+        """``statics``, or for a monthly emission climatology ``statics(s)``: the static
+        features with the emissions of the month of each target, ``t + (s + 1) * step``."""
+        if self.emissions is None or emissions is None or not self.emissions.settings.monthly:
+            return statics
+        base = self.static_tensor(grid, statics.device)
+
+        def feed(s: int) -> torch.Tensor:
+            valid = inits + ((s + 1) * self.step).to_timedelta64()
+            return with_emissions(base, self.emissions, emissions, valid)
+        return feed
+
+    def _encoded_pollutants(self, inputs: ForecastInputs, inits: np.ndarray,
+                            device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoded states at ``t - step`` and ``t`` of ``inits``, checked finite."""
+        states = []
+        for values, times in zip(inputs.pollutants(inits),
+                                 (inits - self.step.to_timedelta64(), inits), strict=True):
+            state = self.encoding.encode_pollutants(torch.as_tensor(values, device=device))
+            check_finite(state, POLLUTANT_CHANNELS, times, "cams")
+            states.append(state)
+        return states[0], states[1]
 
     def predict(self, cams: xr.Dataset, met: xr.Dataset, steps: int = 10, *,
                 init_times: Sequence | None = None, batch_size: int = 4,
                 device: str | torch.device | None = None, dtype: str | None = None,
-                progress: bool = True, output: str | Path | None = None) -> xr.Dataset:
+                progress: bool = True, output: str | Path | None = None,
+                emissions: xr.Dataset | None = None, compile: bool = False) -> xr.Dataset:
         """Forecast ``steps`` steps of all pollutants from one or many initial times.
 
         Parameters
@@ -326,13 +410,16 @@ class Forecaster:
         met
             Meteorology at ``t ... t + steps * step``: along ``time`` (analyses) or along
             ``(init_time, lead_time)`` (a weather forecast; the one started at ``t`` is used).
-            Any grid: regridded to the ``cams`` grid with a warning if it differs.
+            Any grid: regridded to the ``cams`` grid with a warning if it differs. With a
+            ``member`` dimension (a weather ensemble), every member is forecast: a pollution
+            ensemble.
         steps
             Number of steps (10 x 12 h = 120 h).
         init_times
             Initial times; default: every ``cams`` time for which all inputs exist.
         batch_size
-            Initial times run through the network together.
+            Cases run through the network together: initial times, or (initial time,
+            member) pairs for an ensemble ``met``.
         device
             ``"cuda"``, ``"cpu"``...; default CUDA when available.
         dtype
@@ -342,13 +429,26 @@ class Forecaster:
         output
             Path of a ``.zarr`` store or ``.nc`` file to stream the forecast to, piece by
             piece; the returned Dataset is then opened lazily from it.
+        emissions
+            Emission inventory (``emi_<species>``, :mod:`xaqf.emissions`) for a model
+            trained with emissions (required then; on another grid it is regridded
+            conservatively); a model without emissions ignores it with a warning.
+        compile
+            Run the network through :func:`torch.compile` (:meth:`compiled_net`; compiled
+            once per device, dtype and input shape, falling back to the plain network with
+            a ``RuntimeWarning`` if compilation fails). Off by default: on a CPU it does
+            not pay within a 10-step forecast (see :doc:`forecasting`).
 
         Returns
         -------
         xarray.Dataset
             ``(init_time, lead_time, [level], latitude, longitude)``, the 13 CAMS variables
             in catalogue units, ``lead_time = step ... steps * step``, coordinate
-            ``valid_time = init_time + lead_time``, CF attributes.
+            ``valid_time = init_time + lead_time``, CF attributes. For an ensemble ``met``,
+            ``(init_time, member, lead_time, ...)`` with the met's member labels; each member
+            is the forecast driven by that member's met alone. With ``compile`` (and no
+            ``output``), the attributes ``xaqf_compile_seconds`` (time spent compiling in
+            this call) and ``xaqf_compiled`` (``"yes"``, or why not) record the compilation.
 
         Raises
         ------
@@ -357,19 +457,54 @@ class Forecaster:
         InvalidValueError
             NaNs or negative concentrations in the inputs, or non-finite network outputs.
         """
+        run_device = _run_settings(steps, batch_size, device, dtype)
+        if not isinstance(compile, bool):
+            raise ConfigError(f"compile must be True or False, got {compile!r}")
+        if output is not None:
+            output = check_output(output, (cams, met))
         inputs = prepare_inputs(cams, met, steps=steps, step=self.step, grid=self.grid,
                                 init_times=init_times)
         attrs = self._attrs(steps, met)
+        fields = prepare_emissions(self.emissions, emissions, inputs.grid)
         if output is not None:
-            pieces = self._iterate(inputs, batch_size, _device(device), dtype, progress)
+            pieces = self._iterate(inputs, batch_size, run_device, dtype, progress,
+                                   emissions=fields, compile=compile)
             template = partial(forecast_template, inputs.init_times, self.step, steps,
-                               inputs.grid)
+                               inputs.grid, inputs.members)
             return stream_to(output, self._pieces(pieces, inputs.grid), template, attrs)
-        values = empty_forecast(len(inputs.init_times), steps, inputs.grid)
-        deque(self._iterate(inputs, batch_size, _device(device), dtype, progress, values),
-              maxlen=0)
-        return labelled(values, inputs.init_times, range(1, steps + 1), self.step,
-                        inputs.grid).assign_attrs(attrs)
+        values = empty_forecast(len(inputs.cases[0]), steps, inputs.grid)
+        before = self.compiled_net(run_device, dtype).compile_seconds if compile else 0.0
+        deque(self._iterate(inputs, batch_size, run_device, dtype, progress, values,
+                            emissions=fields, compile=compile), maxlen=0)
+        forecast = labelled(values, inputs.init_times, range(1, steps + 1), self.step,
+                            inputs.grid, inputs.members).assign_attrs(attrs)
+        if compile:
+            compiled = self.compiled_net(run_device, dtype)
+            forecast.attrs["xaqf_compile_seconds"] = round(compiled.compile_seconds - before, 3)
+            forecast.attrs["xaqf_compiled"] = "yes" if compiled.failure is None else (
+                f"no, fell back to the plain network: {compiled.failure}")
+        return forecast
+
+    def compiled_net(self, device: str | torch.device, dtype: str | None = None
+                     ) -> CompiledNet:
+        """The network through :func:`torch.compile` for ``device`` and ``dtype``, kept
+        for later calls (:class:`~xaqf.forecaster.rollout.CompiledNet`: compile time,
+        fallback). It shares the weights of :attr:`net`.
+
+        Examples
+        --------
+        >>> import numpy as np, xarray as xr
+        >>> channels = list(POLLUTANT_CHANNELS + MET_CHANNELS)
+        >>> stats = xr.Dataset({"mean": ("channel", np.zeros(143)),
+        ...                     "std": ("channel", np.ones(143))}, coords={"channel": channels})
+        >>> fc = Forecaster.from_config("tiny", stats)
+        >>> fc.compiled_net("cpu") is fc.compiled_net("cpu"), fc.compiled_net("cpu").failure
+        (True, None)
+        """
+        key = (str(resolve_device(device)), dtype)
+        if key not in self._compiled:
+            self._compiled[key] = CompiledNet(self.net)
+        return self._compiled[key]
 
     def _attrs(self, steps: int, met: xr.Dataset) -> dict[str, str]:
         from xaqf import __version__
@@ -390,7 +525,7 @@ class Forecaster:
         return ModelMetadata(
             model_config=self.config, stats=self.stats, grid=self.grid, step=self.step,
             grey_line=tuple(sorted(self.grey_line)), transform=self.transform,
-            provenance=self.provenance)
+            provenance=self.provenance, emissions=self.emissions)
 
     def save(self, path: str | Path) -> Path:
         """Write weights and metadata to one ``.safetensors`` file (no pickle).
@@ -414,6 +549,6 @@ class Forecaster:
         net, statics, meta = model_file.read_model(path_or_name)
         forecaster = cls(net, meta.stats, statics=statics, grid=meta.grid,
                          grey_line=meta.grey_line, step=meta.step, transform=meta.transform,
-                         provenance=meta.provenance)
-        forecaster.net.to(_device(device))
+                         provenance=meta.provenance, emissions=meta.emissions)
+        forecaster.net.to(resolve_device(device))
         return forecaster

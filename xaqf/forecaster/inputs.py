@@ -8,6 +8,10 @@ forecast fails before any computation, with the missing variable, level or time 
 * ``met`` must hold every meteorological channel at ``t, t + step, ..., t + steps * step``,
   either along ``time`` (analyses, ERA5-like) or as a forecast along
   ``(init_time, lead_time)`` (FuXi-like), in which case the forecast started at ``t`` is used;
+* ``met`` may be an ensemble, with a ``member`` dimension: the network then runs every
+  (initial time, member) pair (:attr:`ForecastInputs.cases`), all with the same pollutant
+  states; ``cams`` with a ``member`` dimension is refused (pollutant states are not an
+  ensemble);
 * ``cams`` must be on the model's grid (the grid of its static fields). ``met`` on another
   grid is regridded bilinearly to the ``cams`` grid (decided: automatically, with a
   warning), with the met states of each batch (see :meth:`ForecastInputs.meteorology`).
@@ -15,6 +19,9 @@ forecast fails before any computation, with the missing variable, level or time 
 NaNs and negative concentrations are checked as each batch of states is loaded (loading is
 the first time the values are seen when they are dask-backed): the pollutant states of a
 batch of initial times in one go, its met states in as few blocks as memory allows.
+
+Latitude is put north first (decided: standardised, not refused), as xaqf's networks and
+static features expect; the forecast of ascending-latitude inputs is thus north first too.
 
 Without explicit initial times, every ``cams`` time with all the inputs above is used.
 """
@@ -31,6 +38,8 @@ import xarray as xr
 
 from xaqf.channels import to_channels
 from xaqf.errors import LayoutError, MissingTimeError
+from xaqf.io import MEMBER_DIM
+from xaqf.io import _descending_latitude as north_first
 from xaqf.regrid import check_same_grid, regrid, same_grid
 from xaqf.units import to_canonical_dataset
 from xaqf.validation import check_dataset
@@ -56,6 +65,9 @@ class ForecastInputs:
         ``met`` is laid out along ``(init_time, lead_time)``.
     regrid_met
         ``met`` is on another grid and is regridded to the ``cams`` grid when fetched.
+    members
+        Member labels of an ensemble ``met`` (its ``member`` dimension); ``None``: ``met``
+        is deterministic.
     """
 
     cams: xr.Dataset
@@ -65,6 +77,16 @@ class ForecastInputs:
     steps: int
     met_is_forecast: bool
     regrid_met: bool
+    members: np.ndarray | None = None
+
+    @property
+    def cases(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """What the network runs: the initial time and the member of each case, in order
+        (initial time major); the members are ``None`` for a deterministic ``met``."""
+        if self.members is None:
+            return self.init_times, None
+        return (np.repeat(self.init_times, len(self.members)),
+                np.tile(self.members, len(self.init_times)))
 
     @property
     def grid(self) -> xr.Dataset:
@@ -75,10 +97,14 @@ class ForecastInputs:
     def pollutants(self, init_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Physical pollutant states at ``t - step`` and ``t``, each ``(B, C, H, W)``, from
         one selection (values checked)."""
-        times = np.concatenate([init_times - self.step.to_timedelta64(), init_times])
+        unique, positions = np.unique(init_times, return_inverse=True)
+        repeated = len(unique) < len(init_times)  # ensemble cases: one load per time
+        unique = unique if repeated else init_times
+        times = np.concatenate([unique - self.step.to_timedelta64(), unique])
         ds = check_dataset(self.cams.sel(time=times), "cams", variables=POLLUTANT_VARIABLES)
         states = np.asarray(to_channels(ds, POLLUTANT_CHANNELS).values, np.float32)
-        return states[:len(init_times)], states[len(init_times):]
+        before, now = states[:len(unique)], states[len(unique):]
+        return (before[positions], now[positions]) if repeated else (before, now)
 
     def states_per_fetch(self, batch: int, budget: int = 1 << 30) -> int:
         """How many met states :meth:`meteorology` fetches at once for ``batch`` initial
@@ -87,9 +113,11 @@ class ForecastInputs:
             self.cams.sizes["longitude"] * 4
         return int(min(self.steps + 1, max(1, budget // size)))
 
-    def meteorology(self, init_times: np.ndarray, steps: range) -> np.ndarray:
+    def meteorology(self, init_times: np.ndarray, steps: range,
+                    members: np.ndarray | None = None) -> np.ndarray:
         """Physical met states at ``t + s * step`` for each ``s`` in ``steps`` and each
-        initial time ``t``, ``(len(steps), B, D, H, W)``.
+        initial time ``t`` (of member ``members[i]`` for the ``i``-th initial time, for an
+        ensemble), ``(len(steps), B, D, H, W)``.
 
         One selection, one regridding, one value check and one stacking for all of them: a
         dask-backed input is computed once here (its chunks usually hold whole forecasts,
@@ -97,16 +125,35 @@ class ForecastInputs:
         """
         leads = np.asarray([(s * self.step).to_timedelta64() for s in steps])
         if self.met_is_forecast:
-            ds = self.met.sel(init_time=init_times, lead_time=leads).drop_vars(
-                "valid_time", errors="ignore").transpose("lead_time", "init_time", ...)
+            ds = self.met.sel({**_cases("init_time", init_times, members), "lead_time": leads}
+                              ).drop_vars(["valid_time", MEMBER_DIM], errors="ignore"
+                                          ).transpose("lead_time", "init_time", ...)
         else:
             valid = (leads[:, None] + init_times[None, :]).ravel()
-            ds = self.met.sel(time=valid)
+            tiled = None if members is None else np.tile(members, len(leads))
+            ds = self.met.sel(_cases("time", valid, tiled)).drop_vars(MEMBER_DIM,
+                                                                      errors="ignore")
         if self.regrid_met:
             ds = regrid(ds, self.grid)
         ds = check_dataset(ds.load(), "met", variables=MET_VARIABLES)
         values = np.asarray(to_channels(ds, MET_CHANNELS).values, np.float32)
         return values.reshape(len(leads), len(init_times), *values.shape[-3:])
+
+
+def _cases(dim: str, times: np.ndarray, members: np.ndarray | None
+           ) -> dict[str, np.ndarray | xr.DataArray]:
+    """Indexers of ``times`` along ``dim``, paired point by point with ``members``."""
+    if members is None:
+        return {dim: times}
+    return {dim: xr.DataArray(times, dims=dim), MEMBER_DIM: xr.DataArray(members, dims=dim)}
+
+
+def _refuse_cams_members(cams: xr.Dataset) -> None:
+    if MEMBER_DIM in cams.dims:
+        raise LayoutError(
+            f"cams has a {MEMBER_DIM!r} dimension ({cams.sizes[MEMBER_DIM]} members): the "
+            f"initial pollutant states are deterministic, only the met may be an ensemble. "
+            f"Pass one analysis, e.g. cams.isel({MEMBER_DIM}=0) or cams.mean({MEMBER_DIM!r})")
 
 
 def _times(ds: xr.Dataset, dim: str, role: str) -> pd.DatetimeIndex:
@@ -160,12 +207,14 @@ def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Ti
         A variable's units are missing, unknown or not convertible to the catalogue's
         (convertible ones, e.g. PM in ug m-3, are converted lazily).
     LayoutError
-        No ``time`` axis in ``cams``; no ``time`` nor ``(init_time, lead_time)`` in ``met``.
+        No ``time`` axis in ``cams``; no ``time`` nor ``(init_time, lead_time)`` in ``met``;
+        a ``member`` dimension in ``cams``.
     """
+    _refuse_cams_members(cams)
     cams = check_dataset(cams, "cams", variables=POLLUTANT_VARIABLES, check_values=False)
     met = check_dataset(met, "met", variables=MET_VARIABLES, check_values=False)
-    cams = to_canonical_dataset(cams[list(POLLUTANT_VARIABLES)], POLLUTANT_VARIABLES)
-    met = to_canonical_dataset(met[list(MET_VARIABLES)], MET_VARIABLES)
+    cams = north_first(to_canonical_dataset(cams[list(POLLUTANT_VARIABLES)], POLLUTANT_VARIABLES))
+    met = north_first(to_canonical_dataset(met[list(MET_VARIABLES)], MET_VARIABLES))
     if grid is not None:
         check_same_grid(cams, grid, names=("cams", "model grid (its static fields)"))
     is_forecast = "init_time" in met.dims and "lead_time" in met.dims
@@ -176,4 +225,5 @@ def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Ti
             f"met is on a {met.sizes['latitude']} x {met.sizes['longitude']} grid, cams on "
             f"{cams.sizes['latitude']} x {cams.sizes['longitude']}: regridding met bilinearly "
             f"to the cams grid", stacklevel=3)
-    return ForecastInputs(cams, met, chosen, step, steps, is_forecast, regrid_met)
+    members = met[MEMBER_DIM].values if MEMBER_DIM in met.dims else None
+    return ForecastInputs(cams, met, chosen, step, steps, is_forecast, regrid_met, members)

@@ -43,6 +43,7 @@ import torch
 import xarray as xr
 
 from xaqf import __version__
+from xaqf.emissions import EmissionEncoder
 from xaqf.errors import ConfigError, ModelFileError
 from xaqf.forecaster.encoding import TransformSettings
 from xaqf.model import FusionUNet, ModelConfig, build_model
@@ -53,8 +54,12 @@ from xaqf.variables import GREY_LINE, MET_CHANNELS, POLLUTANT_CHANNELS, PRESSURE
 FORMAT = "xaqf-model"
 """Value of the ``format`` key of every model file's metadata."""
 
-FORMAT_VERSION = 1
-"""Newest model-file format version this xaqf writes and reads."""
+FORMAT_VERSION = 2
+"""Newest model-file format version this xaqf writes and reads (2 added ``emissions``;
+version-1 files, without it, still load)."""
+
+OPTIONAL_FIELDS: tuple[str, ...] = ("emissions",)
+"""Metadata fields that older files lack (they then take their default)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,6 +82,9 @@ class ModelMetadata:
         Log-transform settings, or ``None``.
     provenance
         Free JSON-able record of how the weights were trained.
+    emissions
+        The emission inputs (:class:`~xaqf.emissions.EmissionEncoder`: settings and
+        statistics), or ``None`` for a model without emissions.
     pollutant_channels, met_channels, static_channels, levels
         The catalogue the file was written with (checked on reading).
     format_version, xaqf_version
@@ -92,6 +100,7 @@ class ModelMetadata:
     grey_line: tuple[str, ...] = tuple(sorted(GREY_LINE))
     transform: TransformSettings | None = TransformSettings()
     provenance: dict[str, Any] = field(default_factory=dict)
+    emissions: EmissionEncoder | None = None
     pollutant_channels: tuple[str, ...] = POLLUTANT_CHANNELS
     met_channels: tuple[str, ...] = MET_CHANNELS
     static_channels: tuple[str, ...] = STATIC_CHANNELS
@@ -122,7 +131,8 @@ class ModelMetadata:
             another catalogue, or a field that cannot be decoded.
         """
         _check(data, source)
-        values = {f.name: _decoded(data, f.name, source) for f in dataclasses.fields(cls)}
+        values = {f.name: _decoded(data, f.name, source) for f in dataclasses.fields(cls)
+                  if f.name in data or f.name not in OPTIONAL_FIELDS}
         return cls(**values)
 
     def to_json(self) -> str:
@@ -144,7 +154,8 @@ def _check(data: dict[str, Any], source: str) -> None:
         raise ModelFileError(f"{source} is not an xaqf model file (format "
                              f"{data.get('format')!r}); training checkpoints load with "
                              f"xaqf.training.load_checkpoint")
-    missing = [f.name for f in dataclasses.fields(ModelMetadata) if f.name not in data]
+    missing = [f.name for f in dataclasses.fields(ModelMetadata)
+               if f.name not in data and f.name not in OPTIONAL_FIELDS]
     if missing:
         raise ModelFileError(f"{source} lacks {missing}; the file is damaged or was not "
                              f"written by Forecaster.save")
@@ -214,6 +225,8 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "grey_line": (lambda names: sorted(names), lambda names: tuple(sorted(names))),
     "transform": (lambda t: None if t is None else dataclasses.asdict(t), _transform_from_dict),
     "provenance": (dict, dict),
+    "emissions": (lambda e: None if e is None else e.to_dict(),
+                  lambda d: None if d is None else EmissionEncoder.from_dict(d)),
     "pollutant_channels": (list, tuple),
     "met_channels": (list, tuple),
     "static_channels": (list, tuple),
@@ -274,7 +287,9 @@ def read_model(path_or_name: str | Path) -> ModelFile:
     statics = tensors.get("statics")
     grid = metadata.grid
     if grid is not None:
-        expected = (net.config.static_channels, grid.sizes["latitude"], grid.sizes["longitude"])
+        emitted = 0 if metadata.emissions is None else len(metadata.emissions.channels)
+        expected = (net.config.static_channels - emitted, grid.sizes["latitude"],
+                    grid.sizes["longitude"])
         if statics is None or tuple(statics.shape) != expected:
             raise ModelFileError(f"{path}: static features of shape "
                                  f"{None if statics is None else tuple(statics.shape)} do not "

@@ -11,7 +11,9 @@ The layout of the whole forecast is written first (metadata and coordinates only
 lazy template), then each piece -- one lead time of one batch of initial times -- fills its
 region of the store as soon as it is computed, so memory holds one piece at a time. A netCDF
 output is streamed to a temporary zarr store beside it and converted at the end (decided:
-netCDF files cannot be filled region by region through xarray).
+netCDF files cannot be filled region by region through xarray). A zarr output is streamed
+to a temporary store beside it too and moved into place once complete, so a forecast that
+fails half-way leaves no partial output and no temporary file behind.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import xarray as xr
 
 from xaqf.channels import from_channels
 from xaqf.errors import ConfigError
+from xaqf.io import COORD_ATTRS, MEMBER_DIM
 from xaqf.variables import POLLUTANT_CHANNELS
 
 _TIME_ATTRS = {
@@ -42,7 +45,7 @@ _SPATIAL = ["level", "latitude", "longitude", "valid_time"]
 
 
 def labelled(values: Any, init_times: np.ndarray, steps: range, step: pd.Timedelta,
-             grid: xr.Dataset) -> xr.Dataset:
+             grid: xr.Dataset, members: np.ndarray | None = None) -> xr.Dataset:
     """The forecast Dataset of ``values`` ``(init_time, lead_time, channel, lat, lon)``.
 
     Parameters
@@ -56,6 +59,10 @@ def labelled(values: Any, init_times: np.ndarray, steps: range, step: pd.Timedel
         Rollout steps and time step, giving the lead times.
     grid
         Dataset with the ``latitude`` and ``longitude`` coordinates (their attributes kept).
+    members
+        Member labels of an ensemble forecast: ``values`` then holds the cases (initial time
+        major, see :attr:`~xaqf.forecaster.inputs.ForecastInputs.cases`) along its first
+        axis, and the Dataset has a ``member`` dimension after ``init_time``.
 
     Returns
     -------
@@ -73,11 +80,16 @@ def labelled(values: Any, init_times: np.ndarray, steps: range, step: pd.Timedel
     (('init_time', 'lead_time', 'level', 'latitude', 'longitude'), '2022-06-02T00:00:00.000000000')
     """
     leads = np.asarray([(s * step).to_timedelta64() for s in steps], "timedelta64[ns]")
-    da = xr.DataArray(values, dims=_DIMS, coords={
-        "init_time": np.asarray(init_times, "datetime64[ns]"), "lead_time": leads,
-        "channel": list(POLLUTANT_CHANNELS), "latitude": grid["latitude"].values,
-        "longitude": grid["longitude"].values})
-    ds = from_channels(da)
+    coords = {"init_time": np.asarray(init_times, "datetime64[ns]"), "lead_time": leads,
+              "channel": list(POLLUTANT_CHANNELS), "latitude": grid["latitude"].values,
+              "longitude": grid["longitude"].values}
+    dims: tuple[str, ...] = _DIMS
+    if members is not None:
+        values = values.reshape(len(init_times), len(members), *values.shape[1:])
+        dims, coords[MEMBER_DIM] = (_DIMS[0], MEMBER_DIM, *_DIMS[1:]), np.asarray(members)
+    ds = from_channels(xr.DataArray(values, dims=dims, coords=coords))
+    if members is not None:
+        ds[MEMBER_DIM].attrs = dict(COORD_ATTRS[MEMBER_DIM])
     ds = ds.assign_coords(valid_time=ds["init_time"] + ds["lead_time"])
     for name in ("latitude", "longitude"):
         ds[name].attrs = dict(grid[name].attrs)
@@ -99,17 +111,32 @@ class Piece(NamedTuple):
         Rollout step (lead time ``step`` time steps).
     values
         Physical pollutant channels, ``(batch, channel, latitude, longitude)``.
+    members
+        For an ensemble, the member of each case of the batch (``init_times`` then holds
+        each case's initial time); ``None`` for a deterministic forecast.
     """
 
     first: int
     init_times: np.ndarray
     step: int
     values: np.ndarray
+    members: np.ndarray | None = None
 
     def dataset(self, step: pd.Timedelta, grid: xr.Dataset) -> xr.Dataset:
         """The piece as a labelled Dataset with a length-one ``lead_time``."""
         return labelled(self.values[:, None], self.init_times, range(self.step, self.step + 1),
                         step, grid)
+
+    def datasets(self, step: pd.Timedelta, grid: xr.Dataset) -> list[xr.Dataset]:
+        """The piece as labelled Datasets: itself (:meth:`dataset`), or for an ensemble
+        one per initial time of the batch, holding its members in the batch."""
+        if self.members is None:
+            return [self.dataset(step, grid)]
+        starts = np.flatnonzero(np.r_[True, self.init_times[1:] != self.init_times[:-1]])
+        ends = np.r_[starts[1:], len(self.init_times)]
+        return [labelled(self.values[i:j, None], self.init_times[i:i + 1],
+                         range(self.step, self.step + 1), step, grid, self.members[i:j])
+                for i, j in zip(starts, ends, strict=True)]
 
 
 def empty_forecast(n_init: int, steps: int, grid: xr.Dataset) -> np.ndarray:
@@ -135,14 +162,16 @@ def empty_forecast(n_init: int, steps: int, grid: xr.Dataset) -> np.ndarray:
 
 
 def forecast_template(init_times: np.ndarray, step: pd.Timedelta, steps: int,
-                      grid: xr.Dataset) -> xr.Dataset:
-    """A lazy all-zero Dataset with the layout of the whole forecast (for streaming)."""
+                      grid: xr.Dataset, members: np.ndarray | None = None) -> xr.Dataset:
+    """A lazy all-zero Dataset with the layout of the whole forecast (for streaming), with
+    a ``member`` dimension when ``members`` are given."""
     import dask.array as dsa
 
-    shape = (len(init_times), steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
+    cases = len(init_times) * (1 if members is None else len(members))
+    shape = (cases, steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
              grid.sizes["longitude"])
     zeros = dsa.zeros(shape, dtype=np.float32, chunks=(1, 1, -1, -1, -1))
-    return labelled(zeros, init_times, range(1, steps + 1), step, grid)
+    return labelled(zeros, init_times, range(1, steps + 1), step, grid, members)
 
 
 def _region(template: xr.Dataset, piece: xr.Dataset) -> dict[str, slice]:
@@ -150,7 +179,11 @@ def _region(template: xr.Dataset, piece: xr.Dataset) -> dict[str, slice]:
     leads = template.indexes["lead_time"]
     i = cast(int, inits.get_loc(piece["init_time"].values[0]))  # unique labels: an int
     j = cast(int, leads.get_loc(piece["lead_time"].values[0]))
-    return {"init_time": slice(i, i + piece.sizes["init_time"]), "lead_time": slice(j, j + 1)}
+    region = {"init_time": slice(i, i + piece.sizes["init_time"]), "lead_time": slice(j, j + 1)}
+    if MEMBER_DIM in piece.dims:
+        k = cast(int, template.indexes[MEMBER_DIM].get_loc(piece[MEMBER_DIM].values[0]))
+        region[MEMBER_DIM] = slice(k, k + piece.sizes[MEMBER_DIM])
+    return region
 
 
 def _stream_zarr(store: Path, pieces: Iterable[xr.Dataset], template: xr.Dataset) -> None:
@@ -192,13 +225,21 @@ def stream_to(output: str | Path, pieces: Iterable[xr.Dataset],
         raise ConfigError(f"output {output} must end in .zarr or .nc")
     frame = template()
     frame.attrs = dict(attrs)
-    store = output if suffix == ".zarr" else output.with_name(f".{output.name}.tmp.zarr")
-    _stream_zarr(store, pieces, frame)
-    if suffix == ".zarr":
-        return xr.open_zarr(store, consolidated=False)
-    with xr.open_zarr(store, consolidated=False) as streamed:
-        encoding = {name: {"zlib": True, "complevel": 1} for name in streamed.data_vars
-                    if np.issubdtype(streamed[name].dtype, np.floating)}
-        streamed.to_netcdf(output, encoding=encoding)
-    shutil.rmtree(store)
+    store = output.with_name(f".{output.name}.tmp.zarr")
+    netcdf = output.with_name(f".{output.name}.tmp.nc")
+    try:
+        _stream_zarr(store, pieces, frame)
+        if suffix == ".zarr":
+            if output.exists():
+                shutil.rmtree(output)
+            store.rename(output)
+            return xr.open_zarr(output, consolidated=False)
+        with xr.open_zarr(store, consolidated=False) as streamed:
+            encoding = {name: {"zlib": True, "complevel": 1} for name in streamed.data_vars
+                        if np.issubdtype(streamed[name].dtype, np.floating)}
+            streamed.to_netcdf(netcdf, encoding=encoding)
+        netcdf.replace(output)
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
+        netcdf.unlink(missing_ok=True)
     return xr.open_dataset(output)

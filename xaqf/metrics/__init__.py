@@ -11,6 +11,8 @@ Built from small composable pieces, in the manner of WeatherBench-X:
   :func:`acc`, :func:`normalized_rmse`;
 * :mod:`~xaqf.metrics.ensemble`: :func:`crps` (fair), :func:`ensemble_mean`,
   :func:`ensemble_spread`, :func:`spread_skill_ratio`, :func:`rank_histogram`;
+* :mod:`~xaqf.metrics.streaming`: :class:`ScoreState`, additive weighted-sum states that
+  score a forecast piece by piece (:func:`score_state`, :func:`score_states`);
 * :mod:`~xaqf.metrics.summary`: :func:`score_matrix` by lead day, :func:`share_better`;
 * :mod:`~xaqf.metrics.baselines`: persistence and climatology forecasts.
 
@@ -41,10 +43,12 @@ from xaqf.metrics.ensemble import (
     spread_skill_ratio,
 )
 from xaqf.metrics.scores import acc, bias, common_forecasts, mae, mse, normalized_rmse, rmse
+from xaqf.metrics.streaming import ScoreState, score_state, score_states
 from xaqf.metrics.summary import by_lead_day, channel_scores, lead_day, score_matrix, share_better
 from xaqf.metrics.weights import latitude_weights
 
 __all__ = [
+    "ScoreState",
     "acc",
     "align_truth",
     "bias",
@@ -65,6 +69,8 @@ __all__ = [
     "rank_histogram",
     "rmse",
     "score_matrix",
+    "score_state",
+    "score_states",
     "share_better",
     "spread_skill_ratio",
     "valid_times",

@@ -69,6 +69,32 @@ def weighted_mean(values: XarrayObj, weights: xr.DataArray,
     >>> float(weighted_mean(x, w, ("latitude", "longitude")))
     nan
     """
+    numerator, denominator = weighted_sums(values, weights, dims, skipna)
+    if skipna:
+        return numerator / denominator.where(denominator > 0)
+    return numerator / denominator
+
+
+def weighted_sums(values: XarrayObj, weights: xr.DataArray, dims: Hashable | Iterable[Hashable],
+                  skipna: bool = False) -> tuple[XarrayObj, xr.DataArray | XarrayObj]:
+    """``sum(w * x)`` and ``sum(w)`` over ``dims``: the two halves of :func:`weighted_mean`.
+
+    Both are additive over disjoint pieces of ``dims``, which is what streaming scores
+    (:mod:`xaqf.metrics.streaming`) accumulate. With ``skipna`` NaN points are left out of
+    both sums; otherwise a NaN makes the first sum NaN and the weights of all points count.
+
+    Raises
+    ------
+    LayoutError
+        If a dimension in ``dims`` is absent.
+
+    Examples
+    --------
+    >>> x = xr.DataArray([[1.0, 2.0], [3.0, 5.0]], dims=("latitude", "longitude"))
+    >>> w = xr.DataArray([1.0, 3.0], dims="latitude")
+    >>> [float(total) for total in weighted_sums(x, w, ("latitude", "longitude"))]
+    [27.0, 8.0]
+    """
     dims = _as_tuple(dims)
     absent = [dim for dim in dims if dim not in values.dims]
     if absent:
@@ -78,10 +104,9 @@ def weighted_mean(values: XarrayObj, weights: xr.DataArray,
     outer = [dim for dim in dims if dim in weights.dims]
     numerator = _sum(_sum(values, inner, skipna) * weights, outer, skipna)
     if skipna:
-        denominator = _sum(_sum(values.notnull(), inner, False) * weights, outer, False)
-        return numerator / denominator.where(denominator > 0)
+        return numerator, _sum(_sum(values.notnull(), inner, False) * weights, outer, False)
     points = int(np.prod([values.sizes[dim] for dim in inner]))
-    return numerator / (_sum(weights, outer, False) * points)
+    return numerator, _sum(weights, outer, False) * points
 
 
 def average(values: XarrayObj, over: Hashable | Iterable[Hashable] | None,

@@ -4,8 +4,10 @@ A forecast has dims ``(init_time, lead_time, [level], latitude, longitude)``; th
 (an analysis) has ``(time, [level], latitude, longitude)``. :func:`align_truth` picks, for
 every (init_time, lead_time), the truth at ``valid_time = init_time + lead_time``.
 :func:`match` does everything a score needs before comparing values: same variables, same
-levels, truth in forecast layout, the same grid, both latitude- and longitude-ascending
-(so results do not depend on the latitude order of either input).
+levels, the same units (the truth converted to the forecast's with :mod:`xaqf.units`,
+incompatible units refused), truth in forecast layout, the same grid, both latitude- and
+longitude-ascending (so results do not depend on the latitude order of either input).
+A variable without a ``units`` attribute is taken in its catalogue units.
 """
 
 from __future__ import annotations
@@ -16,9 +18,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.errors import LayoutError, MissingLevelError, MissingTimeError, MissingVariableError
+from xaqf.errors import (
+    LayoutError,
+    MissingLevelError,
+    MissingTimeError,
+    MissingVariableError,
+    UnitError,
+)
 from xaqf.regrid import check_same_grid
-from xaqf.variables import SPATIAL_DIMS
+from xaqf.units import convert
+from xaqf.variables import SPATIAL_DIMS, VARIABLES
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 
@@ -117,6 +126,12 @@ def align_truth(forecast: xr.Dataset | xr.DataArray, truth: XarrayObj) -> Xarray
             f"the truth has dims {tuple(truth.dims)}: it needs a 'time' dimension (analysis) "
             f"or 'init_time' and 'lead_time' (forecast layout)"
         )
+    times = truth.indexes["time"]
+    if times.has_duplicates:
+        twice = pd.DatetimeIndex(times[times.duplicated()].unique())
+        raise LayoutError(
+            f"the truth has duplicated time(s) {[t.isoformat() for t in twice[:5]]}; drop the "
+            f"repeats first, e.g. truth.drop_duplicates('time')")
     valid = valid_times(forecast)
     wanted = pd.DatetimeIndex(np.unique(valid.values.ravel()))
     absent = wanted.difference(truth.indexes["time"])
@@ -183,6 +198,34 @@ def _select_levels(forecast: XarrayObj, truth: XarrayObj, role: str) -> XarrayOb
     return truth.sel(level=forecast["level"].values)
 
 
+def _units(da: xr.DataArray, name: str) -> str | None:
+    units = str(da.attrs.get("units", "")).strip()
+    known = VARIABLES.get(name)
+    return units or (known.units if known is not None else None)
+
+
+def _in_units(truth: xr.DataArray, name: str, units: str | None, role: str) -> xr.DataArray:
+    found = _units(truth, name)
+    if units is None or found is None or found == units:
+        return truth
+    try:
+        return convert(truth, units, source_units=found, what=f"{role} {name}")
+    except UnitError as err:
+        raise UnitError(f"{role} variable {name!r} is in {found!r}, which cannot be compared "
+                        f"with the forecast's {units!r} ({err})") from None
+
+
+def _truth_in_forecast_units(forecast: XarrayObj, truth: XarrayObj, role: str
+                             ) -> XarrayObj:
+    """``truth`` converted (lazily) to the units of the forecast, variable by variable."""
+    if isinstance(forecast, xr.Dataset):
+        return truth.assign({name: _in_units(truth[name], str(name),
+                                             _units(forecast[name], str(name)), role)
+                             for name in forecast.data_vars})
+    name = str(forecast.name)
+    return _in_units(truth, name, _units(forecast, name), role)
+
+
 def match(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, role: str = "truth"
           ) -> tuple[XarrayObj, XarrayObj]:
     """Forecast and truth, variable for variable and point for point, both ascending.
@@ -204,10 +247,11 @@ def match(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, role: str = "tr
 
     Raises
     ------
-    MissingVariableError, MissingLevelError, MissingTimeError, GridMismatchError
+    MissingVariableError, MissingLevelError, MissingTimeError, GridMismatchError, UnitError
         Naming what differs and how to fix it.
     """
     selected = _select_levels(forecast, _select_variables(forecast, truth, role), role)
+    selected = _truth_in_forecast_units(forecast, selected, role)
     aligned = align_truth(forecast, selected).drop_vars("valid_time", errors="ignore")
     forecast, aligned = ascending(forecast), ascending(aligned)
     check_same_grid(forecast, aligned, names=("forecast", role))

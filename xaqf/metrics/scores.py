@@ -14,6 +14,12 @@ RMSE comes in two forms (``form``):
 
 By Jensen's inequality the first is never larger than the second.
 
+Missing values: with ``skipna=None`` (the default, "not chosen") NaNs propagate as with
+``False``, but NaN in the matched truth emits a :class:`~xaqf.errors.DataWarning` naming the
+variables (in-memory truth only: dask-backed truth stays lazy and is not checked). Choose
+``skipna`` explicitly to silence it.
+Truth units are converted to the forecast's (see :func:`~xaqf.metrics.align.match`).
+
 Examples
 --------
 >>> import numpy as np, pandas as pd, xarray as xr
@@ -32,6 +38,7 @@ array([1., 1.])
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Hashable, Iterable
 from functools import partial
 from typing import Any, Literal, TypeVar
@@ -41,6 +48,7 @@ import xarray as xr
 
 from xaqf.errors import (
     ConfigError,
+    DataWarning,
     GridMismatchError,
     LayoutError,
     MissingTimeError,
@@ -120,18 +128,35 @@ def _squared_units(units: str) -> str:
     return f"({units})**2" if units else ""
 
 
+def _chosen_skipna(skipna: bool | None, truth: xr.Dataset | xr.DataArray) -> bool:
+    """``skipna`` itself when chosen; else ``False``, warning about NaN in the truth."""
+    if skipna is not None or truth.chunks:  # dask-backed: stay lazy, no check
+        return bool(skipna)
+    flags = truth.isnull().any() if isinstance(truth, xr.DataArray) else \
+        truth.isnull().any().to_array()
+    if bool(flags.any()):
+        names = [str(truth.name)] if isinstance(truth, xr.DataArray) else \
+            [str(n) for n, f in zip(flags["variable"].values, flags.values, strict=True) if f]
+        warnings.warn(f"the truth has NaN values in {names}: their scores are NaN. Pass "
+                      f"skipna=True to skip them (weights renormalised) or skipna=False to "
+                      f"keep NaN scores without this warning", DataWarning, stacklevel=3)
+    return False
+
+
 def _score(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
-           statistic: Callable[[Any, Any], Any], *, dims: Dims, weights: Any, skipna: bool
-           ) -> XarrayObj:
-    """Spatially averaged ``statistic`` per forecast (before averaging over inits)."""
+           statistic: Callable[[Any, Any], Any], *, dims: Dims, weights: Any,
+           skipna: bool | None) -> tuple[XarrayObj, bool]:
+    """Spatially averaged ``statistic`` per forecast (before averaging over inits), and the
+    ``skipna`` used."""
     matched_forecast, matched_truth = match(forecast, truth)
+    chosen = _chosen_skipna(skipna, matched_truth)
     w = _weights(weights, forecast, matched_forecast)
-    per_forecast = weighted_mean(statistic(matched_forecast, matched_truth), w, dims, skipna)
-    return _restore_order(per_forecast, forecast)
+    per_forecast = weighted_mean(statistic(matched_forecast, matched_truth), w, dims, chosen)
+    return _restore_order(per_forecast, forecast), chosen
 
 
 def mse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
-        weights: Any = None, skipna: bool = False,
+        weights: Any = None, skipna: bool | None = None,
         average_over: Dims | None = "init_time") -> XarrayObj:
     """Latitude-weighted mean squared error.
 
@@ -149,7 +174,8 @@ def mse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = S
         ``None`` (cos-latitude, mean 1), a 1-D array over the forecast's latitudes (in its
         order) or a DataArray with ``latitude`` (and optionally ``longitude``) coordinates.
     skipna
-        ``True`` skips NaNs (weights renormalised over valid points); ``False`` propagates.
+        ``True`` skips NaNs (weights renormalised over valid points); ``False`` propagates;
+        ``None`` (default) propagates and warns about NaN in the truth.
     average_over
         Dimension(s) averaged after the weighted mean; ``None`` keeps every forecast.
 
@@ -164,14 +190,14 @@ def mse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = S
     MissingVariableError, MissingLevelError, MissingTimeError, GridMismatchError, LayoutError
         When forecast and truth cannot be matched.
     """
-    per_forecast = _score(forecast, truth, squared_error, dims=dims, weights=weights,
-                          skipna=skipna)
+    per_forecast, skipna = _score(forecast, truth, squared_error, dims=dims,
+                                  weights=weights, skipna=skipna)
     return _describe(average(per_forecast, average_over, skipna), forecast, "MSE",
                      _squared_units)
 
 
 def rmse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
-         weights: Any = None, skipna: bool = False, average_over: Dims | None = "init_time",
+         weights: Any = None, skipna: bool | None = None, average_over: Dims | None = "init_time",
          form: RmseForm = "per_forecast") -> XarrayObj:
     """Latitude-weighted root mean squared error (SPEC section 7).
 
@@ -197,8 +223,8 @@ def rmse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = 
     if form not in ("per_forecast", "mse_then_sqrt"):
         raise ConfigError(f"unknown RMSE form {form!r}; use 'per_forecast' (WeatherBench 1, "
                           f"default) or 'mse_then_sqrt' (WeatherBench 2)")
-    per_forecast = _score(forecast, truth, squared_error, dims=dims, weights=weights,
-                          skipna=skipna)
+    per_forecast, skipna = _score(forecast, truth, squared_error, dims=dims,
+                                  weights=weights, skipna=skipna)
     if form == "per_forecast":
         result = average(per_forecast ** 0.5, average_over, skipna)
     else:
@@ -207,24 +233,24 @@ def rmse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = 
 
 
 def mae(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
-        weights: Any = None, skipna: bool = False,
+        weights: Any = None, skipna: bool | None = None,
         average_over: Dims | None = "init_time") -> XarrayObj:
     """Latitude-weighted mean absolute error; arguments as for :func:`mse`."""
-    per_forecast = _score(forecast, truth, absolute_error, dims=dims, weights=weights,
-                          skipna=skipna)
+    per_forecast, skipna = _score(forecast, truth, absolute_error, dims=dims,
+                                  weights=weights, skipna=skipna)
     return _describe(average(per_forecast, average_over, skipna), forecast, "MAE",
                      _same_units)
 
 
 def bias(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
-         weights: Any = None, skipna: bool = False,
+         weights: Any = None, skipna: bool | None = None,
          average_over: Dims | None = "init_time") -> XarrayObj:
     """Latitude-weighted mean error ``forecast - truth``; arguments as for :func:`mse`.
 
     Positive when the forecast is too high on average.
     """
-    per_forecast = _score(forecast, truth, error, dims=dims, weights=weights,
-                          skipna=skipna)
+    per_forecast, skipna = _score(forecast, truth, error, dims=dims, weights=weights,
+                                  skipna=skipna)
     return _describe(average(per_forecast, average_over, skipna), forecast, "bias",
                      _same_units)
 
@@ -239,7 +265,7 @@ def _climatology_like(climatology: Any, forecast: XarrayObj) -> Any:
 
 def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
         climatology: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
-        weights: Any = None, skipna: bool = False,
+        weights: Any = None, skipna: bool | None = None,
         average_over: Dims | None = "init_time") -> XarrayObj:
     """Latitude-weighted anomaly correlation coefficient (uncentred, as WeatherBench 2).
 
@@ -265,6 +291,7 @@ def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
     clim = _climatology_like(climatology, forecast)
     _, matched_clim = match(forecast, clim, role="climatology")
     matched_forecast, matched_truth = match(forecast, truth)
+    skipna = _chosen_skipna(skipna, matched_truth)
     w = _weights(weights, forecast, matched_forecast)
     fa, oa = matched_forecast - matched_clim, matched_truth - matched_clim
     if skipna:
@@ -279,7 +306,7 @@ def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
 
 def normalized_rmse(forecast: XarrayObj, reference: XarrayObj,
                     truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
-                    weights: Any = None, skipna: bool = False,
+                    weights: Any = None, skipna: bool | None = None,
                     average_over: Dims | None = "init_time",
                     form: RmseForm = "per_forecast") -> XarrayObj:
     """RMSE of ``forecast`` divided by the RMSE of ``reference`` (below 1: forecast better).

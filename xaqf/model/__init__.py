@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from xaqf.model.config import CONFIGS, ModelConfig, get_config
 from xaqf.model.fusion import BilinearFusion, ConcatFusion, NoMetFusion
+from xaqf.model.memory import TrainingMemory, training_memory
 from xaqf.model.step import model_step, time_features
 from xaqf.model.summary import ModelSummary, summary
 from xaqf.model.unet import FusionUNet, apply_change, build_model
@@ -27,10 +28,12 @@ __all__ = [
     "ModelConfig",
     "ModelSummary",
     "NoMetFusion",
+    "TrainingMemory",
     "apply_change",
     "build_model",
     "get_config",
     "model_step",
     "summary",
     "time_features",
+    "training_memory",
 ]

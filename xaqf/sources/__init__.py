@@ -19,6 +19,7 @@ from xaqf.sources.products import (
                                    PRODUCTS,
                                    Product,
                                    Request,
+                                   emission_requests,
                                    expected_coords,
                                    period,
                                    product,
@@ -26,5 +27,6 @@ from xaqf.sources.products import (
                                    requests,
 )
 
-__all__ = ["PRODUCTS", "Product", "Request", "accumulate_precipitation", "expected_coords",
+__all__ = ["PRODUCTS", "Product", "Request", "accumulate_precipitation", "emission_requests",
+           "expected_coords",
            "period", "product", "request_days", "requests"]

@@ -335,3 +335,37 @@ def expected_coords(request: Request) -> dict[str, np.ndarray]:
         return {"time": stamps}
     return {"init_time": stamps,
             "lead_time": pd.to_timedelta(list(leads), unit="h").values.astype("timedelta64[ns]")}
+
+
+EMISSIONS = "cams-global-emission-inventories"
+"""ADS dataset of the CAMS global emission inventories (CAMS-GLOB-ANT among them)."""
+
+
+def emission_requests(start_year: int, end_year: int,
+                      species: tuple[str, ...] = ("co", "nox", "so2", "nh3", "bc", "oc"),
+                      version: str = "latest") -> list[Request]:
+    """ADS requests of the CAMS-GLOB-ANT anthropogenic inventory, one per year.
+
+    Each asks for every species (ADS names in
+    :data:`xaqf.emissions.CAMS_GLOB_ANT_SPECIES`) of the ``anthropogenic`` source, as the
+    zip of one monthly netCDF file per species, sectors as separate variables (xaqf sums
+    them: :func:`xaqf.emissions.open_cams_glob_ant`), fluxes in kg m-2 s-1.
+
+    Examples
+    --------
+    >>> r = emission_requests(2022, 2022, ("co", "nox"))[0]
+    >>> r.dataset, r.request["variable"], r.request["year"], r.target
+    ('cams-global-emission-inventories', ['carbon_monoxide', 'nitrogen_oxides'], ['2022'], \
+'cams-glob-ant/cams-glob-ant_2022.zip')
+    """
+    from xaqf.emissions import CAMS_GLOB_ANT_SPECIES
+
+    unknown = [s for s in species if s not in CAMS_GLOB_ANT_SPECIES]
+    if unknown or end_year < start_year:
+        raise ConfigError(f"emission species {unknown} are not in CAMS-GLOB-ANT (choose from "
+                          f"{sorted(CAMS_GLOB_ANT_SPECIES)})" if unknown else
+                          f"end_year {end_year} is before start_year {start_year}")
+    return [Request("cams-glob-ant", EMISSIONS, {
+        "variable": [CAMS_GLOB_ANT_SPECIES[s] for s in species], "source": ["anthropogenic"],
+        "version": [version], "year": [str(year)]}, f"cams-glob-ant/cams-glob-ant_{year}.zip")
+        for year in range(start_year, end_year + 1)]

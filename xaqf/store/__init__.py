@@ -2,9 +2,10 @@
 
 :func:`prepare` (also ``xaqf prepare`` on the command line) reads raw files lazily,
 standardizes, checks and regrids them onto the target grid, keeps the 12-hourly times of
-the period and writes groups ``cams``, ``met``, ``statics`` and ``stats`` (normalisation
-statistics computed in the same pass) on dask.distributed, resumably. :func:`open_store`
-opens the result as an :class:`xarray.DataTree`.
+the period (summing ERA5's hourly precipitation into 12 h totals) and writes groups
+``cams``, ``met``, ``statics`` and ``stats`` (normalisation statistics computed in the same
+pass) on dask.distributed, resumably. :func:`open_store` opens the result as an
+:class:`xarray.DataTree`.
 
 Modules: :mod:`~xaqf.store.plan` (input checks and time plan), :mod:`~xaqf.store.layout`
 (groups, template), :mod:`~xaqf.store.statistics` (additive statistics),

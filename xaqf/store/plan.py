@@ -10,6 +10,13 @@ outside the files. Each error is a :class:`~xaqf.errors.StoreError` naming the f
 Files of one kind holding different variables (ERA5 pressure-level and single-level files)
 form separate *streams*; every stream must cover every 12-hourly time of the period.
 
+ERA5's hourly precipitation (product ``era5-precipitation``: a met stream holding only
+``tp``, recognised by its hourly time axis or its file names) is accumulated to the 12 h
+ending at each step (:func:`xaqf.sources.accumulate_precipitation`): each step takes an
+:class:`Accumulation` of the 12 hourly values ``t - 11 h ... t``, and a missing hour is
+refused here, naming the file and the hour. Hourly ``tp`` in a file with other variables is
+refused (ERA5 delivers instantaneous and accumulated fields apart).
+
 Examples
 --------
 >>> target_times("2022-06-01", "2022-06-02").strftime("%d %H").tolist()
@@ -23,6 +30,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,15 +38,20 @@ import pandas as pd
 import xarray as xr
 
 from xaqf.errors import ConfigError, StoreError, XaqfError
-from xaqf.io import _expand, open_raw, standardize, variables_of_kind
+from xaqf.io import expand_paths, open_raw, standardize, variables_of_kind
+from xaqf.sources.precipitation import HOUR, WINDOW
 from xaqf.validation import check_dataset
 
-__all__ = ["STEP", "FileInfo", "Plan", "Source", "Step", "make_plan", "target_times"]
+__all__ = ["STEP", "Accumulation", "FileInfo", "Plan", "Source", "Step", "make_plan",
+           "target_times"]
 
 STEP = pd.Timedelta("12h")
 """Spacing of the store's times."""
 
 KINDS = ("cams", "met")
+
+PRECIPITATION = "era5-precipitation"
+"""The product of ERA5's hourly precipitation (its files are named after it)."""
 
 
 @dataclass(frozen=True)
@@ -65,12 +78,20 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Accumulation:
+    """The hourly precipitation values (in time order) summed into one step's 12 h ``tp``."""
+
+    hours: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
 class Step:
-    """One time step of the store: its position, time and raw sources by kind."""
+    """One time step of the store: its position, time and raw sources by kind (one per
+    stream)."""
 
     index: int
     time: np.datetime64
-    sources: dict[str, tuple[Source, ...]]
+    sources: dict[str, tuple[Source | Accumulation, ...]]
 
 
 @dataclass(frozen=True)
@@ -226,10 +247,64 @@ def _missing(stream: Sequence[FileInfo], times: pd.DatetimeIndex,
         f"raw file (a missing month after {before.path}?); download them")
 
 
+def _off_synoptic(times: np.ndarray) -> bool:
+    stamps = pd.DatetimeIndex(times)
+    return bool(((stamps.hour % 12 != 0) | (stamps.minute != 0)).any())
+
+
+def _hourly_precipitation(stream: Sequence[FileInfo]) -> bool:
+    """Whether ``stream`` is ERA5's hourly precipitation (refusing hourly ``tp`` mixed with
+    other variables)."""
+    hourly = [info for info in stream if _off_synoptic(info.times)
+              or Path(info.path).name.startswith(PRECIPITATION)]
+    if not hourly or "tp" not in stream[0].variables:
+        return False
+    if stream[0].variables != ("tp",):
+        raise StoreError(
+            f"raw file {hourly[0].path} holds hourly 'tp' with {list(stream[0].variables)}; "
+            f"ERA5's hourly precipitation is accumulated and must come in files of its own "
+            f"(product {PRECIPITATION!r}, see xaqf download)")
+    return True
+
+
+def _missing_hour(stream: Sequence[FileInfo], time: np.datetime64,
+                  hour: np.datetime64) -> StoreError:
+    def distance(info: FileInfo) -> np.timedelta64:
+        first, last = info.times.min(), info.times.max()
+        return max(first - hour, hour - last, np.timedelta64(0, "ns"))
+
+    near = min(stream, key=distance)
+    where = (f"{near.path} (covering {_label(near.times.min())} .. "
+             f"{_label(near.times.max())}) lacks it")
+    return StoreError(
+        f"the 12 h precipitation at {_label(time)} needs the hourly tp of {_label(hour)}, "
+        f"which is in no file: {where}; download the missing hours (product "
+        f"{PRECIPITATION!r} starts the day before the period)")
+
+
+def _accumulations(stream: Sequence[FileInfo], times: pd.DatetimeIndex
+                   ) -> list[Accumulation]:
+    found = _index(stream)
+    offsets = (np.arange(int(WINDOW / HOUR)) * HOUR - (WINDOW - HOUR)).astype("m8[ns]")
+    out = []
+    for time in times.values:
+        hours = time + offsets
+        for hour in hours:
+            if hour not in found:
+                raise _missing_hour(stream, time, hour)
+        out.append(Accumulation(tuple(Source(found[h][0].path, found[h][0].dim, found[h][1])
+                                      for h in hours)))
+    return out
+
+
 def _sources(streams: Sequence[list[FileInfo]], times: pd.DatetimeIndex
-             ) -> list[list[Source]]:
-    per_time: list[list[Source]] = [[] for _ in times]
+             ) -> list[list[Source | Accumulation]]:
+    per_time: list[list[Source | Accumulation]] = [[] for _ in times]
     for stream in streams:
+        if _hourly_precipitation(stream):
+            for i, accumulation in enumerate(_accumulations(stream, times)):
+                per_time[i].append(accumulation)
+            continue
         found = _index(stream)
         if any(t not in found for t in times.values):
             raise _missing(stream, times, found)
@@ -269,8 +344,8 @@ def make_plan(cams: Iterable[str] | str, met: Iterable[str] | str, statics: str,
         Bad input, naming the file (see the module notes).
     """
     times = target_times(start, end)
-    files = {"cams": sorted(_expand(cams)), "met": sorted(_expand(met))}
-    statics = _expand(statics)[0]
+    files = {"cams": sorted(expand_paths(cams)), "met": sorted(expand_paths(met))}
+    statics = expand_paths(statics)[0]
     per_kind = {}
     for kind in KINDS:
         infos = [scan_file(path, kind) for path in files[kind]]

@@ -50,6 +50,25 @@ def _statics(path: str, grid: xr.Dataset) -> xr.Dataset:
     return Regridder(ds, grid)(ds)
 
 
+def _emissions(paths: str | Iterable[str], grid: xr.Dataset) -> xr.Dataset:
+    """Emission fields on ``grid``, regridded conservatively: CAMS-GLOB-ANT files (named
+    ``..._anthro_<species>_...``) or files of canonical ``emi_*`` fields."""
+    from xaqf.emissions import open_cams_glob_ant
+
+    files = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if all("_anthro_" in Path(f).name for f in files):
+        ds = open_cams_glob_ant(files)
+    else:
+        ds = xr.merge([xr.open_dataset(f) for f in files])
+    return ds.load().aqf.regrid(grid, method="conservative")
+
+
+def _write_emissions(paths: str | Iterable[str] | None, plan: Plan, output: Path) -> None:
+    if paths is not None:
+        fields = _emissions(paths, global_grid(plan.resolution)).astype("float32")
+        fields.to_zarr(output, group="emissions", mode="w", consolidated=False)
+
+
 def _open_or_create(plan: Plan, output: Path, command: str) -> bool:
     """Check an existing store against ``plan`` or write the template; whether complete."""
     from xaqf import __version__
@@ -125,7 +144,8 @@ def _finish(plan: Plan, output: Path) -> None:
 def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
             output: str | os.PathLike, grid: float, start: Any, end: Any,
             workers: int | None = None, scheduler: Any = None, progress: bool = True, *,
-            command: str | None = None) -> Path:
+            command: str | None = None, emissions: str | Iterable[str] | None = None
+            ) -> Path:
     """Make the analysis-ready training store from raw CAMS, met and static files.
 
     Parameters
@@ -153,6 +173,11 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
         Show a tqdm progress bar.
     command
         The command recorded in the provenance (default: this process's command line).
+    emissions
+        Emission inventory files: CAMS-GLOB-ANT downloads (sectors summed,
+        :func:`xaqf.emissions.open_cams_glob_ant`) or files of canonical ``emi_*`` fields.
+        They are regridded conservatively onto the grid and written to the group
+        ``emissions`` (rewritten on every run; not part of the store's fingerprint).
 
     Returns
     -------
@@ -169,6 +194,7 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
     if _open_or_create(plan, output, command or _command()):
         print(f"xaqf prepare: {output} is complete ({len(plan.times)} time steps); "
               f"nothing to do")
+        _write_emissions(emissions, plan, output)
         return output
     folder = progress_dir(output)
     done = set(done_steps(folder, len(plan.steps)))
@@ -178,5 +204,6 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
     with tqdm(total=len(plan.steps), initial=len(done), desc="prepare", unit="step",
               disable=not progress) as bar:
         _run(task, pending, workers, scheduler, bar)
+    _write_emissions(emissions, plan, output)
     _finish(plan, output)
     return output

@@ -1,9 +1,10 @@
 """The work of one time step, as run on a dask.distributed worker.
 
 :func:`run_step` opens the raw files of its step itself (only the paths travel to the
-worker), reads that one time, standardizes, checks, regrids and writes it into its own
-chunks of the store, then records its marker with the step's partial statistics. Its memory
-is that of one time step, whatever the length of the period.
+worker), reads that one time (and, for hourly precipitation, the 12 hourly values it sums),
+standardizes, checks, regrids and writes it into its own chunks of the store, then records
+its marker with the step's partial statistics. Its memory is that of one time step,
+whatever the length of the period.
 
 Examples
 --------
@@ -15,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import dask
@@ -24,8 +26,9 @@ import xarray as xr
 from xaqf.errors import StoreError, XaqfError
 from xaqf.io import open_raw, standardize, variables_of_kind
 from xaqf.regrid import Regridder, global_grid
+from xaqf.sources import accumulate_precipitation
 from xaqf.store.layout import write_step
-from xaqf.store.plan import Source, Step
+from xaqf.store.plan import Accumulation, Source, Step
 from xaqf.store.progress import write_marker
 from xaqf.store.statistics import step_partials
 from xaqf.validation import check_dataset
@@ -42,21 +45,38 @@ def _levels(ds: xr.Dataset) -> xr.Dataset:
     return picked.assign_coords(level=picked["level"].values.astype(np.float64))
 
 
-def _load_source(source: Source, kind: str) -> xr.Dataset:
-    raw = open_raw(source.path, chunks={source.dim: 1})
+def _read(path: str, dim: str, indices: list[int], kind: str) -> xr.Dataset:
+    """Times ``indices`` (along the raw ``dim``) of one raw file, standardized and checked."""
+    raw = open_raw(path, chunks={dim: 1})
     with raw:
         try:
-            ds = standardize(raw.isel({source.dim: [source.index]}), kind).load()
+            ds = standardize(raw.isel({dim: indices}), kind).load()
             return check_dataset(_levels(ds), kind, variables=[str(v) for v in ds.data_vars])
         except XaqfError as err:
-            raise StoreError(f"raw file {source.path}: {err}") from err
+            raise StoreError(f"raw file {path}: {err}") from err
+
+
+def _accumulate(accumulation: Accumulation, time: np.datetime64) -> xr.Dataset:
+    """The 12 h ``tp`` at ``time`` from the 12 hourly values of ``accumulation``."""
+    parts = []
+    for path, group in itertools.groupby(accumulation.hours, key=lambda source: source.path):
+        sources = list(group)
+        parts.append(_read(path, sources[0].dim, [s.index for s in sources], "met"))
+    hourly = xr.concat(parts, "time")["tp"] if len(parts) > 1 else parts[0]["tp"]
+    return accumulate_precipitation(hourly, times=[time]).to_dataset()
+
+
+def _load_source(source: Source | Accumulation, kind: str, time: np.datetime64) -> xr.Dataset:
+    if isinstance(source, Accumulation):
+        return _accumulate(source, time)
+    return _read(source.path, source.dim, [source.index], kind)
 
 
 def load_kind(step: Step, kind: str, grid: xr.Dataset) -> xr.Dataset:
     """The standardized, checked data of ``kind`` at ``step``, regridded onto ``grid``, with
     the variables in catalogue order."""
     with dask.config.set(scheduler="synchronous"):
-        parts = [_load_source(source, kind) for source in step.sources[kind]]
+        parts = [_load_source(source, kind, step.time) for source in step.sources[kind]]
     ds = xr.merge(parts, compat="override", join="exact", combine_attrs="drop_conflicts")
     ds = ds[list(variables_of_kind(kind))]
     return Regridder(ds, grid)(ds)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +33,9 @@ from xaqf.errors import ConfigError
 from xaqf.training.schedule import FINAL_LR, START_LR, WARMUP_FRACTION
 
 T = TypeVar("T", bound="_JsonConfig")
+
+NONFINITE = ("raise", "skip")
+"""The values of :attr:`StageConfig.nonfinite`."""
 
 
 class _JsonConfig:
@@ -51,8 +55,11 @@ class _JsonConfig:
     @classmethod
     def from_dict(cls: type[T], data: dict[str, Any]) -> T:
         """Build from :meth:`to_dict` output; unknown keys raise :class:`ConfigError`."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"a {cls.__name__} must be a JSON object (a dict), got "
+                              f"{type(data).__name__} {data!r:.60}")
         known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        unknown = sorted(set(data) - known)
+        unknown = sorted(map(str, set(data) - known))
         if unknown:
             raise ConfigError(f"unknown {cls.__name__} keys {unknown}; known: {sorted(known)}")
         return cls(**data)
@@ -61,7 +68,7 @@ class _JsonConfig:
     def from_json(cls: type[T], text_or_path: str | Path) -> T:
         """Build from JSON text or a path to a JSON file."""
         text = str(text_or_path)
-        if not text.lstrip().startswith("{"):
+        if not text.lstrip().startswith(("{", "[")):
             path = Path(text_or_path)
             if not path.is_file():
                 raise ConfigError(f"configuration file {path} not found")
@@ -98,6 +105,32 @@ class StageConfig(_JsonConfig):
         Seeds the data order and torch's random state.
     clip_grad_norm
         Clip the gradient norm to this value; ``None`` disables clipping.
+    nonfinite
+        What a batch whose loss or gradient is not finite does: ``"raise"`` stops the run
+        with :class:`~xaqf.errors.InvalidValueError` naming the step, the batch's initial
+        times and the channels at fault (the last checkpoint is kept as it was); ``"skip"``
+        drops the batch without updating the weights and counts it in
+        :attr:`History.skipped <xaqf.training.History>`.
+    store
+        The training store (:func:`xaqf.store.prepare`) of this stage, e.g. the reanalysis
+        store for ``pretrain`` and the analysis store for ``finetune``; ``None``: the run's
+        ``data``. The stage's normalisation statistics come from its data (a store's
+        ``stats`` group), and the model file keeps those of the last stage.
+    run_length
+        Consecutive windows kept together when the order is shuffled
+        (:func:`xaqf.training.loader.epoch_batches`): neighbours share states, which are
+        read once. 1 shuffles every window on its own.
+    precision
+        ``"fp32"`` or ``"bf16"`` (autocast; the loss and the optimiser state stay float32).
+    activation_checkpointing
+        Recompute each U-Net level in the backward instead of keeping its activations.
+    channels_last
+        Keep the network and its activations in the channels-last memory format.
+
+    Raises
+    ------
+    ConfigError
+        A field of the wrong type or out of range, naming it.
     """
 
     name: str = "pretrain"
@@ -112,15 +145,43 @@ class StageConfig(_JsonConfig):
     checkpoint_every: int = 200
     seed: int = 0
     clip_grad_norm: float | None = 1.0
+    nonfinite: str = "raise"
+    store: str | None = None
+    run_length: int = 1
+    precision: str = "fp32"
+    activation_checkpointing: bool = False
+    channels_last: bool = False
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or self.rollout_steps < 1:
-            raise ConfigError(
-                f"stage {self.name!r}: epochs, batch_size and rollout_steps must be >= 1 "
-                f"(got {self.epochs}, {self.batch_size}, {self.rollout_steps})"
-            )
+        for name in ("epochs", "batch_size", "rollout_steps", "checkpoint_every", "run_length"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"stage {self.name!r}: {name} must be an integer >= 1, "
+                                  f"got {value!r}")
+        numbers = {"max_lr": self.max_lr, "weight_decay": self.weight_decay,
+                   "start_lr": self.start_lr, "final_lr": self.final_lr,
+                   "warmup_fraction": self.warmup_fraction, "clip_grad_norm": self.clip_grad_norm}
+        for name, value in numbers.items():
+            if value is None and name == "clip_grad_norm":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or \
+                    not math.isfinite(value) or value < 0:
+                raise ConfigError(f"stage {self.name!r}: {name} must be a finite number >= 0, "
+                                  f"got {value!r}")
         if not self.max_lr > 0:
             raise ConfigError(f"stage {self.name!r}: max_lr must be > 0, got {self.max_lr}")
+        if self.clip_grad_norm is not None and not self.clip_grad_norm > 0:
+            raise ConfigError(f"stage {self.name!r}: clip_grad_norm must be > 0 or None, got "
+                              f"{self.clip_grad_norm}")
+        if not self.warmup_fraction <= 1:
+            raise ConfigError(f"stage {self.name!r}: warmup_fraction must be in [0, 1], got "
+                              f"{self.warmup_fraction}")
+        if self.precision not in ("fp32", "bf16"):
+            raise ConfigError(f"stage {self.name!r}: precision must be 'fp32' or 'bf16', got "
+                              f"{self.precision!r}")
+        if self.nonfinite not in NONFINITE:
+            raise ConfigError(f"stage {self.name!r}: nonfinite must be one of {NONFINITE}, "
+                              f"got {self.nonfinite!r}")
 
 
 STAGES: dict[str, StageConfig] = {
@@ -138,11 +199,11 @@ def stage_config(name_or_config: str | StageConfig | dict[str, Any], **overrides
         stage = name_or_config
     elif isinstance(name_or_config, dict):
         stage = StageConfig.from_dict(name_or_config)
-    elif name_or_config in STAGES:
+    elif isinstance(name_or_config, str) and name_or_config in STAGES:
         stage = STAGES[name_or_config]
     else:
         raise ConfigError(f"unknown stage {name_or_config!r}; presets: {sorted(STAGES)}")
-    return dataclasses.replace(stage, **overrides)
+    return StageConfig.from_dict({**stage.to_dict(), **overrides})
 
 
 @dataclass(frozen=True)
@@ -154,7 +215,13 @@ class TrainConfig(_JsonConfig):
     data
         Where the data comes from: ``{"toy_world": {...toy_world keyword arguments...}}`` or
         ``{"cams": PATHS, "met": PATHS, "statics": PATH}`` (``statics`` optional); paths are
-        anything :func:`xaqf.open_cams` / :func:`xaqf.open_met` accept.
+        anything :func:`xaqf.open_cams` / :func:`xaqf.open_met` accept. An optional
+        ``"emissions": {"species": [...], "monthly": false, "log_transform": false}`` entry
+        adds emission inputs (:mod:`xaqf.emissions`), read from ``"path"`` (canonical
+        ``emi_*`` fields), ``"cams_glob_ant"`` (CAMS-GLOB-ANT files) or, for the toy
+        world, its own inventory. ``{"store": PATH}`` reads an analysis-ready store
+        (:func:`xaqf.store.prepare`), streamed by :mod:`xaqf.training.loader`; a stage may
+        name its own store instead (:attr:`StageConfig.store`).
     train_period, validation_period
         ``[start, end]`` (inclusive, ISO dates) of the training and validation windows.
     model
@@ -167,6 +234,10 @@ class TrainConfig(_JsonConfig):
         Folder for checkpoints; a run finding a checkpoint there resumes from it.
     step
         Model time step.
+    workers
+        DataLoader worker processes reading the training states (per training process).
+    log
+        JSON-lines training log (:mod:`xaqf.training.log`); ``None``: no log.
     """
 
     data: dict[str, Any] = field(default_factory=lambda: {"toy_world": {}})
@@ -177,7 +248,43 @@ class TrainConfig(_JsonConfig):
     output: str = "model.safetensors"
     checkpoint_dir: str | None = "checkpoints"
     step: str = "12h"
+    workers: int = 0
+    log: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or \
+                self.workers < 0:
+            raise ConfigError(f"TrainConfig workers must be an integer >= 0, got "
+                              f"{self.workers!r}")
+        if not isinstance(self.stages, list) or not self.stages:
+            raise ConfigError(f"TrainConfig stages must be a non-empty list of stage names or "
+                              f"dicts, got {self.stages!r}")
+        if not isinstance(self.data, dict):
+            raise ConfigError(f"TrainConfig data must be a dict, got {self.data!r}")
 
     def stage_configs(self) -> list[StageConfig]:
-        """The stages as :class:`StageConfig` objects."""
-        return [stage_config(stage) for stage in self.stages]
+        """The stages as :class:`StageConfig` objects, checked for a possible order.
+
+        Raises
+        ------
+        ConfigError
+            Two stages share a name (they would share a checkpoint folder), a ``pretrain``
+            stage follows another stage, or a single-step stage follows a multi-step one
+            (fine-tuning single steps after rollout training undoes it).
+        """
+        stages = [stage_config(stage) for stage in self.stages]
+        names = [stage.name for stage in stages]
+        for i, stage in enumerate(stages):
+            if stage.name in names[:i]:
+                raise ConfigError(f"stages {names}: the name {stage.name!r} is used twice; "
+                                  f"give every stage its own name")
+            if stage.name == "pretrain" and i > 0:
+                raise ConfigError(f"stages {names}: 'pretrain' must come first (it follows "
+                                  f"{names[i - 1]!r}); order them pretrain, finetune, multistep")
+            before = [s for s in stages[:i] if s.rollout_steps > stage.rollout_steps]
+            if before:
+                raise ConfigError(
+                    f"stages {names}: {stage.name!r} ({stage.rollout_steps} rollout step(s)) "
+                    f"follows {before[-1].name!r} ({before[-1].rollout_steps}); order the "
+                    f"stages by rollout_steps, multi-step training last")
+        return stages

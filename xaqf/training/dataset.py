@@ -7,7 +7,9 @@ A sample starting at ``t`` with ``k`` rollout steps is a :class:`Window` holding
   step, ``met[0]`` is ``Q(t)`` and ``met[1]`` is ``Q(t+1)``;
 * ``target``: pollutants at ``t + step ... t + k * step``, ``(k, C, H, W)``;
 * ``time_features``: ``(k, 3)``, see :func:`xaqf.model.step.time_features`;
-* ``statics``: ``(S, H, W)``;
+* ``statics``: ``(S, H, W)``, the static features then, for a model with emission inputs,
+  its emission channels (a monthly climatology's month is that of the first target,
+  ``t + step``, see :mod:`xaqf.emissions`);
 * ``init_time``: ``t``.
 
 Values are encoded by the forecaster being trained (normalised; pollutants log-transformed),
@@ -18,6 +20,11 @@ The dataset is lazy: each item selects its times from the (possibly dask-backed)
 and loads only those. ``cache=True`` encodes everything once up front instead, which is much
 faster when the period fits in memory. Usable initial times follow the window rule of
 :mod:`xaqf.windows`.
+
+Bad values never reach the network silently: with ``cache=True`` the whole period is
+checked up front by :func:`xaqf.validation.check_dataset`; and each window's encoded
+states are checked as it is assembled. Either way :class:`~xaqf.errors.InvalidValueError`
+names the variable or channel and the time. Latitude is put north first, as in forecasting.
 """
 
 from __future__ import annotations
@@ -32,7 +39,10 @@ import torch
 import xarray as xr
 
 from xaqf.channels import to_channels
+from xaqf.emissions import prepare_emissions, with_emissions
 from xaqf.errors import MissingTimeError
+from xaqf.forecaster.checks import check_finite, positive_int
+from xaqf.io import _descending_latitude as north_first
 from xaqf.model.step import time_features
 from xaqf.regrid import check_same_grid
 from xaqf.units import to_canonical_dataset
@@ -102,6 +112,10 @@ def collate(items: Sequence[Window]) -> Window:
     return Window(**stacked, init_time=times)
 
 
+def _times(t: pd.Timestamp, offsets: list[pd.Timedelta]) -> np.ndarray:
+    return np.asarray([t + offset for offset in offsets], "datetime64[ns]")
+
+
 class WindowDataset(torch.utils.data.Dataset):
     """Windows ``(P(t-1), P(t), Q(t..t+k)) -> P(t+1..t+k)`` for every usable ``t``.
 
@@ -118,15 +132,21 @@ class WindowDataset(torch.utils.data.Dataset):
         Starting times ``t``; default: every time whose window is complete.
     cache
         Encode the whole period once (fast, memory-hungry) instead of item by item.
+    emissions
+        Emission inventory for a forecaster with emission inputs (required then; see
+        :func:`xaqf.emissions.prepare_emissions`); ignored with a warning otherwise.
 
     Each item is a :class:`Window` (shapes in the module notes); batch them with
     :func:`collate`.
     """
 
     def __init__(self, forecaster: Forecaster, cams: xr.Dataset, met: xr.Dataset, *,
-                 rollout_steps: int = 1, init_times: Any = None, cache: bool = False) -> None:
-        cams = check_dataset(cams, "cams", variables=POLLUTANT_VARIABLES, check_values=False)
-        met = check_dataset(met, "met", variables=MET_VARIABLES, check_values=False)
+                 rollout_steps: int = 1, init_times: Any = None, cache: bool = False,
+                 emissions: xr.Dataset | None = None) -> None:
+        positive_int(rollout_steps, "rollout_steps")
+        cams = check_dataset(north_first(cams), "cams", variables=POLLUTANT_VARIABLES,
+                             check_values=cache)
+        met = check_dataset(north_first(met), "met", variables=MET_VARIABLES, check_values=cache)
         check_same_grid(cams, met, names=("cams", "met"))
         cams = to_canonical_dataset(cams, POLLUTANT_VARIABLES)
         met = to_canonical_dataset(met, MET_VARIABLES)
@@ -141,6 +161,9 @@ class WindowDataset(torch.utils.data.Dataset):
         self.init_times = self._usable(init_times)
         grid = xr.Dataset(coords={"latitude": cams["latitude"], "longitude": cams["longitude"]})
         self.statics = forecaster.static_tensor(grid)
+        self._emissions = (forecaster.emissions,
+                           prepare_emissions(forecaster.emissions, emissions, grid))
+        self._statics_of: dict[int, torch.Tensor] = {}
         self._cache: tuple[torch.Tensor, torch.Tensor] | None = None
         if cache:
             self._cache = (self._encode_pollutants(self._cams.values),
@@ -176,18 +199,54 @@ class WindowDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.init_times)
 
-    def __getitem__(self, i: int) -> Window:
+    def read_state(self, group: str, position: int) -> torch.Tensor:
+        """The encoded state at ``position`` along ``time`` of ``group`` (``"cams"`` or
+        ``"met"``), ``(C, H, W)``: the unit :class:`~xaqf.training.loader.WindowLoader` reads."""
+        index = 0 if group == "cams" else 1
+        if self._cache is not None:
+            return self._cache[index][position]
+        data = self._cams if group == "cams" else self._met
+        encode = self._encode_pollutants if group == "cams" else self._encode_met
+        return encode(data.isel(time=position).values)
+
+    def positions(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Positions along ``time`` of the pollutant states (``t - step ... t + k step``) and
+        the met states (``t ... t + k step``) that window ``i`` reads."""
         t = pd.Timestamp(self.init_times[i])
         cams_times = [t + offset for offset in self._offsets(-1)]
         met_times = [t + offset for offset in self._offsets(0)]
-        if self._cache is not None:
-            pollutants = self._cache[0][self._cams_index.get_indexer(cams_times)]
-            met = self._cache[1][self._met_index.get_indexer(met_times)]
-        else:
-            pollutants = self._encode_pollutants(self._cams.sel(time=cams_times).values)
-            met = self._encode_met(self._met.sel(time=met_times).values)
-        times = np.asarray(cams_times[1:-1], "datetime64[ns]")
+        return (self._cams_index.get_indexer(cams_times),
+                self._met_index.get_indexer(met_times))
+
+    def assemble(self, i: int, pollutants: torch.Tensor, met: torch.Tensor) -> Window:
+        """Window ``i`` from its encoded states ``(k + 2, C, H, W)`` and ``(k + 1, D, H, W)``
+        (in the order of :meth:`positions`), checked finite."""
+        t = pd.Timestamp(self.init_times[i])
+        check_finite(pollutants, POLLUTANT_CHANNELS, _times(t, self._offsets(-1)), "cams")
+        check_finite(met, MET_CHANNELS, _times(t, self._offsets(0)), "met")
+        times = np.asarray([t + offset for offset in self._offsets(0)][:-1], "datetime64[ns]")
         features = np.concatenate([time_features(times[s:s + 1], s)
                                    for s in range(self.rollout_steps)])
         return Window(pollutants[0], pollutants[1], met, pollutants[2:],
-                      torch.as_tensor(features), self.statics, np.asarray(times[0]))
+                      torch.as_tensor(features), self._item_statics(t), np.asarray(times[0]))
+
+    def _item_statics(self, t: pd.Timestamp) -> torch.Tensor:
+        """Static features with the emission channels of the first target ``t + step``."""
+        encoder, fields = self._emissions
+        if encoder is None or fields is None:
+            return self.statics
+        month = (t + self.step).month if encoder.settings.monthly else 0
+        if month not in self._statics_of:
+            valid = [t + self.step] if encoder.settings.monthly else None
+            stacked = with_emissions(self.statics, encoder, fields, valid)
+            self._statics_of[month] = stacked[0] if stacked.ndim == 4 else stacked
+        return self._statics_of[month]
+
+    def __getitem__(self, i: int) -> Window:
+        cams_at, met_at = self.positions(i)
+        if self._cache is not None:
+            pollutants, met = self._cache[0][cams_at], self._cache[1][met_at]
+        else:
+            pollutants = self._encode_pollutants(self._cams.isel(time=cams_at).values)
+            met = self._encode_met(self._met.isel(time=met_at).values)
+        return self.assemble(i, pollutants, met)

@@ -12,10 +12,15 @@ Decisions (the paper is silent):
 * the sums run over the batch as well as over the grid, so ``e_k`` is one number per channel
   per batch (steadier than one per sample);
 * ``e_k`` is guarded from below by ``eps`` times the sum of the weights: a channel whose base
-  equals its target everywhere gives a finite (large) ratio rather than a division by zero.
+  equals its target everywhere gives a finite (large) ratio rather than a division by zero;
+* data-parallel (``reduce``): the base errors and the batch size are summed over the
+  processes, so each process returns its share of the global-batch loss (the shares add up
+  to it; see :mod:`xaqf.training.distributed`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 
@@ -24,7 +29,9 @@ EPS = 1e-6
 
 
 def base_relative_loss(prediction: torch.Tensor, target: torch.Tensor, base: torch.Tensor,
-                       weights: torch.Tensor, eps: float = EPS) -> torch.Tensor:
+                       weights: torch.Tensor, eps: float = EPS, *,
+                       reduce: Callable[[torch.Tensor], torch.Tensor] | None = None
+                       ) -> torch.Tensor:
     """Eq. 9: ``mean_k  sum |pred - target| w  /  max(sum |base - target| w, eps sum w)``.
 
     Parameters
@@ -35,6 +42,9 @@ def base_relative_loss(prediction: torch.Tensor, target: torch.Tensor, base: tor
         Latitude weights ``(latitude,)``, e.g. ``cos(latitude)``.
     eps
         Guard on the base error, as a mean weighted absolute error.
+    reduce
+        Sums a tensor over the data-parallel processes (e.g.
+        :meth:`~xaqf.training.distributed.Distributed.sum`); ``None``: one process.
 
     Returns
     -------
@@ -53,6 +63,10 @@ def base_relative_loss(prediction: torch.Tensor, target: torch.Tensor, base: tor
     w = weights.to(prediction.dtype).reshape(1, 1, -1, 1)
     error = ((prediction - target).abs() * w).sum(dim=(0, 2, 3))
     reference = ((base - target).abs() * w).sum(dim=(0, 2, 3))
-    floor = eps * float(w.sum()) * target.shape[0] * target.shape[-1]
+    count = float(target.shape[0])
+    if reduce is not None:
+        totals = reduce(torch.cat([reference.detach(), reference.new_tensor([count])]))
+        reference, count = totals[:-1], float(totals[-1])
+    floor = eps * float(w.sum()) * count * target.shape[-1]
     return (error / reference.clamp_min(floor)).mean()
 

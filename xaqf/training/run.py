@@ -4,6 +4,16 @@ Opens the data (or generates a toy world), computes the normalisation statistics
 training period, builds the model, runs the stages in order -- each checkpointing into its
 own sub-folder of ``checkpoint_dir``, so a re-run resumes where it stopped and skips
 finished stages -- and saves the trained model file.
+
+With stores (``data = {"store": PATH}`` or a ``store`` per stage), every stage's windows are
+streamed from its store (:class:`~xaqf.training.loader.StoreWindows`) and its normalisation
+statistics are that store's ``stats`` group, as the paper computes them per data set
+(decided); the model file keeps the last stage's. Every store is opened and checked -- it
+exists, is complete, is on the grid of the model's statics (those of the first stage's
+store), holds windows in the periods -- and the stage order is checked
+(:meth:`~xaqf.training.TrainConfig.stage_configs`) before any training starts. Under
+``torchrun`` (:mod:`xaqf.training.distributed`) every process runs this; rank 0 alone writes
+the model file.
 """
 
 from __future__ import annotations
@@ -13,19 +23,57 @@ from typing import Any
 
 import xarray as xr
 
-from xaqf.errors import ConfigError
-from xaqf.training.config import TrainConfig
+from xaqf.emissions import EmissionSettings, emission_stats, open_cams_glob_ant
+from xaqf.errors import ConfigError, GridMismatchError
+from xaqf.normalization import combine_stats
+from xaqf.regrid import same_grid
+from xaqf.training.config import StageConfig, TrainConfig
 from xaqf.training.dataset import WindowDataset
+from xaqf.training.distributed import Distributed, setup
+from xaqf.training.loader import StoreWindows
+from xaqf.training.log import TrainingLog
 from xaqf.training.trainer import train_stage
 
 
 def load_data(data: dict[str, Any]) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset | None]:
     """``(cams, met, statics)`` from the ``data`` entry of a :class:`TrainConfig`."""
+    return load_inputs(data)[:3]
+
+
+def emission_settings(data: dict[str, Any]) -> EmissionSettings | None:
+    """The :class:`~xaqf.emissions.EmissionSettings` of the ``data`` entry's
+    ``emissions`` (``species``, ``monthly``, ``log_transform``; ``path`` or
+    ``cams_glob_ant`` name the inventory), or ``None``."""
+    entry = data.get("emissions")
+    if not entry:
+        return None
+    return EmissionSettings.from_dict({k: v for k, v in entry.items()
+                                       if k not in ("path", "cams_glob_ant")})
+
+
+def _emissions(data: dict[str, Any], world_emissions: xr.Dataset | None) -> xr.Dataset | None:
+    entry = data.get("emissions")
+    if not entry:
+        return None
+    if entry.get("cams_glob_ant"):
+        return open_cams_glob_ant(entry["cams_glob_ant"])
+    if entry.get("path"):
+        return xr.open_dataset(entry["path"])
+    if world_emissions is None:
+        raise ConfigError("the 'emissions' data entry needs 'path' (canonical emi_* fields) "
+                          "or 'cams_glob_ant' (CAMS-GLOB-ANT files) outside the toy world")
+    return world_emissions
+
+
+def load_inputs(data: dict[str, Any]
+                ) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset | None, xr.Dataset | None]:
+    """``(cams, met, statics, emissions)`` from the ``data`` entry of a
+    :class:`TrainConfig` (``emissions`` ``None`` without an ``emissions`` entry)."""
     if "toy_world" in data:
         from xaqf.tutorial import toy_world
 
         world = toy_world(**data["toy_world"])
-        return world.cams, world.era5, world.statics
+        return world.cams, world.era5, world.statics, _emissions(data, world.emissions)
     if "cams" not in data or "met" not in data:
         raise ConfigError("the 'data' entry needs {'toy_world': {...}} or 'cams' and 'met' "
                           f"paths; got keys {sorted(data)}")
@@ -34,35 +82,155 @@ def load_data(data: dict[str, Any]) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset 
     statics = None
     if data.get("statics"):
         statics = standardize(xr.open_dataset(data["statics"]), "static")
-    return open_cams(data["cams"]), open_met(data["met"]), statics
+    return open_cams(data["cams"]), open_met(data["met"]), statics, _emissions(data, None)
 
 
 def _period(ds: xr.Dataset, period: list[str] | None) -> xr.Dataset:
     return ds if period is None else ds.sel(time=slice(*period))
 
 
-def run_training(config: TrainConfig, *, device: str = "cpu", progress: bool = True) -> Any:
-    """Run ``config``; returns the trained :class:`~xaqf.Forecaster` (also saved to
-    ``config.output``)."""
+def _store_of(config: TrainConfig, stage: StageConfig) -> str | None:
+    return stage.store or config.data.get("store")
+
+
+def _open_stores(config: TrainConfig, stages: list[StageConfig]) -> dict[str, xr.DataTree]:
+    """Every stage's store, opened and checked against the first one's grid."""
+    from xaqf.store import open_store
+
+    trees: dict[str, xr.DataTree] = {}
+    for stage in stages:
+        path = _store_of(config, stage)
+        if path is None or path in trees:
+            continue
+        if not Path(path).exists():
+            raise ConfigError(f"stage {stage.name!r}: the store {path} does not exist; make it "
+                              f"with xaqf prepare or fix the path")
+        if config.data.get("emissions"):
+            raise ConfigError("emission inputs are not read from stores yet; drop the "
+                              "'emissions' data entry or train from 'cams'/'met' files")
+        trees[path] = open_store(path)
+    first = next(iter(trees.items()), None)
+    for path, tree in trees.items():
+        if first is not None and not same_grid(tree["statics"].to_dataset(),
+                                               first[1]["statics"].to_dataset()):
+            sizes = tree["statics"].to_dataset().sizes
+            raise GridMismatchError(
+                f"the store {path} is on a {sizes['latitude']} x {sizes['longitude']} grid, "
+                f"unlike the model's statics from {first[0]}; prepare every stage's store on "
+                f"the same grid")
+    return trees
+
+
+def _with_stats(forecaster: Any, stats: xr.Dataset) -> Any:
+    """The same network with other normalisation statistics (and the same provenance)."""
+    from xaqf.forecaster import Forecaster
+
+    return Forecaster(forecaster.net, stats, statics=forecaster.statics, grid=forecaster.grid,
+                      grey_line=forecaster.grey_line, step=forecaster.step,
+                      transform=forecaster.transform, provenance=forecaster.provenance,
+                      emissions=forecaster.emissions)
+
+
+def _store_forecaster(config: TrainConfig, trees: dict[str, xr.DataTree], path: str) -> Any:
+    from xaqf.forecaster import Forecaster
+
+    tree = trees[path]
+    statics = tree["statics"].to_dataset().load()
+    return Forecaster.from_config(config.model, tree["stats"].to_dataset(), statics=statics,
+                                  step=config.step, seed=0)
+
+
+def _store_stages(config: TrainConfig, stages: list[StageConfig],
+                  trees: dict[str, xr.DataTree], forecaster: Any
+                  ) -> list[tuple[Any, WindowDataset, WindowDataset | None]]:
+    """``(forecaster, windows, validation)`` of every stage, built (and checked) up front."""
+    plans: list[tuple[Any, WindowDataset, WindowDataset | None]] = []
+    for stage in stages:
+        path = _store_of(config, stage)
+        if path is None:
+            raise ConfigError(f"stage {stage.name!r} names no store, but the run's data is "
+                              f"{sorted(config.data)}; give it 'store' or set data.store")
+        forecaster = _with_stats(forecaster, trees[path]["stats"].to_dataset())
+        windows = StoreWindows(forecaster, path, period=config.train_period,
+                               rollout_steps=stage.rollout_steps)
+        validation = None if config.validation_period is None else \
+            StoreWindows(forecaster, path, period=config.validation_period)
+        plans.append((forecaster, windows, validation))
+    return plans
+
+
+def _memory_stages(config: TrainConfig, stages: list[StageConfig]
+                   ) -> list[tuple[Any, WindowDataset, WindowDataset | None]]:
     from xaqf.forecaster import Forecaster
     from xaqf.normalization import compute_model_stats
 
-    cams, met, statics = load_data(config.data)
+    cams, met, statics, emissions = load_inputs(config.data)
     train_cams, train_met = _period(cams, config.train_period), _period(met, config.train_period)
     stats = compute_model_stats(train_cams, train_met).compute()
+    settings = emission_settings(config.data)
+    if settings is not None and emissions is not None:
+        stats = combine_stats(stats, emission_stats(emissions, settings,
+                                                    list(train_cams["time"].values)))
     forecaster = Forecaster.from_config(config.model, stats, statics=statics, step=config.step,
-                                        seed=0)
-    for stage in config.stage_configs():
+                                        seed=0, emissions=settings)
+    plans = []
+    for stage in stages:
         windows = WindowDataset(forecaster, train_cams, train_met,
-                                rollout_steps=stage.rollout_steps)
+                                rollout_steps=stage.rollout_steps, emissions=emissions)
         validation = None
         if config.validation_period is not None:
             validation = WindowDataset(forecaster, _period(cams, config.validation_period),
-                                       _period(met, config.validation_period))
-        checkpoints = None if config.checkpoint_dir is None else \
-            Path(config.checkpoint_dir) / stage.name
-        train_stage(forecaster, windows, stage, validation=validation,
-                    checkpoint_dir=checkpoints, device=device, progress=progress)
+                                       _period(met, config.validation_period),
+                                       emissions=emissions)
+        plans.append((forecaster, windows, validation))
+    return plans
+
+
+def plan_stages(config: TrainConfig) -> list[tuple[Any, WindowDataset, WindowDataset | None]]:
+    """``(forecaster, windows, validation)`` of every stage of ``config``, every input opened
+    and checked (nothing trained): stores, grids, periods and the stage order."""
+    stages = config.stage_configs()
+    trees = _open_stores(config, stages)
+    if not trees:
+        return _memory_stages(config, stages)
+    first = _store_of(config, stages[0])
+    if first is None:
+        raise ConfigError(f"stage {stages[0].name!r} names no store while later stages do; "
+                          f"give every stage a store or set data.store")
+    return _store_stages(config, stages, trees, _store_forecaster(config, trees, first))
+
+
+def run_training(config: TrainConfig, *, device: str = "cpu", progress: bool = True,
+                 world: Distributed | None = None) -> Any:
+    """Run ``config``; returns the trained :class:`~xaqf.Forecaster` (also saved to
+    ``config.output`` by rank 0).
+
+    Parameters
+    ----------
+    config
+        The run.
+    device
+        ``"cpu"`` or ``"cuda"`` (under torchrun each process takes ``cuda:LOCAL_RANK``).
+    progress
+        Progress bars (rank 0).
+    world
+        The data-parallel context; default: :func:`~xaqf.training.distributed.setup` from
+        torchrun's environment (a single process without it).
+    """
+    world = world or setup(device)
+    plans = plan_stages(config)
+    forecaster, provenance = plans[0][0], plans[0][0].provenance
+    with TrainingLog(config.log if world.is_main else None) as log:
+        for stage, (forecaster, windows, validation) in zip(config.stage_configs(), plans,
+                                                             strict=True):
+            forecaster.provenance = provenance
+            checkpoints = None if config.checkpoint_dir is None else \
+                Path(config.checkpoint_dir) / stage.name
+            train_stage(forecaster, windows, stage, validation=validation,
+                        checkpoint_dir=checkpoints, device=device, progress=progress,
+                        world=world, workers=config.workers, log=log)
     forecaster.provenance["config"] = config.to_dict()
-    forecaster.save(config.output)
+    if world.is_main:
+        forecaster.save(config.output)
+    world.barrier()
     return forecaster

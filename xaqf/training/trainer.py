@@ -13,27 +13,55 @@ reference ``e_k``, and the sample's loss is the mean over steps.
 Validation (decided): after every epoch, the one-step forecasts of the validation windows
 are scored in the network's space by the latitude-weighted RMSE, averaged over channels
 (``val_rmse``), next to the same score of the base alone (``val_rmse_base``).
+
+A batch whose loss or gradient norm is not finite never updates the weights: by default
+(``StageConfig.nonfinite="raise"``) the run stops with
+:class:`~xaqf.errors.InvalidValueError` naming the optimiser step, the batch's initial times
+and its non-finite input channels, before anything is written, so the last checkpoint is
+the last good state; with ``"skip"`` the batch is dropped (the schedule moves on) and its
+step recorded in :attr:`History.skipped`. A checkpoint folder that cannot be written and a
+device this machine lacks are refused when the :class:`Trainer` is built.
+
+At scale (decided): batches come from a :class:`~xaqf.training.loader.WindowLoader`
+(worker processes read the states, neighbouring windows share them, the order is that of
+:func:`~xaqf.training.loader.epoch_batches`); under ``torchrun`` the network is wrapped in
+DDP and each process trains on its share of every global batch of ``world_size x
+batch_size`` windows, the loss reduced as :mod:`xaqf.training.distributed` describes. Only
+rank 0 writes checkpoints, the log and validates (on the unwrapped network); every process
+resumes from the same checkpoint, so an interrupted DDP run resumed with the same world size
+repeats its losses. ``precision``, ``activation_checkpointing`` and ``channels_last`` of the
+stage apply (:mod:`xaqf.training.precision`).
 """
 
 from __future__ import annotations
 
 import math
+import os
+import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from xaqf.errors import ConfigError
+from xaqf.errors import ConfigError, InvalidValueError, ModelFileError
+from xaqf.forecaster.checks import resolve_device
 from xaqf.grey_line import select_base
 from xaqf.metrics import latitude_weights
 from xaqf.model.step import model_step
 from xaqf.training.checkpoint import load_checkpoint, save_checkpoint
 from xaqf.training.config import StageConfig
 from xaqf.training.dataset import Window, WindowDataset, collate
+from xaqf.training.distributed import Distributed
+from xaqf.training.loader import WindowLoader, epoch_batches
+from xaqf.training.log import TrainingLog
 from xaqf.training.loss import base_relative_loss
+from xaqf.training.precision import Autocast, activation_checkpointing
 from xaqf.training.schedule import make_scheduler
+from xaqf.variables import MET_CHANNELS, POLLUTANT_CHANNELS
 
 if TYPE_CHECKING:
     from xaqf.forecaster import Forecaster
@@ -48,16 +76,20 @@ class History:
     losses: list[float] = field(default_factory=list)
     val_rmse: list[float] = field(default_factory=list)
     val_rmse_base: list[float] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    """Optimiser steps whose batch was skipped for a non-finite loss or gradient
+    (``StageConfig.nonfinite="skip"``)."""
 
-    def to_dict(self) -> dict[str, list[float]]:
+    def to_dict(self) -> dict[str, list[float] | list[int]]:
         """Plain-JSON form."""
         return {"losses": self.losses, "val_rmse": self.val_rmse,
-                "val_rmse_base": self.val_rmse_base}
+                "val_rmse_base": self.val_rmse_base, "skipped": self.skipped}
 
 
 def rollout_loss(net: torch.nn.Module, batch: Window, grey: torch.Tensor,
-                 weights: torch.Tensor) -> torch.Tensor:
-    """Mean Eq. 9 loss over the ``k`` steps of a batch of windows (see the module notes)."""
+                 weights: torch.Tensor, reduce: Any = None) -> torch.Tensor:
+    """Mean Eq. 9 loss over the ``k`` steps of a batch of windows (see the module notes);
+    with ``reduce``, this process's share of the global batch's loss."""
     p_prev, p_now = batch.p_prev, batch.p_now
     true_prev, true_now = p_prev, p_now
     losses = []
@@ -66,16 +98,38 @@ def rollout_loss(net: torch.nn.Module, batch: Window, grey: torch.Tensor,
         p_next = model_step(net, p_prev, p_now, batch.met[:, s], batch.met[:, s + 1],
                             batch.statics, batch.time_features[:, s], grey)
         reference = select_base(true_prev, true_now, grey)
-        losses.append(base_relative_loss(p_next, target, reference, weights))
+        losses.append(base_relative_loss(p_next, target, reference, weights, reduce=reduce))
         p_prev, p_now = p_now, p_next
         true_prev, true_now = true_now, target
     return torch.stack(losses).mean()
+
+
+def nonfinite_channels(batch: Window) -> list[str]:
+    """The pollutant and met channels with a non-finite value somewhere in ``batch``."""
+    pollutants = torch.cat([batch.p_prev[:, None], batch.p_now[:, None], batch.target], 1)
+    bad_p = (~torch.isfinite(pollutants)).transpose(0, 2).flatten(1).any(1)
+    bad_m = (~torch.isfinite(batch.met)).transpose(0, 2).flatten(1).any(1)
+    return [POLLUTANT_CHANNELS[i] for i in torch.nonzero(bad_p).ravel().tolist()] + \
+        [MET_CHANNELS[i] for i in torch.nonzero(bad_m).ravel().tolist()]
 
 
 def _weighted_rmse(x: torch.Tensor, y: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     w = weights.reshape(1, 1, -1, 1)
     mse = ((x - y) ** 2 * w).mean(dim=(-2, -1)) / w.mean()
     return mse.sqrt().mean()
+
+
+def _writable(folder: Path) -> Path:
+    """``folder``, created if needed, after checking checkpoints can be written in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ModelFileError(f"checkpoint_dir {folder} cannot be created ({err.strerror}); "
+                             f"choose a writable folder") from None
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise ModelFileError(f"checkpoint_dir {folder} is not a writable folder; choose "
+                             f"another checkpoint_dir")
+    return folder
 
 
 class Trainer:
@@ -96,23 +150,46 @@ class Trainer:
     device
         Torch device (default CPU).
     progress
-        Show a progress bar with the loss.
+        Show a progress bar with the loss (rank 0 only).
+    world
+        This process's place in a data-parallel run (:func:`xaqf.training.distributed.setup`);
+        ``None``: a single process.
+    workers
+        Loader worker processes.
+    log
+        Where rank 0 records each step and validation (:class:`~xaqf.training.log.TrainingLog`).
     """
 
     def __init__(self, forecaster: Forecaster, train: WindowDataset, stage: StageConfig, *,
                  validation: WindowDataset | None = None,
                  checkpoint_dir: str | Path | None = None, device: str = "cpu",
-                 progress: bool = True) -> None:
+                 progress: bool = True, world: Distributed | None = None, workers: int = 0,
+                 log: TrainingLog | None = None) -> None:
+        self.world = world or Distributed(device=device)
+        device = self.world.device if world is not None else str(resolve_device(device))
         self.forecaster = forecaster
         self.net = forecaster.net.to(device)
+        if stage.channels_last:
+            self.net = self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.train_data, self.validation, self.stage = train, validation, stage
-        self.device = torch.device(device)
-        self.progress = progress
-        self.checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT_NAME
+        self.device = resolve_device(device)
+        self.progress = progress and self.world.is_main
+        self.log = log if self.world.is_main else None
+        self.checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir) / \
+            CHECKPOINT_NAME
+        if self.checkpoint is not None and self.world.is_main:
+            _writable(self.checkpoint.parent)
+        self.model = Autocast(self.world.wrap(self.net), stage.precision, str(self.device))
+        self.loader = WindowLoader(train, workers=workers, device=self.device,
+                                   pin_memory=self.device.type == "cuda")
         self.grey = torch.as_tensor(forecaster.encoding.grey_mask, device=device)
         self.weights = torch.as_tensor(latitude_weights(train.latitude), dtype=torch.float32,
                                        device=device)
-        self.steps_per_epoch = math.ceil(len(train) / stage.batch_size)
+        self.steps_per_epoch = len(self._batches(0))
+        if not self.steps_per_epoch:
+            raise ConfigError(f"stage {stage.name!r}: {len(train)} training window(s) cannot "
+                              f"give each of {self.world.world_size} processes one; use fewer "
+                              f"processes or a longer period")
         self.total_steps = self.steps_per_epoch * stage.epochs
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=stage.max_lr,
                                            weight_decay=stage.weight_decay)
@@ -122,15 +199,17 @@ class Trainer:
             warmup_fraction=stage.warmup_fraction)
         self.step = 0
         self.history = History()
+        self.throughput: list[tuple[float, float, float]] = []
 
     def _batches(self, epoch: int) -> list[list[int]]:
-        generator = torch.Generator().manual_seed(self.stage.seed + epoch)
-        order = torch.randperm(len(self.train_data), generator=generator).tolist()
-        size = self.stage.batch_size
-        return [order[i:i + size] for i in range(0, len(order), size)]
+        """This process's window indices of each step of ``epoch``."""
+        return epoch_batches(len(self.train_data), batch_size=self.stage.batch_size,
+                             seed=self.stage.seed, epoch=epoch,
+                             run_length=self.stage.run_length,
+                             world_size=self.world.world_size, rank=self.world.rank)
 
     def _save(self) -> None:
-        if self.checkpoint is not None:
+        if self.checkpoint is not None and self.world.is_main:
             save_checkpoint(self.checkpoint, model=self.net, optimizer=self.optimizer,
                             scheduler=self.scheduler, step=self.step,
                             epoch=self.step // self.steps_per_epoch,
@@ -146,17 +225,48 @@ class Trainer:
         self.step = state["step"]
         self.history = History(**state["extra"]["history"])
 
-    def _train_step(self, indices: list[int]) -> float:
-        batch = collate([self.train_data[i] for i in indices]).to(self.device)
-        loss = rollout_loss(self.net, batch, self.grey, self.weights)
+    def _train_step(self, batch: Window) -> float:
+        batch = batch.to(self.device)
+        world = self.world
+        share = rollout_loss(self.model, batch, self.grey, self.weights,
+                             reduce=world.sum if world.active else None)
+        loss = world.sum(share.detach())
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.stage.clip_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.stage.clip_grad_norm)
-        self.optimizer.step()
-        self.scheduler.step()
+        finite = bool(torch.isfinite(loss))
+        if finite:
+            (share * world.world_size).backward()
+            limit = self.stage.clip_grad_norm
+            norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(),
+                                                  math.inf if limit is None else limit)
+            finite = bool(torch.isfinite(norm))
+        if finite:
+            self.optimizer.step()
+        else:
+            self._nonfinite(batch, "loss" if not torch.isfinite(loss) else "gradient")
+        with warnings.catch_warnings():  # a skipped batch steps the schedule, not the weights
+            warnings.filterwarnings("ignore", "Detected call of")
+            self.scheduler.step()
         self.step += 1
         return float(loss.detach())
+
+    def _nonfinite(self, batch: Window, what: str) -> None:
+        """Skip the batch (``nonfinite="skip"``, counted in the history) or raise, naming
+        the step, the batch's initial times and its non-finite input channels."""
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.stage.nonfinite == "skip":
+            self.history.skipped.append(self.step + 1)
+            return
+        times = [str(np.datetime_as_string(t, unit="m")) for t in np.atleast_1d(batch.init_time)]
+        channels = nonfinite_channels(batch)
+        cause = (f"non-finite input channels {channels}" if channels else
+                 "all its inputs are finite, so the network diverged: lower max_lr or set "
+                 "clip_grad_norm")
+        kept = "" if self.checkpoint is None else f"; the last checkpoint {self.checkpoint} " \
+            f"is kept as it was"
+        raise InvalidValueError(
+            f"stage {self.stage.name!r}, optimiser step {self.step + 1}: non-finite {what} for "
+            f"the batch of initial times {times}; {cause}{kept}. Fix the data, or set "
+            f"nonfinite='skip' in the StageConfig to skip such batches")
 
     @torch.no_grad()
     def validate(self) -> tuple[float, float]:
@@ -188,39 +298,75 @@ class Trainer:
         stop = self.total_steps if max_steps is None else min(max_steps, self.total_steps)
         bar = tqdm(total=self.total_steps, initial=self.step, desc=self.stage.name,
                    unit="step", disable=not self.progress)
-        with bar:
+        with bar, activation_checkpointing(self.net, self.stage.activation_checkpointing):
             while self.step < stop:
-                epoch, done = divmod(self.step, self.steps_per_epoch)
-                for indices in self._batches(epoch)[done:]:
-                    self.history.losses.append(self._train_step(indices))
-                    bar.update()
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{self.history.losses[-1]:.4f}")
-                    if self.step % self.stage.checkpoint_every == 0:
-                        self._save()
-                    if self.step >= stop:
-                        break
-                if self.step % self.steps_per_epoch == 0 and self.validation is not None:
-                    rmse, base = self.validate()
-                    self.history.val_rmse.append(rmse)
-                    self.history.val_rmse_base.append(base)
-                    if self.progress:
-                        bar.write(f"{self.stage.name} epoch {epoch + 1}: val RMSE {rmse:.4f} "
-                                  f"(base {base:.4f})")
+                self._epoch(stop, bar)
         self._save()
+        self.world.barrier()
         self.net.eval()
         return self.history
+
+    def _epoch(self, stop: int, bar: Any) -> None:
+        """Train from the current step to the end of its epoch (or ``stop``), then validate."""
+        epoch, done = divmod(self.step, self.steps_per_epoch)
+        batches = self._batches(epoch)[done:]
+        samples = sum(map(len, batches)) * self.world.world_size / max(1, len(batches))
+        stream = self.loader.batches(batches)
+        while self.step < stop:
+            started = time.perf_counter()
+            batch = next(stream, None)
+            if batch is None:
+                break
+            waited = time.perf_counter() - started
+            lr = self.scheduler.get_last_lr()[0]
+            self.history.losses.append(self._train_step(batch))
+            elapsed = time.perf_counter() - started
+            self.throughput.append((samples, waited, elapsed))
+            bar.update()
+            bar.set_postfix(epoch=epoch + 1, loss=f"{self.history.losses[-1]:.4f}")
+            self._log(epoch=epoch + 1, lr=lr, loss=self.history.losses[-1],
+                      samples_per_s=samples / elapsed, data_wait=waited / elapsed)
+            if self.step % self.stage.checkpoint_every == 0:
+                self._save()
+        if self.step % self.steps_per_epoch == 0 and self.validation is not None \
+                and self.world.is_main:
+            rmse, base = self.validate()
+            self.history.val_rmse.append(rmse)
+            self.history.val_rmse_base.append(base)
+            self._log(epoch=epoch + 1, val_rmse=rmse, val_rmse_base=base)
+            if self.progress:
+                bar.write(f"{self.stage.name} epoch {epoch + 1}: val RMSE {rmse:.4f} "
+                          f"(base {base:.4f})")
+
+    def _log(self, **record: Any) -> None:
+        if self.log is not None:
+            self.log.write({"stage": self.stage.name, "step": self.step, **record})
+
+    def rates(self) -> tuple[float, float]:
+        """``(samples per second, share of time waiting for data)`` of this run's steps
+        (every process's samples; 0 before the first step)."""
+        if not self.throughput:
+            return 0.0, 0.0
+        samples, waited, elapsed = (sum(x) for x in zip(*self.throughput, strict=True))
+        return samples / elapsed, waited / elapsed
 
 
 def train_stage(forecaster: Forecaster, train: WindowDataset, stage: StageConfig, *,
                 validation: WindowDataset | None = None,
                 checkpoint_dir: str | Path | None = None, device: str = "cpu",
-                progress: bool = True) -> History:
-    """Run ``stage`` with a :class:`Trainer` and record it in ``forecaster.provenance``."""
-    history = Trainer(forecaster, train, stage, validation=validation,
-                      checkpoint_dir=checkpoint_dir, device=device, progress=progress).fit()
+                progress: bool = True, world: Distributed | None = None, workers: int = 0,
+                log: TrainingLog | None = None) -> History:
+    """Run ``stage`` with a :class:`Trainer` and record it in ``forecaster.provenance``
+    (with ``samples_per_s`` and ``data_wait`` of the run, see :meth:`Trainer.rates`)."""
+    trainer = Trainer(forecaster, train, stage, validation=validation,
+                      checkpoint_dir=checkpoint_dir, device=device, progress=progress,
+                      world=world, workers=workers, log=log)
+    history = trainer.fit()
+    rate, wait = trainer.rates()
     forecaster.provenance.setdefault("stages", []).append({
         "stage": stage.to_dict(), "samples": len(train),
         "first_time": str(train.init_times[0]), "last_time": str(train.init_times[-1]),
         "final_loss": history.losses[-1] if history.losses else None,
-        "val_rmse": history.val_rmse[-1] if history.val_rmse else None})
+        "val_rmse": history.val_rmse[-1] if history.val_rmse else None,
+        "samples_per_s": rate, "data_wait": wait})
     return history

@@ -123,8 +123,7 @@ class DemoResult:
         return float(1 - values.sel(model="met") / values.sel(model="no-met"))
 
 
-def _channel_rmse(forecast: xr.Dataset, truth: xr.Dataset, scale: xr.DataArray) -> xr.DataArray:
-    scores = metrics.rmse(forecast[list(POLLUTANT_VARIABLES)], truth).compute()
+def _channel_rmse(scores: xr.Dataset, scale: xr.DataArray) -> xr.DataArray:
     return metrics.channel_scores(scores).sel(channel=list(POLLUTANT_CHANNELS)) / scale
 
 
@@ -246,7 +245,9 @@ def run_demo(output: str | Path, recipe: Recipe = Recipe(), *, progress: bool = 
     leads = forecasts["met"]["lead_time"].values
     forecasts["persistence"] = metrics.persistence_forecast(world.cams, inits, leads)
     scale = stats["std"].sel(channel=list(POLLUTANT_CHANNELS))
-    rmse = xr.concat([_channel_rmse(forecasts[m], world.cams, scale) for m in forecasts],
+    scores = {m: metrics.rmse(forecasts[m][list(POLLUTANT_VARIABLES)], world.cams).compute()
+              for m in forecasts}
+    rmse = xr.concat([_channel_rmse(scores[m], scale) for m in forecasts],
                      dim="model")
     rmse = rmse.assign_coords(model=np.array(list(forecasts), dtype=str),
                               channel=np.array(POLLUTANT_CHANNELS, dtype=str))
@@ -259,8 +260,6 @@ def run_demo(output: str | Path, recipe: Recipe = Recipe(), *, progress: bool = 
     (output / "table.txt").write_text(table + "\n")
     result.files.append(output / "table.txt")
     if figures:
-        scores = {m: metrics.rmse(forecasts[m][list(POLLUTANT_VARIABLES)], world.cams)
-                  for m in forecasts}
         models_only = {k: forecasts[k] for k in ("met", "no-met")}
         result.files += _figures(output, scores, world, models_only)
     seconds["total"] = time.perf_counter() - start

@@ -1,0 +1,32 @@
+"""The store's optional ``emissions`` group: conservative regridding onto the store grid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from tests.store.conftest import END, RESOLUTION, START
+from xaqf.conservative import cell_areas
+from xaqf.store import open_store, prepare
+
+
+def test_prepare_writes_a_mass_conserving_emissions_group(raw, tmp_path):
+    lat = np.linspace(85.0, -85.0, 18)
+    lon = np.arange(36) * 10.0 + 5.0
+    time = pd.date_range("2022-01-01", periods=12, freq="MS")
+    values = np.random.default_rng(0).random((12, 18, 36)) * 1e-9
+    path = tmp_path / "CAMS-GLOB-ANT_Glb_0.1x0.1_anthro_so2_v6.2_monthly.nc"
+    xr.Dataset({"ene": (("time", "lat", "lon"), values, {"units": "kg m-2 s-1"})},
+               coords={"time": time, "lat": lat, "lon": lon}).to_netcdf(path)
+    out = prepare(raw.cams, raw.met, raw.statics, tmp_path / "train.zarr", RESOLUTION, START,
+                  END, workers=0, progress=False, emissions=[str(path)])
+    tree = open_store(out)
+    fields = tree["emissions"].to_dataset().load()
+    assert fields["emi_so2"].dims == ("month", "latitude", "longitude")
+    assert fields.sizes["latitude"] == 7 and fields.sizes["longitude"] == 12
+    source = xr.Dataset(coords={"latitude": lat, "longitude": lon})
+    total_in = (values[0] * cell_areas(source)).sum()
+    total_out = (fields["emi_so2"].values[0] * cell_areas(fields)).sum()
+    assert abs(total_out / total_in - 1) < 1e-5  # float32 storage
+    assert "stats" in tree.children

@@ -1,0 +1,62 @@
+"""Streaming windows from a store: same values as WindowDataset, same batches with workers."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tests.helpers import micro_config
+from xaqf.forecaster import Forecaster
+from xaqf.store import open_store
+from xaqf.training import WindowDataset
+from xaqf.training.loader import StoreWindows, WindowLoader, epoch_batches, fetch_plan
+
+
+@pytest.fixture(scope="module")
+def forecaster(toy_store) -> Forecaster:
+    tree = open_store(toy_store)
+    return Forecaster.from_config(micro_config(), tree["stats"].to_dataset(), seed=0)
+
+
+def test_store_windows_equal_window_dataset_on_the_store_groups(toy_store, forecaster):
+    tree = open_store(toy_store)
+    period = ["2022-06-01T12", "2022-06-03T12"]
+    cams = tree["cams"].to_dataset().sel(time=slice(*period))
+    met = tree["met"].to_dataset().sel(time=slice(*period))
+    plain = WindowDataset(forecaster, cams, met, rollout_steps=2)
+    streamed = StoreWindows(forecaster, toy_store, period=period, rollout_steps=2)
+    assert len(streamed) == len(plain) == 2
+    for i in range(len(plain)):
+        for name, value in plain[i].tensors.items():
+            torch.testing.assert_close(streamed[i].tensors[name], value)
+
+
+def test_two_workers_yield_the_batches_of_zero(toy_store, forecaster):
+    windows = StoreWindows(forecaster, toy_store)
+    batches = epoch_batches(len(windows), batch_size=2, seed=3, epoch=1, run_length=3)
+    inline = list(WindowLoader(windows).batches(batches))
+    workers = list(WindowLoader(windows, workers=2).batches(batches))
+    assert len(inline) == len(workers) == len(batches)
+    for a, b in zip(inline, workers, strict=True):
+        assert (a.init_time == b.init_time).all()
+        for name, value in a.tensors.items():
+            assert torch.equal(b.tensors[name], value)
+
+
+def test_a_run_of_windows_reads_each_state_once(toy_store, forecaster):
+    windows = StoreWindows(forecaster, toy_store)
+    n = len(windows)
+    plan = fetch_plan(windows, [[i] for i in range(n)])
+    assert len(plan) == len(set(plan)) == (n + 2) + (n + 1)
+    shuffled = fetch_plan(windows, [[i] for i in [0, 4, 2, 5, 1]])
+    assert len(shuffled) > len(set(shuffled))  # far windows share nothing
+
+
+def test_order_is_the_seed_rule_and_shards_tile_the_global_batch():
+    one = epoch_batches(10, batch_size=4, seed=2, epoch=3)
+    shards = [epoch_batches(10, batch_size=2, seed=2, epoch=3, world_size=2, rank=r)
+              for r in range(2)]
+    assert [a + b for a, b in zip(*shards, strict=True)] == one
+    generator = torch.Generator().manual_seed(5)
+    assert sum(epoch_batches(6, batch_size=6, seed=2, epoch=3), []) == \
+        torch.randperm(6, generator=generator).tolist()

@@ -1,0 +1,132 @@
+"""Checks of the runtime arguments of forecasting and training, made before any computation.
+
+Each check raises an error of :mod:`xaqf.errors` naming the parameter, file, channel or
+time at fault and the fix: counts (``steps``, ``batch_size``) must be positive integers,
+devices must exist on this machine, ``dtype`` must be one xaqf runs, an output file must be
+writable and must not be one of the input files, and the states handed to the network must
+be finite (a float32 overflow of a huge input value, or a zero standard deviation in the
+statistics, shows up there).
+
+Examples
+--------
+>>> positive_int(3, "steps")
+3
+>>> positive_int(0, "steps")
+Traceback (most recent call last):
+...
+xaqf.errors.ConfigError: steps must be a positive integer, got 0
+>>> resolve_device("cpu")
+device(type='cpu')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import xarray as xr
+
+from xaqf.errors import ConfigError, InvalidValueError
+
+DTYPES: dict[str | None, torch.dtype | None] = {
+    None: None, "float32": None, "fp32": None, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16}
+"""The ``dtype`` values xaqf runs the network with, and their autocast dtype (``None``:
+plain float32)."""
+
+
+def positive_int(value: Any, name: str) -> int:
+    """``value`` if it is an integer >= 1; otherwise :class:`~xaqf.errors.ConfigError`."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def autocast_dtype(dtype: str | None) -> torch.dtype | None:
+    """The autocast dtype of ``dtype`` (``None``: float32, no autocast).
+
+    Examples
+    --------
+    >>> autocast_dtype("bf16")
+    torch.bfloat16
+    """
+    if not isinstance(dtype, str | None) or dtype not in DTYPES:
+        raise ConfigError(f"dtype={dtype!r} is not supported; use None (float32) or 'bf16' "
+                          f"(float16 overflows in the log-transformed space)")
+    return DTYPES[dtype]
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``device`` as a :class:`torch.device` that exists here (``None``: CUDA if available).
+
+    Raises
+    ------
+    ConfigError
+        An unknown device name, or a CUDA / MPS device this machine does not have.
+    """
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ConfigError(f"device={device!r} is not a torch device ({err}); use 'cpu', "
+                          f"'cuda', 'cuda:1' or 'mps'") from None
+    if resolved.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (resolved.index or 0) >= count:
+            raise ConfigError(f"device={device!r}: this machine has {count} CUDA device(s); "
+                              f"use device='cpu' or one of cuda:0 ... cuda:{max(count - 1, 0)}")
+    elif resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"device={device!r}: MPS is not available here; use device='cpu'")
+    elif resolved.type not in ("cpu", "cuda", "mps"):
+        raise ConfigError(f"device={device!r}: xaqf runs on 'cpu', 'cuda' or 'mps'")
+    return resolved
+
+
+def _sources(ds: xr.Dataset) -> set[Path]:
+    """The files ``ds`` was opened from (its and its variables' ``source`` encodings)."""
+    found = [ds.encoding.get("source")] + [ds[name].encoding.get("source") for name in ds.variables]
+    return {Path(source).resolve() for source in found if isinstance(source, str)}
+
+
+def check_output(output: str | Path, inputs: Sequence[xr.Dataset]) -> Path:
+    """``output`` as a path a forecast can be streamed to: a ``.zarr`` or ``.nc`` path in
+    a writable folder, not one of the files ``inputs`` were opened from.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``output`` and what is wrong with it.
+    """
+    path = Path(output)
+    if path.suffix.lower() not in (".zarr", ".nc"):
+        raise ConfigError(f"output {path} must end in .zarr or .nc")
+    if any(path.resolve() == source for ds in inputs for source in _sources(ds)):
+        raise ConfigError(f"output {path} is one of the input files; writing the forecast "
+                          f"there would destroy the data it is computed from: choose another "
+                          f"path")
+    if path.suffix.lower() == ".nc" and path.is_dir():
+        raise ConfigError(f"output {path} is a directory; give a .nc file path")
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise ConfigError(f"output folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"output folder {folder} is not writable; choose another output")
+    return path
+
+
+def check_finite(states: torch.Tensor, channels: Sequence[str], times: np.ndarray,
+                 role: str) -> None:
+    """Raise :class:`~xaqf.errors.InvalidValueError` naming the first channel and time of
+    ``states`` ``(B, C, H, W)`` (encoded network inputs) that is not finite."""
+    bad = ~torch.isfinite(states).flatten(2).all(-1)
+    if not bool(bad.any()):
+        return
+    b, c = (int(i) for i in torch.nonzero(bad)[0])
+    raise InvalidValueError(
+        f"{role} channel {channels[c]!r} at {np.datetime_as_string(times[b], unit='m')} is "
+        f"not finite once converted to float32 and normalised (a value beyond 3.4e38, or a "
+        f"zero standard deviation in the statistics); fix or drop that time step")

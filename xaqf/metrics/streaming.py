@@ -1,0 +1,381 @@
+"""Streaming scores: additive weighted-sum states that combine across pieces of a forecast.
+
+A forecast archive far bigger than memory, or the pieces of
+:meth:`~xaqf.Forecaster.predict_iter`, is scored piece by piece: :func:`score_state` reduces
+a piece to the latitude-weighted sums of the per-point statistics
+(:mod:`~xaqf.metrics.pointwise`) over space, kept per initial time, lead time and level:
+``sum(w e^2)``, ``sum(w |e|)``, ``sum(w e)``, ``sum(w)`` and the count of valid points.
+These sums are additive, so the states of pieces split along ``init_time``, ``lead_time``
+or into latitude bands combine with ``+`` (:meth:`ScoreState.merge`), and the finished
+scores (:meth:`ScoreState.rmse`, :meth:`~ScoreState.mse`, :meth:`~ScoreState.mae`,
+:meth:`~ScoreState.bias`) equal those of :mod:`xaqf.metrics.scores` on the whole forecast,
+both RMSE forms included: each forecast's score comes from its own sums, then the scores
+are averaged over initial times.
+
+The default weights are ``cos(latitude)`` *without* the mean-1 normalisation of
+:func:`~xaqf.metrics.latitude_weights` (which would differ from band to band); the
+normalisation cancels in every score. Area weights depend on the neighbouring rows: pass
+them computed on the whole grid (``weights=latitude_weights(full.latitude, "area")``).
+
+Examples
+--------
+>>> import numpy as np, pandas as pd, xarray as xr
+>>> from xaqf import metrics
+>>> times = pd.date_range("2022-06-01", periods=6, freq="12h")
+>>> truth = xr.Dataset(
+...     {"pm10": (("time", "latitude", "longitude"), np.arange(36.0).reshape(6, 3, 2))},
+...     coords={"time": times, "latitude": [45.0, 0.0, -45.0], "longitude": [0.0, 180.0]})
+>>> fc = metrics.persistence_forecast(truth, times[:3], ["12h", "24h"])
+>>> pieces = [fc.isel(init_time=[0]), fc.isel(init_time=[1, 2])]
+>>> state = sum((score_state(piece, truth) for piece in pieces), ScoreState.empty())
+>>> state.rmse().pm10.values, metrics.rmse(fc, truth).pm10.values
+(array([ 6., 12.]), array([ 6., 12.]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from tqdm.auto import tqdm
+
+from xaqf.errors import ConfigError, GridMismatchError
+from xaqf.metrics.aggregation import weighted_sums
+from xaqf.metrics.align import SPATIAL_DIMS, match
+from xaqf.metrics.pointwise import absolute_error, error, squared_error
+from xaqf.metrics.scores import (
+    Dims,
+    RmseForm,
+    _describe,
+    _restore_order,
+    _same_units,
+    _squared_units,
+    _weights,
+)
+from xaqf.metrics.weights import _cos_weights
+
+STATISTICS = {"squared_error": squared_error, "absolute_error": absolute_error,
+              "error": error}
+"""The per-point statistics whose weighted sums a :class:`ScoreState` holds."""
+
+SUMS = (*STATISTICS, "weight", "count")
+"""Names of the sums in a state (``weight``: ``sum(w)``; ``count``: valid points)."""
+
+
+@dataclass(frozen=True)
+class ScoreState:
+    """Additive weighted sums of a forecast's errors, per init time, lead time and level.
+
+    Build one with :func:`score_state` (or :func:`score_states` over many pieces), add
+    states with ``+`` or :meth:`merge`, finish them with :meth:`rmse`, :meth:`mse`,
+    :meth:`mae` or :meth:`bias`. A state is small (no spatial dims) and serialisable
+    (:meth:`to_dataset` / :meth:`from_dataset`), so it can travel between dask workers or
+    be written next to a forecast archive.
+
+    Attributes
+    ----------
+    sums
+        One Dataset per name of :data:`SUMS`, each with the forecast's variables, summed
+        over the scored dims; empty for :meth:`empty`.
+    attrs
+        ``long_name`` and ``units`` of each variable, for the finished scores.
+    skipna
+        Whether NaN points were left out of the sums.
+    """
+
+    sums: Mapping[str, xr.Dataset] = field(default_factory=dict)
+    attrs: Mapping[Hashable, Mapping[str, Any]] = field(default_factory=dict)
+    skipna: bool = False
+
+    @classmethod
+    def empty(cls, skipna: bool = False) -> ScoreState:
+        """The neutral state (``empty() + s == s``), e.g. the start of a sum.
+
+        Examples
+        --------
+        >>> ScoreState.empty().sums
+        {}
+        """
+        return cls(skipna=skipna)
+
+    def __add__(self, other: ScoreState) -> ScoreState:
+        return self.merge(other)
+
+    def merge(self, *others: ScoreState) -> ScoreState:
+        """The state of all pieces together.
+
+        Sums on the same coordinates (latitude bands of the same forecasts) are added;
+        new init or lead times (more forecasts) are appended, the missing ones counting
+        as zero.
+
+        Raises
+        ------
+        ConfigError
+            If the states were built with different ``skipna``.
+        """
+        state = self
+        for other in others:
+            state = state._merge_one(other)
+        return state
+
+    def _merge_one(self, other: ScoreState) -> ScoreState:
+        if not other.sums:
+            return self
+        if not self.sums:
+            return other
+        if other.skipna != self.skipna:
+            raise ConfigError("cannot merge score states built with skipna=True and "
+                              "skipna=False; build every piece's state with the same skipna")
+        sums = {}
+        for name in SUMS:
+            mine, theirs = xr.align(self.sums[name], other.sums[name], join="outer",
+                                    fill_value=0)
+            sums[name] = mine + theirs
+        return ScoreState(sums, {**self.attrs, **other.attrs}, self.skipna)
+
+    def compute(self, **kwargs: Any) -> ScoreState:
+        """The state with its (dask) sums computed; ``kwargs`` to :func:`dask.compute`."""
+        return compute_states(self, **kwargs)[0]
+
+    def to_dataset(self) -> xr.Dataset:
+        """All sums in one Dataset, variables named ``"{sum}:{variable}"``.
+
+        Examples
+        --------
+        >>> ScoreState.empty().to_dataset().attrs
+        {'skipna': 0}
+        """
+        variables = {f"{name}:{var}": da for name, ds in self.sums.items()
+                     for var, da in ds.data_vars.items()}
+        ds = xr.Dataset(variables, attrs={"skipna": int(self.skipna)})
+        for var, attrs in self.attrs.items():
+            for name in self.sums:
+                ds[f"{name}:{var}"].attrs = dict(attrs)
+        return ds
+
+    @classmethod
+    def from_dataset(cls, ds: xr.Dataset) -> ScoreState:
+        """The state written by :meth:`to_dataset`.
+
+        Examples
+        --------
+        >>> ScoreState.from_dataset(ScoreState.empty(skipna=True).to_dataset()).skipna
+        True
+        """
+        sums: dict[str, dict[str, xr.DataArray]] = {}
+        attrs: dict[Hashable, Mapping[str, Any]] = {}
+        for key, da in ds.data_vars.items():
+            name, var = str(key).split(":", 1)
+            attrs[var] = dict(da.attrs)
+            plain = da.copy()
+            plain.attrs = {}
+            sums.setdefault(name, {})[var] = plain
+        return cls({name: xr.Dataset(v) for name, v in sums.items()}, attrs,
+                   bool(ds.attrs.get("skipna", 0)))
+
+    def _per_forecast(self, name: str) -> tuple[xr.Dataset, xr.Dataset]:
+        """``sum(w s) / sum(w)`` of each forecast and where a forecast has any weight."""
+        if not self.sums:
+            raise ConfigError("the score state is empty; add the state of at least one "
+                              "forecast piece (score_state(piece, truth)) before scoring")
+        weight = self.sums["weight"]
+        present = weight > 0
+        mean = self.sums[name] / weight.where(present)
+        return mean, present
+
+    def _average(self, values: xr.Dataset, present: xr.Dataset,
+                 average_over: Dims | None) -> xr.Dataset:
+        """Mean over ``average_over`` of the forecasts that had points (like the scores)."""
+        over = [dim for dim in _dims(average_over) if dim in values.dims]
+        if not over:
+            return values
+        total = values.where(present, 0).sum(over, skipna=self.skipna)
+        return total / present.sum(over)
+
+    def _finish(self, result: xr.Dataset, score: str, units: Any) -> xr.Dataset:
+        template = xr.Dataset({name: xr.DataArray(0.0, attrs=dict(self.attrs.get(name, {})))
+                               for name in result.data_vars})
+        return _describe(result, template, score, units)
+
+    def mse(self, average_over: Dims | None = "init_time") -> xr.Dataset:
+        """Mean squared error, as :func:`xaqf.metrics.mse` on the whole forecast."""
+        mean, present = self._per_forecast("squared_error")
+        return self._finish(self._average(mean, present, average_over), "MSE",
+                            _squared_units)
+
+    def rmse(self, average_over: Dims | None = "init_time",
+             form: RmseForm = "per_forecast") -> xr.Dataset:
+        """Root mean squared error in either form, as :func:`xaqf.metrics.rmse`.
+
+        Raises
+        ------
+        ConfigError
+            If ``form`` is unknown.
+        """
+        mean, present = self._per_forecast("squared_error")
+        if form == "per_forecast":
+            result = self._average(mean ** 0.5, present, average_over)
+        elif form == "mse_then_sqrt":
+            result = self._average(mean, present, average_over) ** 0.5
+        else:
+            raise ConfigError(f"unknown RMSE form {form!r}; use 'per_forecast' (WeatherBench "
+                              f"1, default) or 'mse_then_sqrt' (WeatherBench 2)")
+        return self._finish(result, "RMSE", _same_units)
+
+    def mae(self, average_over: Dims | None = "init_time") -> xr.Dataset:
+        """Mean absolute error, as :func:`xaqf.metrics.mae`."""
+        mean, present = self._per_forecast("absolute_error")
+        return self._finish(self._average(mean, present, average_over), "MAE", _same_units)
+
+    def bias(self, average_over: Dims | None = "init_time") -> xr.Dataset:
+        """Mean error ``forecast - truth``, as :func:`xaqf.metrics.bias`."""
+        mean, present = self._per_forecast("error")
+        return self._finish(self._average(mean, present, average_over), "bias", _same_units)
+
+
+def compute_states(*states: ScoreState, **kwargs: Any) -> list[ScoreState]:
+    """``states`` with their dask sums computed together, in one pass over shared inputs.
+
+    ``kwargs`` go to :func:`dask.compute`; an active dask.distributed client is used.
+    """
+    import dask
+
+    computed = dask.compute(*(dict(state.sums) for state in states), **kwargs)
+    return [ScoreState(sums, state.attrs, state.skipna)
+            for sums, state in zip(computed, states, strict=True)]
+
+
+def _dims(dims: Dims | None) -> tuple[Hashable, ...]:
+    if dims is None:
+        return ()
+    if isinstance(dims, str) or not isinstance(dims, Iterable):
+        return (dims,)
+    return tuple(dims)
+
+
+def _default_weights(forecast: xr.Dataset) -> xr.DataArray:
+    """cos(latitude), not normalised: the same weight for a row in every band."""
+    latitude = forecast["latitude"]
+    return xr.DataArray(_cos_weights(np.asarray(latitude.values, dtype=np.float64)),
+                        dims="latitude", coords={"latitude": latitude.values})
+
+
+def _truth_for(forecast: xr.Dataset, truth: Any) -> Any:
+    """The truth cut to the piece's rows and columns (a latitude band or a region)."""
+    cut = {dim: forecast[dim].values for dim in SPATIAL_DIMS if dim in truth.dims
+           and dim in forecast.dims and truth.sizes[dim] != forecast.sizes[dim]}
+    if not cut:
+        return truth
+    try:
+        return truth.sel(cut, method="nearest", tolerance=1e-6)
+    except KeyError as err:
+        raise GridMismatchError(
+            f"the forecast piece's {', '.join(cut)} points are not all on the truth's grid; "
+            f"cut pieces from a forecast on the truth's grid, or regrid, e.g. "
+            f"piece = piece.aqf.regrid(truth)") from err
+
+
+def _plain(sums: xr.Dataset, forecast: xr.Dataset) -> xr.Dataset:
+    """Sums in the forecast's order, without auxiliary coordinates (``valid_time``)."""
+    return _restore_order(sums.reset_coords(drop=True), forecast)
+
+
+def score_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.DataArray, *,
+                dims: Dims = SPATIAL_DIMS, weights: Any = None,
+                skipna: bool = False) -> ScoreState:
+    """The weighted-sum state of one forecast piece against the truth.
+
+    Parameters
+    ----------
+    forecast
+        A piece of a forecast in forecast layout (any init times, lead times, latitude
+        band); a DataArray is scored as a one-variable Dataset.
+    truth
+        As for :func:`xaqf.metrics.rmse` (an analysis with ``time`` or forecast layout).
+    dims
+        Dimensions summed over (default: latitude and longitude).
+    weights
+        ``None`` (cos-latitude, not normalised) or weights as for :func:`xaqf.metrics.rmse`,
+        which must be the same for every piece (compute area weights on the whole grid).
+    skipna
+        Leave NaN points out of the sums (``True``) or let them make the scores NaN.
+
+    Returns
+    -------
+    ScoreState
+        Lazy on dask input (:meth:`ScoreState.compute`).
+
+    Raises
+    ------
+    MissingVariableError, MissingLevelError, MissingTimeError, GridMismatchError, LayoutError
+        When forecast and truth cannot be matched.
+    """
+    if isinstance(forecast, xr.DataArray):
+        forecast = forecast.to_dataset(name=forecast.name or "forecast")
+        if isinstance(truth, xr.DataArray):
+            truth = truth.to_dataset(name=next(iter(forecast.data_vars)))
+    matched_forecast, matched_truth = match(forecast, _truth_for(forecast, truth))
+    w = _weights(_default_weights(matched_forecast) if weights is None else weights,
+                 forecast, matched_forecast)
+    sums: dict[str, xr.Dataset] = {}
+    for name, statistic in STATISTICS.items():
+        values = statistic(matched_forecast, matched_truth)
+        total, weight = weighted_sums(values, w, dims, skipna)
+        sums[name] = _plain(total, forecast)
+        if name == "squared_error":
+            sums["weight"] = _plain(xr.ones_like(total) * weight, forecast)
+            sums["count"] = _plain(values.notnull().sum(_dims(dims)), forecast)
+    attrs = {name: {key: da.attrs[key] for key in ("long_name", "units") if key in da.attrs}
+             for name, da in forecast.data_vars.items()}
+    return ScoreState(sums, attrs, skipna)
+
+
+def score_states(pieces: Iterable[xr.Dataset], truth: xr.Dataset, *, progress: bool = False,
+                 **options: Any) -> ScoreState:
+    """The merged state of many forecast pieces, holding one piece at a time.
+
+    Parameters
+    ----------
+    pieces
+        Forecast pieces, e.g. :meth:`~xaqf.Forecaster.predict_iter`, or blocks of init
+        times of a forecast archive (each is computed before the next is read).
+    truth
+        As for :func:`score_state`.
+    progress
+        Show a progress bar.
+    **options
+        ``dims``, ``weights``, ``skipna`` of :func:`score_state`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from xaqf import metrics
+    >>> times = pd.date_range("2022-06-01", periods=4, freq="12h")
+    >>> truth = xr.Dataset({"pm10": (("time", "latitude", "longitude"),
+    ...                              np.arange(16.0).reshape(4, 2, 2))},
+    ...                    coords={"time": times, "latitude": [30.0, -30.0],
+    ...                            "longitude": [0.0, 180.0]})
+    >>> fc = metrics.persistence_forecast(truth, times[:2], ["12h", "24h"])
+    >>> leads = (fc.isel(lead_time=[i]) for i in range(2))
+    >>> score_states(leads, truth).mae().pm10.values
+    array([4., 8.])
+    """
+    state = ScoreState.empty(options.get("skipna", False))
+    for piece in tqdm(pieces, desc="scoring", unit="piece", disable=not progress):
+        state = state + score_state(piece, truth, **options).compute()
+    return state
+
+
+def normalized_rmse(state: ScoreState, reference: ScoreState, *,
+                    average_over: Dims | None = "init_time",
+                    form: RmseForm = "per_forecast") -> xr.Dataset:
+    """RMSE of ``state`` divided by that of ``reference``, as :func:`xaqf.metrics.normalized_rmse`.
+
+    Both states must cover the same forecasts (init and lead times), e.g. built from
+    :func:`xaqf.metrics.common_forecasts`. Below 1 the forecast beats the reference.
+    """
+    ratio = state.rmse(average_over, form) / reference.rmse(average_over, form)
+    return state._finish(ratio, "RMSE normalised by the reference's", lambda units: "1")
