@@ -220,7 +220,7 @@ class PollutionPrognostic:
                                             progress=False)
 
     def _met_for(self, init: np.datetime64, steps: int) -> xr.Dataset:
-        """The met valid at ``init ... init + steps * step``: the forecast started at the
+        """The met valid at ``init`` to ``init + steps * step``: the forecast started at the
         earliest initial time not after ``init``, re-indexed by valid time."""
         if "lead_time" not in self.met.dims:
             return self.met

@@ -107,7 +107,8 @@ def test_unfinished_store_with_a_torn_chunk_is_completed(raw, tmp_path):
 def test_two_worker_cluster_equals_single_process(raw, tmp_path):
     distributed = pytest.importorskip("distributed")
     single = _run(raw, tmp_path / "single.zarr")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+    # process workers, as prepare starts them: HDF5 (netCDF4) is not safe across threads
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         parallel = _run(raw, tmp_path / "parallel.zarr", workers=None,
                         scheduler=cluster.scheduler_address)

@@ -210,8 +210,8 @@ class WindowDataset(torch.utils.data.Dataset):
         return encode(data.isel(time=position).values)
 
     def positions(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Positions along ``time`` of the pollutant states (``t - step ... t + k step``) and
-        the met states (``t ... t + k step``) that window ``i`` reads."""
+        """Positions along ``time`` of the pollutant states (``t - step`` to ``t + k step``) and
+        the met states (``t`` to ``t + k step``) that window ``i`` reads."""
         t = pd.Timestamp(self.init_times[i])
         cams_times = [t + offset for offset in self._offsets(-1)]
         met_times = [t + offset for offset in self._offsets(0)]

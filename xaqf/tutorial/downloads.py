@@ -226,7 +226,7 @@ def _extended_world(start: str, days: int, resolution: float, seed: int,
 
 
 def _hourly(era5: xr.Dataset) -> xr.Dataset:
-    """Each 12 h total spread evenly over the 12 hourly stamps ``t - 11 h ... t``."""
+    """Each 12 h total spread evenly over the 12 hourly stamps ``t - 11 h`` to ``t``."""
     tp = era5["tp"]
     share = np.repeat(tp.values / np.float32(12), 12, axis=0)
     offsets = np.arange(-11, 1) * np.timedelta64(1, "h")
