@@ -31,7 +31,7 @@ from xaqf import metrics
 from xaqf.forecaster import Forecaster
 from xaqf.normalization import compute_model_stats
 from xaqf.tutorial import toy_world
-from xaqf.tutorial.demo import Recipe, _channel_rmse, _table, run_demo
+from xaqf.tutorial.demo import Recipe, channel_rmse, run_demo, skill_table
 from xaqf.variables import POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 
@@ -41,7 +41,7 @@ def scores(world, forecasts: dict[str, xr.Dataset], stats: xr.Dataset, inits, le
     forecasts = dict(forecasts, persistence=metrics.persistence_forecast(world.cams, inits,
                                                                          leads))
     scale = stats["std"].sel(channel=list(POLLUTANT_CHANNELS))
-    rmse = xr.concat([_channel_rmse(metrics.rmse(forecasts[m][list(POLLUTANT_VARIABLES)],
+    rmse = xr.concat([channel_rmse(metrics.rmse(forecasts[m][list(POLLUTANT_VARIABLES)],
                                                  world.cams).compute(), scale)
                       for m in forecasts], dim="model")
     return rmse.assign_coords(model=np.array(list(forecasts), dtype=str),
@@ -82,7 +82,7 @@ def main() -> None:
         rmse[label] = scores(world, forecasts, stats, inits, leads)
         normalized = rmse[label].sel(model=["met", "no-met"]) / rmse[label].sel(
             model="persistence")
-        tables[label] = _table(rmse[label], normalized)
+        tables[label] = skill_table(rmse[label], normalized)
         if dtype is None:
             reference = forecasts
         else:

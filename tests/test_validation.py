@@ -117,3 +117,16 @@ def test_range_check_can_be_skipped(met):
     with pytest.raises(InvalidValueError, match=r"'t2m'.*plausible range \[150, 350\] K"):
         check_dataset(cold, "met")
     assert check_dataset(cold, "met", check_ranges=False) is cold
+
+
+@pytest.mark.parametrize("bad", [None, np.nan, np.inf])
+def test_in_memory_summaries_equal_the_general_ones(bad):
+    from xaqf.validation import _summaries
+
+    values = np.random.default_rng(0).normal(size=(3, 4, 5)).astype(np.float32)
+    if bad is not None:
+        values[1, 2, 3] = bad
+    da = xr.DataArray(values, dims=("time", "latitude", "longitude"))
+    fast, general = _summaries(da), _summaries(da.chunk({"time": 1}))
+    for name, value in general.items():
+        xr.testing.assert_identical(fast[name], value.compute())

@@ -41,7 +41,7 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import GridMismatchError, LayoutError
-from xaqf.regrid import LAT, LON, Regridder, _as_grid, _coords_of
+from xaqf.regrid import LAT, LON, Regridder, as_grid, coords_of
 
 EARTH_RADIUS = 6_371_000.0
 """Radius (m) of the sphere that :func:`cell_areas` measures on."""
@@ -122,7 +122,7 @@ def cell_areas(grid: Any) -> np.ndarray:
     >>> bool(np.isclose(areas.sum(), 4 * np.pi * EARTH_RADIUS**2))
     True
     """
-    lat, lon = _coords_of(_as_grid(grid), "grid")
+    lat, lon = coords_of(as_grid(grid), "grid")
     lat_sorted, lat_order = _ascending(lat, wrap=False)
     lon_sorted, lon_order = _ascending(lon, wrap=True)
     band = np.empty(lat.size)
@@ -156,9 +156,9 @@ class ConservativeRegridder(Regridder):
     """
 
     def __init__(self, source: Any, target: Any) -> None:
-        source, target = _as_grid(source), _as_grid(target)
-        self._src_lat, self._src_lon = _coords_of(source, "source")
-        self._tgt_lat, self._tgt_lon = _coords_of(target, "target")
+        source, target = as_grid(source), as_grid(target)
+        self._src_lat, self._src_lon = coords_of(source, "source")
+        self._tgt_lat, self._tgt_lon = coords_of(target, "target")
         self.source = xr.Dataset(coords={name: source[name] for name in (LAT, LON)})
         self.target = xr.Dataset(coords={name: target[name] for name in (LAT, LON)})
         self.lat_matrix = self._latitude_matrix()

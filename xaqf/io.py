@@ -454,7 +454,7 @@ def _canonical_grid(ds: xr.Dataset) -> xr.Dataset:
             f"fix the coordinate, e.g. ds.assign_coords(latitude=90 - ds.latitude)")
     ds = ds.assign_coords(latitude=_float64(ds["latitude"]),
                           longitude=np.mod(_float64(ds["longitude"]), 360.0))
-    return _ascending_longitude(_descending_latitude(ds))
+    return _ascending_longitude(north_first(ds))
 
 
 def _float64(coord: xr.DataArray) -> np.ndarray:
@@ -464,7 +464,15 @@ def _float64(coord: xr.DataArray) -> np.ndarray:
     return np.round(values, 4) if coord.dtype == np.float32 else values
 
 
-def _descending_latitude(ds: xr.Dataset) -> xr.Dataset:
+def north_first(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with latitude descending (north first), as xaqf's grids are.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> north_first(xr.Dataset(coords={"latitude": [-10.0, 0.0, 10.0]}))["latitude"].values
+    array([ 10.,   0., -10.])
+    """
     step = np.diff(ds["latitude"].values)
     if np.all(step < 0):
         return ds

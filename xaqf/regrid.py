@@ -215,7 +215,7 @@ def global_grid(resolution: float) -> xr.Dataset:
     })
 
 
-def _coords_of(grid: Any, role: str) -> tuple[np.ndarray, np.ndarray]:
+def coords_of(grid: Any, role: str) -> tuple[np.ndarray, np.ndarray]:
     """Latitude and longitude values of a Dataset/DataArray, or a clear error."""
     if not isinstance(grid, xr.Dataset | xr.DataArray):
         raise TypeError(
@@ -229,7 +229,7 @@ def _coords_of(grid: Any, role: str) -> tuple[np.ndarray, np.ndarray]:
     return grid[LAT].values.astype(np.float64), grid[LON].values.astype(np.float64)
 
 
-def _as_grid(target: Any) -> Any:
+def as_grid(target: Any) -> Any:
     """A grid object from a Dataset/DataArray, or a resolution in degrees."""
     if isinstance(target, int | float | np.number) and not isinstance(target, bool):
         return global_grid(float(target))
@@ -267,10 +267,10 @@ class Regridder:
     """
 
     def __init__(self, source: Any, target: Any) -> None:
-        self._src_lat, self._src_lon = _coords_of(_as_grid(source), "source")
-        self._tgt_lat, self._tgt_lon = _coords_of(_as_grid(target), "target")
-        self.source = _grid_only(_as_grid(source))
-        self.target = _grid_only(_as_grid(target))
+        self._src_lat, self._src_lon = coords_of(as_grid(source), "source")
+        self._tgt_lat, self._tgt_lon = coords_of(as_grid(target), "target")
+        self.source = _grid_only(as_grid(source))
+        self.target = _grid_only(as_grid(target))
         self.lat_weights = latitude_weights(self._src_lat, self._tgt_lat)
         self.lon_weights = longitude_weights(self._src_lon, self._tgt_lon)
 
@@ -393,13 +393,13 @@ def same_grid(a: Any, b: Any, atol: float = 1e-6) -> bool:
     >>> same_grid(global_grid(4.0), global_grid(4.0).sortby("latitude"))
     False
     """
-    return _difference(_as_grid(a), _as_grid(b), ("a", "b"), atol) is None
+    return _difference(as_grid(a), as_grid(b), ("a", "b"), atol) is None
 
 
 def _difference(a: Any, b: Any, names: tuple[str, str], atol: float) -> str | None:
     """A sentence describing how the grids of ``a`` and ``b`` differ, or None."""
     first, second = names
-    for dim, x, y in zip(SPATIAL_DIMS, _coords_of(a, first), _coords_of(b, second),
+    for dim, x, y in zip(SPATIAL_DIMS, coords_of(a, first), coords_of(b, second),
                          strict=True):
         if x.size != y.size:
             return (f"{dim} sizes differ: {first} has {x.size} "
@@ -448,7 +448,7 @@ def check_same_grid(a: Any, b: Any, names: tuple[str, str] = ("forecast", "truth
     xaqf.errors.GridMismatchError: latitude sizes differ: met has 46 (-90..90), cams has 91 \
 (-90..90); regrid one onto the other's grid, e.g. met = met.aqf.regrid(cams)
     """
-    difference = _difference(_as_grid(a), _as_grid(b), names, atol)
+    difference = _difference(as_grid(a), as_grid(b), names, atol)
     if difference is not None:
         raise GridMismatchError(
             f"{difference}; regrid one onto the other's grid, e.g. "
@@ -498,7 +498,7 @@ def regrid(obj: Any, target: Any, method: str = "bilinear") -> Any:
     if method not in ("bilinear", "conservative"):
         raise ConfigError(f"regrid method {method!r} is not known; use 'bilinear' or "
                           f"'conservative'")
-    target = _as_grid(target)
+    target = as_grid(target)
     if _difference(obj, target, ("input", "target"), 1e-6) is None:
         return obj
     if method == "conservative":

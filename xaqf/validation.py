@@ -168,8 +168,20 @@ def _check_values(ds: xr.Dataset, names: Sequence[str], allow_tiny: bool, tolera
 
 def _summaries(da: xr.DataArray) -> dict[str, xr.DataArray]:
     """Per-time NaN and infinity flags, minimum and maximum; overall all-NaN flag and
-    largest absolute value."""
+    largest absolute value.
+
+    In memory, the plain minimum and maximum come first: where both are finite at every
+    time (the usual case) they are the summaries, two passes over the data instead of
+    nine and no temporary copies.
+    """
     other = [d for d in da.dims if d not in _TIME_DIMS]
+    if da.chunks is None and da.size:
+        low, high = da.min(other, skipna=False), da.max(other, skipna=False)
+        if bool(np.isfinite(low).all()) and bool(np.isfinite(high).all()):
+            clean = xr.zeros_like(low, dtype=bool)
+            return {"nan": clean, "inf": clean, "min": low, "max": high,
+                    "allnan": xr.DataArray(False),
+                    "absmax": np.maximum(abs(low), abs(high)).max()}
     finite = da.where(np.isfinite(da))
     return {"nan": da.isnull().any(other), "inf": (abs(da) == np.inf).any(other),
             "min": finite.min(other), "max": finite.max(other),

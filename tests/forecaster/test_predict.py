@@ -275,3 +275,17 @@ def test_split_statistics_must_not_overlap_or_be_foreign(data):
         Forecaster.from_config(MICRO, [compute_stats(cams), np.zeros(3)])
     with pytest.raises(MissingVariableError, match="lack 70 channels"):
         Forecaster.from_config(MICRO, [compute_stats(cams)])
+
+
+def test_overlapped_keeps_order_and_raises_the_workers_error():
+    from xaqf.forecaster.rollout import overlapped
+
+    assert list(overlapped(iter(range(5)), lambda x: x + 10)) == [10, 11, 12, 13, 14]
+
+    def fail(x: int) -> int:
+        if x == 2:
+            raise ValueError("bad item 2")
+        return x
+
+    with pytest.raises(ValueError, match="bad item 2"):
+        list(overlapped(range(4), fail))

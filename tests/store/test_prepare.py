@@ -83,6 +83,14 @@ def test_other_period_onto_existing_store_is_refused(raw, tmp_path):
         _run(raw, out, end="2022-07-01")
 
 
+def test_a_file_downloaded_again_makes_other_inputs(raw, tmp_path):
+    out = _run(raw, tmp_path / "train.zarr")
+    again = raw.cams[0]
+    os.utime(again, ns=(again.stat().st_atime_ns, again.stat().st_mtime_ns + 10**9))
+    with pytest.raises(StoreError, match="other inputs, period or grid"):
+        _run(raw, out)
+
+
 @pytest.mark.slow
 def test_unfinished_store_with_a_torn_chunk_is_completed(raw, tmp_path):
     """A store left unfinished with a torn chunk and no markers (killed after writing, before
@@ -104,12 +112,15 @@ def test_unfinished_store_with_a_torn_chunk_is_completed(raw, tmp_path):
 
 
 @pytest.mark.slow
-def test_two_worker_cluster_equals_single_process(raw, tmp_path):
+@pytest.mark.parametrize(("workers", "threads", "processes"), [
+    (2, 1, True),  # process workers, as prepare starts them
+    (1, 4, False),  # threads of one process: HDF5 (netCDF4) is not thread-safe
+], ids=["2 process workers", "4 threads in 1 process"])
+def test_cluster_run_equals_single_process(raw, tmp_path, workers, threads, processes):
     distributed = pytest.importorskip("distributed")
     single = _run(raw, tmp_path / "single.zarr")
-    # process workers, as prepare starts them: HDF5 (netCDF4) is not safe across threads
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=workers, threads_per_worker=threads,
+                                  processes=processes, dashboard_address=None) as cluster:
         parallel = _run(raw, tmp_path / "parallel.zarr", workers=None,
                         scheduler=cluster.scheduler_address)
     _assert_same_store(single, parallel)

@@ -1,11 +1,14 @@
-"""Data-parallel training with torchrun (gloo, CPU): equivalence, resume, the CLI run."""
+"""Data-parallel training with torchrun (gloo, CPU): equivalence, resume after SIGKILL, the CLI
+run."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,10 +23,16 @@ JOB = Path(__file__).with_name("ddp_job.py")
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+
+
+def _torchrun_command(*args: str, nproc: int = 2) -> list[str]:
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone",
+            f"--nproc_per_node={nproc}", *args]
+
+
 def _torchrun(*args: str, nproc: int = 2) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                           f"--nproc_per_node={nproc}", *args], env=env, cwd=ROOT,
+    return subprocess.run(_torchrun_command(*args, nproc=nproc), env=_ENV, cwd=ROOT,
                           capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -51,18 +60,39 @@ def test_two_processes_of_batch_1_step_like_one_of_batch_2(toy_store, tmp_path):
     assert loss == pytest.approx(loss_one, rel=1e-6)
 
 
+def _wait_for_checkpoint(process: subprocess.Popen, folder: Path, step: int) -> None:
+    """Wait until the checkpoint in ``folder`` is at ``step`` or later (while ``process``
+    runs)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if (folder / CHECKPOINT_NAME).is_file() and _state(folder)[1]["step"] >= step:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no checkpoint at step {step} before the run ended or timed out")
+
+
 @pytest.mark.slow
-def test_interrupted_ddp_run_resumes_to_the_same_losses(toy_store, tmp_path):
+def test_a_sigkilled_ddp_run_resumes_to_the_same_losses(toy_store, tmp_path):
     whole = _torchrun(str(JOB), str(toy_store), str(tmp_path / "whole"), "1", "0")
     assert whole.returncode == 0, whole.stderr[-2000:]
-    first = _torchrun(str(JOB), str(toy_store), str(tmp_path / "cut"), "1", "2")
-    assert first.returncode == 0, first.stderr[-2000:]
-    assert _state(tmp_path / "cut")[1]["step"] == 2
-    rest = _torchrun(str(JOB), str(toy_store), str(tmp_path / "cut"), "1", "0")
-    assert rest.returncode == 0, rest.stderr[-2000:]
     expected = _state(tmp_path / "whole")[1]["extra"]["history"]["losses"]
-    resumed = _state(tmp_path / "cut")[1]["extra"]["history"]["losses"]
-    assert len(expected) > 2 and resumed == expected
+    cut = tmp_path / "cut"
+    killed = subprocess.Popen(_torchrun_command(str(JOB), str(toy_store), str(cut), "1", "0",
+                                                "0.7"),
+                              env=_ENV, cwd=ROOT, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_checkpoint(killed, cut, 2)
+        time.sleep(0.3)  # within the pause after step 3, before its checkpoint
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait()
+    at_kill = _state(cut)[1]["step"]
+    assert 2 <= at_kill < len(expected)
+    rest = _torchrun(str(JOB), str(toy_store), str(cut), "1", "0")
+    assert rest.returncode == 0, rest.stderr[-2000:]
+    resumed = _state(cut)[1]["extra"]["history"]["losses"]
+    assert len(expected) > 3 and resumed == expected
 
 
 @pytest.mark.slow

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from tests.helpers import micro_config
+from xaqf.errors import InvalidValueError
 from xaqf.forecaster import Forecaster
 from xaqf.store import open_store
-from xaqf.training import WindowDataset
+from xaqf.training import WindowDataset, collate
 from xaqf.training.loader import StoreWindows, WindowLoader, epoch_batches, fetch_plan
 
 
@@ -41,6 +43,37 @@ def test_two_workers_yield_the_batches_of_zero(toy_store, forecaster):
         assert (a.init_time == b.init_time).all()
         for name, value in a.tensors.items():
             assert torch.equal(b.tensors[name], value)
+
+
+@pytest.mark.parametrize(("batch_size", "steps"), [(1, 1), (3, 2)])
+def test_loader_batches_equal_collated_windows(toy_store, forecaster, batch_size, steps):
+    windows = StoreWindows(forecaster, toy_store, rollout_steps=steps)
+    batches = epoch_batches(len(windows), batch_size=batch_size, seed=1, epoch=0, run_length=2)
+    for indices, batch in zip(batches, WindowLoader(windows).batches(batches), strict=True):
+        expected = collate([windows[i] for i in indices])
+        assert (batch.init_time == expected.init_time).all()
+        for name, value in expected.tensors.items():
+            assert torch.equal(batch.tensors[name], value), name
+
+
+def test_a_batch_of_one_views_the_states_it_shares_with_its_neighbour(toy_store, forecaster):
+    windows = StoreWindows(forecaster, toy_store)
+    first, second = WindowLoader(windows).batches([[0], [1]])
+    assert second.p_prev.data_ptr() == first.p_now.data_ptr()
+    assert second.p_now.data_ptr() == first.target.data_ptr()
+
+
+def test_a_non_finite_state_is_named_as_it_arrives(toy_store, forecaster):
+    class Broken(StoreWindows):
+        def read_raw(self, group: str, position: int) -> torch.Tensor:
+            state = super().read_raw(group, position)
+            if (group, position) == ("met", 3):
+                state[5, 0, 0] = np.nan
+            return state
+
+    windows = Broken(forecaster, toy_store)
+    with pytest.raises(InvalidValueError, match=r"met channel .* at 2022-06-02T12:00"):
+        list(WindowLoader(windows).batches([[i] for i in range(len(windows))]))
 
 
 def test_a_run_of_windows_reads_each_state_once(toy_store, forecaster):

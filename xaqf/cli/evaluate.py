@@ -182,9 +182,9 @@ def _cluster(args: argparse.Namespace) -> Iterator[None]:
     if workers is None and scheduler is None:
         yield
         return
-    from xaqf.store.prepare import _client
+    from xaqf.store.prepare import dask_client
 
-    with _client(workers or 1, scheduler):
+    with dask_client(workers or 1, scheduler):
         yield
 
 

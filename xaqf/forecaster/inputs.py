@@ -38,8 +38,7 @@ import xarray as xr
 
 from xaqf.channels import to_channels
 from xaqf.errors import LayoutError, MissingTimeError
-from xaqf.io import MEMBER_DIM
-from xaqf.io import _descending_latitude as north_first
+from xaqf.io import MEMBER_DIM, north_first
 from xaqf.regrid import check_same_grid, regrid, same_grid
 from xaqf.units import to_canonical_dataset
 from xaqf.validation import check_dataset

@@ -52,11 +52,11 @@ from xaqf.metrics.align import SPATIAL_DIMS, ascending, match
 from xaqf.metrics.scores import (
     Dims,
     RmseForm,
-    _describe,
-    _restore_order,
-    _same_units,
-    _weights,
+    describe_score,
+    restore_order,
     rmse,
+    same_units,
+    weights_on_grid,
 )
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
@@ -201,10 +201,10 @@ def ensemble_spread(forecast: XarrayObj, *, member_dim: str = MEMBER_DIM,
     """
     _members(forecast, member_dim, 2, "the ensemble spread")
     variance = ascending(forecast.var(member_dim, ddof=1, keep_attrs=True))
-    w = _weights(weights, forecast, variance)
-    per_forecast = _restore_order(weighted_mean(variance, w, dims, skipna), forecast)
-    return _describe(_average_root(per_forecast, average_over, skipna, form), forecast,
-                     "ensemble spread", _same_units)
+    w = weights_on_grid(weights, forecast, variance)
+    per_forecast = restore_order(weighted_mean(variance, w, dims, skipna), forecast)
+    return describe_score(_average_root(per_forecast, average_over, skipna, form), forecast,
+                     "ensemble spread", same_units)
 
 
 def crps(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
@@ -255,11 +255,11 @@ def crps(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
     """
     _members(forecast, member_dim, 2 if fair else 1, "the fair CRPS" if fair else "the CRPS")
     matched_forecast, matched_truth = match(forecast, truth)
-    w = _weights(weights, forecast, matched_forecast)
+    w = weights_on_grid(weights, forecast, matched_forecast)
     points = point_crps(matched_forecast, matched_truth, member_dim, fair)
-    per_forecast = _restore_order(weighted_mean(points, w, dims, skipna), forecast)
-    return _describe(average(per_forecast, average_over, skipna), forecast,
-                     "fair CRPS" if fair else "CRPS", _same_units)
+    per_forecast = restore_order(weighted_mean(points, w, dims, skipna), forecast)
+    return describe_score(average(per_forecast, average_over, skipna), forecast,
+                     "fair CRPS" if fair else "CRPS", same_units)
 
 
 def spread_skill_ratio(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
@@ -308,7 +308,7 @@ def spread_skill_ratio(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
     spread = ensemble_spread(forecast, member_dim=member_dim, **options)
     skill = rmse(ensemble_mean(forecast, member_dim), truth, **options)
     ratio = ((size + 1) / size) ** 0.5 * spread / skill
-    return _describe(ratio, forecast, "spread-skill ratio", lambda units: "1")
+    return describe_score(ratio, forecast, "spread-skill ratio", lambda units: "1")
 
 
 def rank_points(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
@@ -369,8 +369,8 @@ def rank_histogram(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
     """
     _members(forecast, member_dim, 1, "the rank histogram")
     matched_forecast, matched_truth = match(forecast, truth)
-    w = _weights(weights, forecast, matched_forecast)
+    w = weights_on_grid(weights, forecast, matched_forecast)
     points = rank_points(matched_forecast, matched_truth, member_dim)
-    per_forecast = _restore_order(weighted_mean(points, w, dims, skipna), forecast)
-    return _describe(average(per_forecast, average_over, skipna), forecast,
+    per_forecast = restore_order(weighted_mean(points, w, dims, skipna), forecast)
+    return describe_score(average(per_forecast, average_over, skipna), forecast,
                      "rank histogram", lambda units: "1")

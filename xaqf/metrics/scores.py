@@ -66,7 +66,7 @@ Dims = Hashable | Iterable[Hashable]
 RmseForm = Literal["per_forecast", "mse_then_sqrt"]
 
 
-def _weights(weights: Any, original: XarrayObj, matched: XarrayObj) -> xr.DataArray:
+def weights_on_grid(weights: Any, original: XarrayObj, matched: XarrayObj) -> xr.DataArray:
     """Weights as a DataArray on the matched (ascending) grid; cos-lat by default."""
     if weights is None:
         return latitude_weights(matched["latitude"])
@@ -97,14 +97,14 @@ def _weights(weights: Any, original: XarrayObj, matched: XarrayObj) -> xr.DataAr
     return weights
 
 
-def _restore_order(result: XarrayObj, forecast: xr.Dataset | xr.DataArray) -> XarrayObj:
+def restore_order(result: XarrayObj, forecast: xr.Dataset | xr.DataArray) -> XarrayObj:
     """Put a kept latitude/longitude axis back in the forecast's order."""
     kept = {dim: forecast[dim].values for dim in SPATIAL_DIMS if dim in result.dims}
     return result.sel(kept) if kept else result
 
 
-def _describe(result: XarrayObj, source: XarrayObj, score: str,
-              units: Callable[[str], str]) -> XarrayObj:
+def describe_score(result: XarrayObj, source: XarrayObj, score: str,
+                   units: Callable[[str], str]) -> XarrayObj:
     """Attributes of a score: long name and units derived from the variable's."""
     def attrs(name: Hashable, da: xr.DataArray) -> dict[str, str]:
         variable = VARIABLES.get(str(name))
@@ -120,11 +120,13 @@ def _describe(result: XarrayObj, source: XarrayObj, score: str,
     return result
 
 
-def _same_units(units: str) -> str:
+def same_units(units: str) -> str:
+    """The units of a score in the variable's units (bias, RMSE)."""
     return units
 
 
-def _squared_units(units: str) -> str:
+def squared_units(units: str) -> str:
+    """The units of a score in the variable's units squared (MSE)."""
     return f"({units})**2" if units else ""
 
 
@@ -150,9 +152,9 @@ def _score(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
     ``skipna`` used."""
     matched_forecast, matched_truth = match(forecast, truth)
     chosen = _chosen_skipna(skipna, matched_truth)
-    w = _weights(weights, forecast, matched_forecast)
+    w = weights_on_grid(weights, forecast, matched_forecast)
     per_forecast = weighted_mean(statistic(matched_forecast, matched_truth), w, dims, chosen)
-    return _restore_order(per_forecast, forecast), chosen
+    return restore_order(per_forecast, forecast), chosen
 
 
 def mse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -192,8 +194,8 @@ def mse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = S
     """
     per_forecast, skipna = _score(forecast, truth, squared_error, dims=dims,
                                   weights=weights, skipna=skipna)
-    return _describe(average(per_forecast, average_over, skipna), forecast, "MSE",
-                     _squared_units)
+    return describe_score(average(per_forecast, average_over, skipna), forecast, "MSE",
+                     squared_units)
 
 
 def rmse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -229,7 +231,7 @@ def rmse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = 
         result = average(per_forecast ** 0.5, average_over, skipna)
     else:
         result = average(per_forecast, average_over, skipna) ** 0.5
-    return _describe(result, forecast, "RMSE", _same_units)
+    return describe_score(result, forecast, "RMSE", same_units)
 
 
 def mae(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -238,8 +240,8 @@ def mae(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = S
     """Latitude-weighted mean absolute error; arguments as for :func:`mse`."""
     per_forecast, skipna = _score(forecast, truth, absolute_error, dims=dims,
                                   weights=weights, skipna=skipna)
-    return _describe(average(per_forecast, average_over, skipna), forecast, "MAE",
-                     _same_units)
+    return describe_score(average(per_forecast, average_over, skipna), forecast, "MAE",
+                     same_units)
 
 
 def bias(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -251,8 +253,8 @@ def bias(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = 
     """
     per_forecast, skipna = _score(forecast, truth, error, dims=dims, weights=weights,
                                   skipna=skipna)
-    return _describe(average(per_forecast, average_over, skipna), forecast, "bias",
-                     _same_units)
+    return describe_score(average(per_forecast, average_over, skipna), forecast, "bias",
+                     same_units)
 
 
 def _climatology_like(climatology: Any, forecast: XarrayObj) -> Any:
@@ -292,15 +294,15 @@ def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
     _, matched_clim = match(forecast, clim, role="climatology")
     matched_forecast, matched_truth = match(forecast, truth)
     skipna = _chosen_skipna(skipna, matched_truth)
-    w = _weights(weights, forecast, matched_forecast)
+    w = weights_on_grid(weights, forecast, matched_forecast)
     fa, oa = matched_forecast - matched_clim, matched_truth - matched_clim
     if skipna:
         valid = fa.notnull() & oa.notnull()
         fa, oa = fa.where(valid), oa.where(valid)
     covariance = weighted_mean(fa * oa, w, dims, skipna)
     variance = weighted_mean(fa ** 2, w, dims, skipna) * weighted_mean(oa ** 2, w, dims, skipna)
-    per_forecast = _restore_order(covariance / variance ** 0.5, forecast)
-    return _describe(average(per_forecast, average_over, skipna), forecast, "ACC",
+    per_forecast = restore_order(covariance / variance ** 0.5, forecast)
+    return describe_score(average(per_forecast, average_over, skipna), forecast, "ACC",
                      lambda units: "1")
 
 
@@ -335,7 +337,7 @@ def normalized_rmse(forecast: XarrayObj, reference: XarrayObj,
     score = partial(rmse, truth=truth, dims=dims, weights=weights, skipna=skipna,
                     average_over=average_over, form=form)
     ratio = score(forecast) / score(reference)
-    return _describe(ratio, forecast, "RMSE normalised by the reference's", lambda units: "1")
+    return describe_score(ratio, forecast, "RMSE normalised by the reference's", lambda units: "1")
 
 
 def common_forecasts(forecast: XarrayObj, reference: XarrayObj

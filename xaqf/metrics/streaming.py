@@ -49,13 +49,13 @@ from xaqf.metrics.pointwise import absolute_error, error, squared_error
 from xaqf.metrics.scores import (
     Dims,
     RmseForm,
-    _describe,
-    _restore_order,
-    _same_units,
-    _squared_units,
-    _weights,
+    describe_score,
+    restore_order,
+    same_units,
+    squared_units,
+    weights_on_grid,
 )
-from xaqf.metrics.weights import _cos_weights
+from xaqf.metrics.weights import cos_weights
 
 STATISTICS = {"squared_error": squared_error, "absolute_error": absolute_error,
               "error": error}
@@ -198,13 +198,13 @@ class ScoreState:
     def _finish(self, result: xr.Dataset, score: str, units: Any) -> xr.Dataset:
         template = xr.Dataset({name: xr.DataArray(0.0, attrs=dict(self.attrs.get(name, {})))
                                for name in result.data_vars})
-        return _describe(result, template, score, units)
+        return describe_score(result, template, score, units)
 
     def mse(self, average_over: Dims | None = "init_time") -> xr.Dataset:
         """Mean squared error, as :func:`xaqf.metrics.mse` on the whole forecast."""
         mean, present = self._per_forecast("squared_error")
         return self._finish(self._average(mean, present, average_over), "MSE",
-                            _squared_units)
+                            squared_units)
 
     def rmse(self, average_over: Dims | None = "init_time",
              form: RmseForm = "per_forecast") -> xr.Dataset:
@@ -223,17 +223,17 @@ class ScoreState:
         else:
             raise ConfigError(f"unknown RMSE form {form!r}; use 'per_forecast' (WeatherBench "
                               f"1, default) or 'mse_then_sqrt' (WeatherBench 2)")
-        return self._finish(result, "RMSE", _same_units)
+        return self._finish(result, "RMSE", same_units)
 
     def mae(self, average_over: Dims | None = "init_time") -> xr.Dataset:
         """Mean absolute error, as :func:`xaqf.metrics.mae`."""
         mean, present = self._per_forecast("absolute_error")
-        return self._finish(self._average(mean, present, average_over), "MAE", _same_units)
+        return self._finish(self._average(mean, present, average_over), "MAE", same_units)
 
     def bias(self, average_over: Dims | None = "init_time") -> xr.Dataset:
         """Mean error ``forecast - truth``, as :func:`xaqf.metrics.bias`."""
         mean, present = self._per_forecast("error")
-        return self._finish(self._average(mean, present, average_over), "bias", _same_units)
+        return self._finish(self._average(mean, present, average_over), "bias", same_units)
 
 
 def compute_states(*states: ScoreState, **kwargs: Any) -> list[ScoreState]:
@@ -259,7 +259,7 @@ def _dims(dims: Dims | None) -> tuple[Hashable, ...]:
 def _default_weights(forecast: xr.Dataset) -> xr.DataArray:
     """cos(latitude), not normalised: the same weight for a row in every band."""
     latitude = forecast["latitude"]
-    return xr.DataArray(_cos_weights(np.asarray(latitude.values, dtype=np.float64)),
+    return xr.DataArray(cos_weights(np.asarray(latitude.values, dtype=np.float64)),
                         dims="latitude", coords={"latitude": latitude.values})
 
 
@@ -280,7 +280,7 @@ def _truth_for(forecast: xr.Dataset, truth: Any) -> Any:
 
 def _plain(sums: xr.Dataset, forecast: xr.Dataset) -> xr.Dataset:
     """Sums in the forecast's order, without auxiliary coordinates (``valid_time``)."""
-    return _restore_order(sums.reset_coords(drop=True), forecast)
+    return restore_order(sums.reset_coords(drop=True), forecast)
 
 
 def score_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.DataArray, *,
@@ -318,7 +318,7 @@ def score_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.Data
         if isinstance(truth, xr.DataArray):
             truth = truth.to_dataset(name=next(iter(forecast.data_vars)))
     matched_forecast, matched_truth = match(forecast, _truth_for(forecast, truth))
-    w = _weights(_default_weights(matched_forecast) if weights is None else weights,
+    w = weights_on_grid(_default_weights(matched_forecast) if weights is None else weights,
                  forecast, matched_forecast)
     sums: dict[str, xr.Dataset] = {}
     for name, statistic in STATISTICS.items():

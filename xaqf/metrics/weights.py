@@ -20,7 +20,8 @@ WeightKind = Literal["cos", "area"]
 ArrayOrDataArray = TypeVar("ArrayOrDataArray", np.ndarray, xr.DataArray)
 
 
-def _cos_weights(latitude: np.ndarray) -> np.ndarray:
+def cos_weights(latitude: np.ndarray) -> np.ndarray:
+    """``cos(latitude)``, exactly 0 at the poles (degrees in, unnormalised)."""
     cos = np.clip(np.cos(np.deg2rad(latitude)), 0.0, None)
     return np.where(np.abs(latitude) == 90.0, 0.0, cos)
 
@@ -77,7 +78,7 @@ def latitude_weights(latitude: ArrayOrDataArray, kind: WeightKind = "cos") -> Ar
             f"{values.max()}. Pass latitudes in degrees, not radians or indices."
         )
     if kind == "cos":
-        weights = _cos_weights(values)
+        weights = cos_weights(values)
     elif kind == "area":
         weights = _area_weights(values)
     else:

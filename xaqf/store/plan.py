@@ -106,10 +106,12 @@ class Plan:
 
     @property
     def fingerprint(self) -> str:
-        """A hash of the inputs (paths, sizes), the period and the grid; a store made from
-        other inputs has another fingerprint."""
+        """A hash of the inputs (paths, sizes, modification times), the period and the grid;
+        a store made from other inputs -- a file downloaded again included -- has another
+        fingerprint."""
         paths = [*(p for kind in KINDS for p in self.files[kind]), self.statics]
-        described = {"files": [(os.path.abspath(p), os.path.getsize(p)) for p in paths],
+        described = {"files": [(os.path.abspath(p), os.stat(p).st_size, os.stat(p).st_mtime_ns)
+                               for p in paths],
                      "times": [str(self.times[0]), str(self.times[-1]), len(self.times)],
                      "resolution": self.resolution}
         return hashlib.sha256(json.dumps(described).encode()).hexdigest()[:16]

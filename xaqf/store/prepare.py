@@ -95,7 +95,9 @@ def _open_or_create(plan: Plan, output: Path, command: str) -> bool:
 
 
 @contextlib.contextmanager
-def _client(workers: int, scheduler: Any) -> Iterator[Any]:
+def dask_client(workers: int, scheduler: Any) -> Iterator[Any]:
+    """A dask.distributed client of ``scheduler`` (an address or a ``Client``), else of a
+    ``LocalCluster`` of ``workers`` single-threaded process workers, closed on exit."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -118,7 +120,7 @@ def _run(task: Callable[[Step], int], steps: Sequence[Step], workers: int | None
         return
     from distributed import as_completed
 
-    with _client(workers or default_workers(), scheduler) as client:
+    with dask_client(workers or default_workers(), scheduler) as client:
         futures = client.map(task, steps, pure=False)
         try:
             for future in as_completed(futures):
@@ -168,7 +170,10 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
         ``0`` runs the steps one by one in this process.
     scheduler
         Address of an existing dask.distributed scheduler (or a ``Client``) to run on
-        instead; its workers must see ``output`` and the raw files at the same paths.
+        instead; its workers must see ``output`` and the raw files at the same paths. Workers
+        with several threads are safe, but each process reads one raw file at a time
+        (HDF5 is not thread-safe): give them one thread each, as ``workers`` does, to read
+        in parallel.
     progress
         Show a tqdm progress bar.
     command

@@ -17,9 +17,9 @@ Examples
 from __future__ import annotations
 
 import itertools
+import threading
 from pathlib import Path
 
-import dask
 import numpy as np
 import xarray as xr
 
@@ -45,12 +45,18 @@ def _levels(ds: xr.Dataset) -> xr.Dataset:
     return picked.assign_coords(level=picked["level"].values.astype(np.float64))
 
 
+_RAW_FILES = threading.Lock()
+"""Held while a raw file is open: HDF5 (netCDF4) is not thread-safe, and a worker of a
+``--scheduler`` cluster may run several steps in threads of one process."""
+
+
 def _read(path: str, dim: str, indices: list[int], kind: str) -> xr.Dataset:
     """Times ``indices`` (along the raw ``dim``) of one raw file, standardized and checked."""
-    raw = open_raw(path, chunks={dim: 1})
-    with raw:
+    with _RAW_FILES, open_raw(path, chunks={dim: 1}) as raw:
         try:
-            ds = standardize(raw.isel({dim: indices}), kind).load()
+            # in this thread: the cluster's threads may all be busy with steps, and a
+            # config-wide scheduler setting would race with the other threads' steps
+            ds = standardize(raw.isel({dim: indices}), kind).load(scheduler="synchronous")
             return check_dataset(_levels(ds), kind, variables=[str(v) for v in ds.data_vars])
         except XaqfError as err:
             raise StoreError(f"raw file {path}: {err}") from err
@@ -75,8 +81,7 @@ def _load_source(source: Source | Accumulation, kind: str, time: np.datetime64) 
 def load_kind(step: Step, kind: str, grid: xr.Dataset) -> xr.Dataset:
     """The standardized, checked data of ``kind`` at ``step``, regridded onto ``grid``, with
     the variables in catalogue order."""
-    with dask.config.set(scheduler="synchronous"):
-        parts = [_load_source(source, kind, step.time) for source in step.sources[kind]]
+    parts = [_load_source(source, kind, step.time) for source in step.sources[kind]]
     ds = xr.merge(parts, compat="override", join="exact", combine_attrs="drop_conflicts")
     ds = ds[list(variables_of_kind(kind))]
     return Regridder(ds, grid)(ds)

@@ -22,9 +22,12 @@ faster when the period fits in memory. Usable initial times follow the window ru
 :mod:`xaqf.windows`.
 
 Bad values never reach the network silently: with ``cache=True`` the whole period is
-checked up front by :func:`xaqf.validation.check_dataset`; and each window's encoded
-states are checked as it is assembled. Either way :class:`~xaqf.errors.InvalidValueError`
-names the variable or channel and the time. Latitude is put north first, as in forecasting.
+checked up front by :func:`xaqf.validation.check_dataset`; otherwise each encoded state is
+checked once: as its window is assembled (:meth:`WindowDataset.assemble`) or, streamed by
+:class:`~xaqf.training.loader.WindowLoader`, as it arrives (:meth:`WindowDataset.check_state`),
+so that a state shared by neighbouring windows is not scanned again. Either way
+:class:`~xaqf.errors.InvalidValueError` names the variable or channel and the time.
+Latitude is put north first, as in forecasting.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from xaqf.channels import to_channels
 from xaqf.emissions import prepare_emissions, with_emissions
 from xaqf.errors import MissingTimeError
 from xaqf.forecaster.checks import check_finite, positive_int
-from xaqf.io import _descending_latitude as north_first
+from xaqf.io import north_first
 from xaqf.model.step import time_features
 from xaqf.regrid import check_same_grid
 from xaqf.units import to_canonical_dataset
@@ -218,17 +221,28 @@ class WindowDataset(torch.utils.data.Dataset):
         return (self._cams_index.get_indexer(cams_times),
                 self._met_index.get_indexer(met_times))
 
+    def check_state(self, group: str, position: int, state: torch.Tensor) -> None:
+        """Raise :class:`~xaqf.errors.InvalidValueError` naming the channel and time if the
+        encoded state ``(C, H, W)`` at ``position`` of ``group`` is not finite."""
+        index, channels = ((self._cams_index, POLLUTANT_CHANNELS) if group == "cams" else
+                           (self._met_index, MET_CHANNELS))
+        check_finite(state[None], channels, index.values[position:position + 1], group)
+
+    def side_inputs(self, i: int) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+        """Window ``i``'s time features ``(k, 3)``, statics ``(S, H, W)`` and initial time."""
+        t = pd.Timestamp(self.init_times[i])
+        times = np.asarray([t + offset for offset in self._offsets(0)][:-1], "datetime64[ns]")
+        features = np.concatenate([time_features(times[s:s + 1], s)
+                                   for s in range(self.rollout_steps)])
+        return torch.as_tensor(features), self._item_statics(t), np.asarray(times[0])
+
     def assemble(self, i: int, pollutants: torch.Tensor, met: torch.Tensor) -> Window:
         """Window ``i`` from its encoded states ``(k + 2, C, H, W)`` and ``(k + 1, D, H, W)``
         (in the order of :meth:`positions`), checked finite."""
         t = pd.Timestamp(self.init_times[i])
         check_finite(pollutants, POLLUTANT_CHANNELS, _times(t, self._offsets(-1)), "cams")
         check_finite(met, MET_CHANNELS, _times(t, self._offsets(0)), "met")
-        times = np.asarray([t + offset for offset in self._offsets(0)][:-1], "datetime64[ns]")
-        features = np.concatenate([time_features(times[s:s + 1], s)
-                                   for s in range(self.rollout_steps)])
-        return Window(pollutants[0], pollutants[1], met, pollutants[2:],
-                      torch.as_tensor(features), self._item_statics(t), np.asarray(times[0]))
+        return Window(pollutants[0], pollutants[1], met, pollutants[2:], *self.side_inputs(i))
 
     def _item_statics(self, t: pd.Timestamp) -> torch.Tensor:
         """Static features with the emission channels of the first target ``t + step``."""

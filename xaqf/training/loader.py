@@ -20,8 +20,10 @@ neighbouring windows share are read once:
   back in order;
 * :class:`WindowLoader` encodes each state once on arrival, on the training device (the
   log transform of a 0.4 degree state takes seconds on a CPU core and milliseconds on a
-  GPU), keeps the LRU in the training process, assembles each batch from it and yields
-  :class:`~xaqf.training.dataset.Window` batches.
+  GPU), checks it finite once (not once per window that uses it), keeps the LRU in the
+  training process and yields :class:`~xaqf.training.dataset.Window` batches, copying each
+  state once into its batch's tensors: no per-window stack then a batch stack, and a batch
+  of one takes ``p_prev``, ``p_now`` and a one-step ``target`` as views of the states.
 
 Because the states come back in a fixed order whatever the number of workers, a loader with
 2 workers yields exactly the batches of one with 0.
@@ -48,7 +50,7 @@ import torch
 import xarray as xr
 
 from xaqf.errors import ConfigError
-from xaqf.training.dataset import Window, WindowDataset, collate
+from xaqf.training.dataset import Window, WindowDataset
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 if TYPE_CHECKING:
@@ -191,13 +193,17 @@ def _worker_init(worker_id: int) -> None:
     torch.set_num_threads(1)
 
 
-def _batch(windows: list[Window]) -> Window:
-    """:func:`collate`, without its copy for a batch of one (views with a leading dimension)."""
-    if len(windows) > 1:
-        return collate(windows)
-    one = windows[0]
-    views = {name: value.unsqueeze(0) for name, value in one.tensors.items()}
-    return Window(**views, init_time=np.asarray(one.init_time, "datetime64[ns]")[None])
+def _stacked(rows: list[list[torch.Tensor]]) -> torch.Tensor:
+    """``(B, n, ...)`` from ``B`` rows of ``n`` tensors each: a view of the one tensor where
+    ``B = n = 1``, else one copy of each tensor into a new one (no intermediate stacks)."""
+    first = rows[0][0]
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return first[None, None]
+    out = first.new_empty((len(rows), len(rows[0]), *first.shape))
+    for b, row in enumerate(rows):
+        for s, value in enumerate(row):
+            out[b, s] = value
+    return out
 
 
 class WindowLoader:
@@ -225,7 +231,7 @@ class WindowLoader:
     >>> ds = types.SimpleNamespace(
     ...     rollout_steps=1, read_state=lambda group, p: torch.full((1,), float(p)),
     ...     positions=lambda i: (np.arange(i, i + 3), np.arange(i + 1, i + 3)),
-    ...     assemble=lambda i, p, m: Window(p[0], p[1], m, p[2:], p, p, np.asarray(i)))
+    ...     side_inputs=lambda i: (torch.zeros(1, 3), torch.zeros(1), np.datetime64(i, "D")))
     >>> [b.p_now.tolist() for b in WindowLoader(ds).batches([[0, 1], [2]])]
     [[[1.0], [2.0]], [[3.0]]]
     """
@@ -235,6 +241,7 @@ class WindowLoader:
         self.dataset = dataset
         self.device = torch.device(device)
         self._encode = getattr(dataset, "encode_state", None)
+        self._check = getattr(dataset, "check_state", None)
         self._plan = _Plan()
         self._loader = torch.utils.data.DataLoader(
             _States(dataset), sampler=self._plan, batch_size=None, num_workers=workers,
@@ -244,24 +251,38 @@ class WindowLoader:
     def batches(self, batches: Sequence[Sequence[int]]) -> Iterator[Window]:
         """Yield the :class:`Window` batch of each list of window indices in ``batches``."""
         self._plan.keys = fetch_plan(self.dataset, batches)
-        states = iter(self._loader)
+        arrivals = iter(self._loader)
         cache = StateCache(cache_capacity(self.dataset))
 
         def read(key: Key) -> torch.Tensor:
-            got, value = next(states)
+            got, value = next(arrivals)
             if tuple(got) != tuple(key):
                 raise RuntimeError(f"loader out of step: expected state {key}, got {got}")
             value = value.to(self.device, non_blocking=True)
-            return value if self._encode is None else self._encode(key[0], value)
+            if self._encode is not None:
+                value = self._encode(key[0], value)
+            if self._check is not None:
+                self._check(*key, value)
+            return value
 
         for batch in batches:
-            windows = []
-            for i in batch:
-                values = [cache.get(key, read) for key in _window_keys(self.dataset, i)]
-                n = self.dataset.rollout_steps + 2
-                windows.append(self.dataset.assemble(i, torch.stack(values[:n]),
-                                                     torch.stack(values[n:])))
-            yield _batch(windows)
+            yield self._window_batch(batch, [[cache.get(key, read)
+                                              for key in _window_keys(self.dataset, i)]
+                                             for i in batch])
+
+    def _window_batch(self, batch: Sequence[int], states: list[list[torch.Tensor]]) -> Window:
+        """The batch of windows ``batch`` from their states (in :meth:`positions` order),
+        each copied once into the batch's tensors (a batch of one keeps views of them)."""
+        n = self.dataset.rollout_steps + 2
+        features, statics, times = zip(*(self.dataset.side_inputs(i) for i in batch),
+                                       strict=True)
+        return Window(p_prev=_stacked([row[:1] for row in states])[:, 0],
+                      p_now=_stacked([row[1:2] for row in states])[:, 0],
+                      met=_stacked([row[n:] for row in states]),
+                      target=_stacked([row[2:n] for row in states]),
+                      time_features=_stacked([[f] for f in features])[:, 0],
+                      statics=_stacked([[s] for s in statics])[:, 0],
+                      init_time=np.stack([np.asarray(t, "datetime64[ns]") for t in times]))
 
 
 class StoreWindows(WindowDataset):

@@ -123,7 +123,8 @@ class DemoResult:
         return float(1 - values.sel(model="met") / values.sel(model="no-met"))
 
 
-def _channel_rmse(scores: xr.Dataset, scale: xr.DataArray) -> xr.DataArray:
+def channel_rmse(scores: xr.Dataset, scale: xr.DataArray) -> xr.DataArray:
+    """Per-channel scores of the pollutants in units of each channel's ``scale``."""
     return metrics.channel_scores(scores).sel(channel=list(POLLUTANT_CHANNELS)) / scale
 
 
@@ -144,7 +145,10 @@ def _train(name: str, fusion: str, recipe: Recipe, world: Any, stats: xr.Dataset
     return forecaster
 
 
-def _table(rmse: xr.DataArray, normalized: xr.DataArray) -> str:
+def skill_table(rmse: xr.DataArray, normalized: xr.DataArray) -> str:
+    """The demo's table: per variable and lead, the RMSE with met, without and of
+    persistence (``rmse`` by model and channel), and the share of channels where each model
+    beats persistence (``normalized``: its RMSE over persistence's)."""
     header = f"{'variable':<8}" + "".join(
         f" | {h:>3} h: met  no-met persist" for h in LEADS_SHOWN)
     lines = ["Lat-weighted RMSE on held-out initial times, in units of each channel's "
@@ -247,12 +251,12 @@ def run_demo(output: str | Path, recipe: Recipe = Recipe(), *, progress: bool = 
     scale = stats["std"].sel(channel=list(POLLUTANT_CHANNELS))
     scores = {m: metrics.rmse(forecasts[m][list(POLLUTANT_VARIABLES)], world.cams).compute()
               for m in forecasts}
-    rmse = xr.concat([_channel_rmse(scores[m], scale) for m in forecasts],
+    rmse = xr.concat([channel_rmse(scores[m], scale) for m in forecasts],
                      dim="model")
     rmse = rmse.assign_coords(model=np.array(list(forecasts), dtype=str),
                               channel=np.array(POLLUTANT_CHANNELS, dtype=str))
     normalized = rmse.sel(model=["met", "no-met"]) / rmse.sel(model="persistence")
-    table = _table(rmse, normalized)
+    table = skill_table(rmse, normalized)
     result = DemoResult(normalized, rmse, table, seconds=seconds)
     forecasts["met"].to_netcdf(output / "forecast.nc")
     xr.Dataset({"rmse": rmse, "normalized_rmse": normalized}).to_netcdf(output / "scores.nc")
