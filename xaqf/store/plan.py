@@ -110,8 +110,8 @@ class Plan:
         a store made from other inputs -- a file downloaded again included -- has another
         fingerprint."""
         paths = [*(p for kind in KINDS for p in self.files[kind]), self.statics]
-        described = {"files": [(os.path.abspath(p), os.stat(p).st_size, os.stat(p).st_mtime_ns)
-                               for p in paths],
+        stats = [(os.path.abspath(p), os.stat(p)) for p in paths]
+        described = {"files": [(path, st.st_size, st.st_mtime_ns) for path, st in stats],
                      "times": [str(self.times[0]), str(self.times[-1]), len(self.times)],
                      "resolution": self.resolution}
         return hashlib.sha256(json.dumps(described).encode()).hexdigest()[:16]
