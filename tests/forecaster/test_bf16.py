@@ -11,6 +11,7 @@ import torch
 import xarray as xr
 
 from xaqf import metrics
+from xaqf.channels import to_channels
 from xaqf.forecaster import Forecaster
 from xaqf.normalization import compute_model_stats
 from xaqf.training import StageConfig, WindowDataset, train_stage
@@ -85,11 +86,41 @@ def test_bf16_differs_from_float32_but_stays_close():
     assert differs, "bf16 gave float32 results bit for bit: autocast did not apply"
 
 
-def test_bf16_keeps_the_fed_back_state_in_float32():
-    """Every state the network gets, including fed-back predictions, is float32."""
+@cache
+def _small_case() -> tuple[Forecaster, ToyWorld]:
     world = toy_world(resolution=15.0, days=3, spinup_days=0.5, seed=1)
     stats = compute_model_stats(world.cams, world.era5).compute()
-    forecaster = Forecaster.from_config("tiny", stats, statics=world.statics, seed=0)
+    return Forecaster.from_config("tiny", stats, statics=world.statics, seed=0), world
+
+
+@pytest.mark.parametrize("dtype", [None, "bf16"])
+def test_forecast_is_the_decode_of_the_fed_back_states(dtype):
+    """float32: exactly the precise decode (float64 Newton steps) of each state fed back;
+    bf16: the float32-arithmetic decode, within its documented 2e-6 of the precise one."""
+    forecaster, world = _small_case()
+    fed: list[torch.Tensor] = []
+    hook = forecaster.net.register_forward_pre_hook(lambda _, args: fed.append(args[1]))
+    try:
+        forecast = forecaster.predict(world.cams, world.era5, steps=3, device="cpu",
+                                      dtype=dtype, progress=False,
+                                      init_times=list(world.cams["time"].values[1:2]))
+    finally:
+        hook.remove()
+    names = list(POLLUTANT_VARIABLES)
+    got = to_channels(forecast[names].isel(init_time=0), "pollutant")
+    for lead, state in enumerate(fed[1:]):  # p_now of steps 2 and 3: predictions 1 and 2
+        decoded = forecaster.encoding.decode_pollutants(state[0])
+        values = got.isel(lead_time=lead).transpose("channel", ...).values
+        if dtype is None:
+            np.testing.assert_array_equal(values, decoded.numpy())
+        else:
+            np.testing.assert_allclose(values, decoded.numpy(), rtol=2e-6, atol=0)
+            assert not np.array_equal(values, decoded.numpy())
+
+
+def test_bf16_keeps_the_fed_back_state_in_float32():
+    """Every state the network gets, including fed-back predictions, is float32."""
+    forecaster, world = _small_case()
     seen: list[torch.dtype] = []
     hook = forecaster.net.register_forward_pre_hook(
         lambda _, args: seen.extend(a.dtype for a in args[:4]))

@@ -165,34 +165,40 @@ class Encoding:
         """Physical ``(..., C, H, W)`` pollutants -> normalised, log-transformed."""
         return _rowwise(self._encode_block, x, self._p_mean, self._p_std, self.transform_mask)
 
-    def decode_pollutants(self, y: torch.Tensor, out: torch.Tensor | None = None
-                          ) -> torch.Tensor:
+    def decode_pollutants(self, y: torch.Tensor, out: torch.Tensor | None = None, *,
+                          precise: bool = True) -> torch.Tensor:
         """Inverse of :meth:`encode_pollutants`, clamped at 0 (physical units).
 
         Written into ``out`` (contiguous, shaped like ``y``) if given, else a new tensor.
+        ``precise=False`` inverts the log transform in float32 arithmetic only (see
+        :func:`xaqf.transform.inverse_log_transform`).
 
         Raises
         ------
         ConfigError
             If ``out`` is misshapen or not contiguous.
         """
-        return _rowwise(self._decode_block, y, self._p_mean, self._p_std, self.transform_mask,
-                        out=out)
+        def block(y: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
+                  mask: torch.Tensor) -> torch.Tensor:
+            return self._decode_block(y, mean, std, mask, precise)
 
-    def decode_to_host(self, states: torch.Tensor, out: np.ndarray | None = None
-                       ) -> np.ndarray:
+        return _rowwise(block, y, self._p_mean, self._p_std, self.transform_mask, out=out)
+
+    def decode_to_host(self, states: torch.Tensor, out: np.ndarray | None = None, *,
+                       precise: bool = True) -> np.ndarray:
         """Decode ``(B, C, H, W)`` states into the float32 array ``out`` on the CPU.
 
         ``out`` is a new array if ``None``; it is filled one state at a time (each is
         contiguous in ``out``), decoded in place on the CPU, copied from other devices.
+        ``precise`` as in :meth:`decode_pollutants`.
         """
         out = np.empty(states.shape, np.float32) if out is None else out
         for state, target in zip(states, out, strict=True):
             host = torch.from_numpy(target)
             if state.device.type == "cpu":
-                self.decode_pollutants(state, out=host)
+                self.decode_pollutants(state, out=host, precise=precise)
             else:
-                host.copy_(self.decode_pollutants(state))
+                host.copy_(self.decode_pollutants(state, precise=precise))
         return out
 
     def encode_met(self, x: torch.Tensor) -> torch.Tensor:
@@ -209,8 +215,8 @@ class Encoding:
         return torch.where(mask, log_transform(y, self.transform.floor), y)
 
     def _decode_block(self, y: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
-                      mask: torch.Tensor) -> torch.Tensor:
+                      mask: torch.Tensor, precise: bool) -> torch.Tensor:
         if self.transform is not None:
-            y = torch.where(mask, inverse_log_transform(y), y)
+            y = torch.where(mask, inverse_log_transform(y, precise=precise), y)
         result: torch.Tensor = denormalize_array(y, mean, std).clamp_min(0)
         return result

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import torch
 
 from xaqf.errors import InvalidValueError
+from xaqf.forecaster.checks import all_finite
 from xaqf.model.step import model_step
 
 _log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def rollout(net: torch.nn.Module, p_prev: torch.Tensor, p_now: torch.Tensor,
         q_next = met(s + 1)
         static = statics(s) if callable(statics) else statics
         p_next = model_step(net, p_prev, p_now, q_now, q_next, static, features(s), grey_mask)
-        if not bool(torch.isfinite(p_next).all()):
+        if not all_finite(p_next):
             raise InvalidValueError(
                 f"the network produced non-finite values at rollout step {s + 1}; the "
                 f"weights or the normalisation statistics are broken (check the model file)"
