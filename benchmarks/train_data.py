@@ -6,7 +6,7 @@ Makes a toy store of ``--steps`` time steps at 451 x 900 (random canonical field
 * the windows per second :class:`~xaqf.training.loader.WindowLoader` delivers (2 workers,
   batch 1, runs of consecutive windows, encoding on the CPU in the training process as it
   would on the GPU) against a plain sequential read of the same chunks
-  (``xr.open_zarr(chunks=None)``, one time step of every variable after the other), both
+  (``zarr.Array.__getitem__``, one time step of every variable after the other), both
   from the page cache;
 * the loader's peak memory (training process and the largest worker, ``ru_maxrss``);
 * the ``paper`` network's forward + backward time at a reduced grid on this CPU, scaled by
@@ -17,13 +17,14 @@ Makes a toy store of ``--steps`` time steps at 451 x 900 (random canonical field
 
 Usage::
 
-    python benchmarks/train_data.py --folder /tmp/train-data [--steps 16]
+    python benchmarks/train_data.py --folder /tmp/train-data [--steps 16] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 import torch
-import xarray as xr
+import zarr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -72,13 +73,14 @@ def make_store(folder: Path, steps: int) -> Path:
 
 
 def raw_read(store: Path, keys: list[tuple[str, int]]) -> float:
-    """Seconds to read the chunks of ``keys`` one after the other, decoding only."""
-    groups = {g: xr.open_zarr(store, group=g, consolidated=False, chunks=None)
-              for g in ("cams", "met")}
+    """Seconds to read the chunks of ``keys`` one after the other with zarr, decoding only."""
+    names = {"cams": variables.POLLUTANT_VARIABLES, "met": variables.MET_VARIABLES}
+    arrays = {g: [zarr.open_array(store, path=f"{g}/{name}", mode="r") for name in names[g]]
+              for g in names}
     start = time.perf_counter()
     for group, index in keys:
-        for name in groups[group].data_vars:
-            groups[group][name][index].values  # noqa: B018
+        for array in arrays[group]:
+            array[index]
     return time.perf_counter() - start
 
 
@@ -111,22 +113,28 @@ def encode_time(store: Path) -> float:
     return time.perf_counter() - start
 
 
-def loader_rate(store: Path, workers: int) -> tuple[float, float, list[tuple[str, int]]]:
-    """``(windows per second, seconds, the states read)`` of one pass over the store,
-    encoding excluded (see :func:`encode_time`), its worker processes started beforehand
-    (they persist over a training run's epochs)."""
+def loader_passes(store: Path, workers: int,
+                  repeats: int) -> tuple[int, list[tuple[float, float]], list[tuple[str, int]]]:
+    """``(windows, [(loader seconds, raw seconds)] per pass, the states read)``: ``repeats``
+    passes over the store by one loader, as a training run's epochs, each followed by the
+    plain read of the same chunks (:func:`raw_read`). Encoding is excluded (see
+    :func:`encode_time`) and the worker processes are started beforehand (they persist over
+    a training run's epochs)."""
     from xaqf.training.loader import WindowLoader, epoch_batches, fetch_plan
 
     windows: Any = _windows(store, encode=False)
     batches = epoch_batches(len(windows), batch_size=1, seed=0, epoch=0,
                             run_length=len(windows))
+    keys = fetch_plan(windows, batches)
     loader = WindowLoader(windows, workers=workers)
     for _ in loader.batches(batches[:1]):  # start the workers
         pass
-    start = time.perf_counter()
-    count = sum(len(batch.init_time) for batch in loader.batches(batches))
-    elapsed = time.perf_counter() - start
-    return count / elapsed, elapsed, fetch_plan(windows, batches)
+    passes = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        count = sum(len(batch.init_time) for batch in loader.batches(batches))
+        passes.append((time.perf_counter() - start, raw_read(store, keys)))
+    return count, passes, keys
 
 
 def network_time(height: int, width: int) -> float:
@@ -146,6 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--steps", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3, help="loader passes (epochs)")
     parser.add_argument("--net-grid", type=int, nargs=2, default=(96, 192))
     parser.add_argument("--check-grid", type=int, nargs=2, default=(48, 96))
     args = parser.parse_args()
@@ -153,13 +162,16 @@ def main() -> None:
 
     store = make_store(args.folder, args.steps)
     raw_read(store, [(g, i) for g in ("cams", "met") for i in range(args.steps)])  # page cache
-    rate, seconds, keys = loader_rate(store, workers=2)
-    raw = raw_read(store, keys)
+    count, passes, keys = loader_passes(store, workers=2, repeats=args.repeats)
     main_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"loader, 2 workers: {rate:.2f} windows/s ({len(keys)} states in {seconds:.1f} s); "
-          f"plain sequential read of the same chunks: {raw:.1f} s -> loader / raw rate "
-          f"{raw / seconds:.2f}")
+    for seconds, raw in passes:
+        print(f"loader, 2 workers: {count / seconds:.2f} windows/s ({len(keys)} states in "
+              f"{seconds:.1f} s); plain sequential read of the same chunks: {raw:.1f} s -> "
+              f"loader / raw rate {raw / seconds:.2f}")
+    rate = count / statistics.median(seconds for seconds, _ in passes)
+    print(f"median of {len(passes)} passes: loader / raw rate "
+          f"{statistics.median(raw / seconds for seconds, raw in passes):.2f}")
     print(f"encoding and checking one pollutant state on this CPU: {encode_time(store):.2f} s")
     print(f"peak memory: training process {main_rss:.0f} MiB, largest worker "
           f"{worker_rss:.0f} MiB")

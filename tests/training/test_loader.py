@@ -12,6 +12,7 @@ from xaqf.forecaster import Forecaster
 from xaqf.store import open_store
 from xaqf.training import WindowDataset, collate
 from xaqf.training.loader import StoreWindows, WindowLoader, epoch_batches, fetch_plan
+from xaqf.variables import MET_CHANNELS
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,9 @@ def test_two_workers_yield_the_batches_of_zero(toy_store, forecaster):
     windows = StoreWindows(forecaster, toy_store)
     batches = epoch_batches(len(windows), batch_size=2, seed=3, epoch=1, run_length=3)
     inline = list(WindowLoader(windows).batches(batches))
-    workers = list(WindowLoader(windows, workers=2).batches(batches))
+    loader = WindowLoader(windows, workers=2)
+    workers = list(loader.batches(batches))
+    assert loader.fallbacks == 0  # every state came through the shared slots
     assert len(inline) == len(workers) == len(batches)
     for a, b in zip(inline, workers, strict=True):
         assert (a.init_time == b.init_time).all()
@@ -93,3 +96,45 @@ def test_order_is_the_seed_rule_and_shards_tile_the_global_batch():
     generator = torch.Generator().manual_seed(5)
     assert sum(epoch_batches(6, batch_size=6, seed=2, epoch=3), []) == \
         torch.randperm(6, generator=generator).tolist()
+
+
+class _Delivered(StoreWindows):
+    """States kept as read: the batches view the loader's own copies of them."""
+
+    def encode_state(self, group: str, state: torch.Tensor) -> torch.Tensor:
+        return state
+
+
+def _assert_same_batches(got: list, expected: list) -> None:
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected, strict=True):
+        assert (a.init_time == b.init_time).all()
+        for name, value in b.tensors.items():
+            assert torch.equal(a.tensors[name], value), name
+
+
+def test_batches_kept_while_their_slots_are_reused_keep_their_values(toy_store, forecaster):
+    windows = _Delivered(forecaster, toy_store)
+    batches = epoch_batches(len(windows), batch_size=1, seed=0, epoch=0, run_length=2)
+    loader = WindowLoader(windows, workers=2, prefetch=1)  # 3 slots for 12+ states
+    kept = list(loader.batches(batches))
+    _assert_same_batches(kept, list(WindowLoader(windows).batches(batches)))
+    assert loader.fallbacks == 0
+
+
+def test_an_epoch_left_unfinished_falls_back_and_the_next_stays_exact(toy_store, forecaster):
+    windows = StoreWindows(forecaster, toy_store)
+    batches = epoch_batches(len(windows), batch_size=1, seed=0, epoch=0, run_length=1)
+    loader = WindowLoader(windows, workers=2)
+    next(iter(loader.batches(batches)))
+    _assert_same_batches(list(loader.batches(batches)),
+                         list(WindowLoader(windows).batches(batches)))
+    assert loader.fallbacks > 0
+
+
+def test_read_raw_decodes_into_the_tensor_it_is_given(toy_store, forecaster):
+    windows = StoreWindows(forecaster, toy_store)
+    out = torch.full(windows.raw_shape("met"), -1.0)
+    assert windows.read_raw("met", 2, out=out) is out
+    assert torch.equal(out, windows.read_raw("met", 2))
+    assert out.shape == (len(MET_CHANNELS), 7, 12)

@@ -16,8 +16,9 @@ neighbouring windows share are read once:
   the order they are first needed;
 * a :class:`torch.utils.data.DataLoader` reads that list with worker processes (prefetching,
   pinned memory on CUDA); each worker opens the zarr store itself on first use (no dask graph
-  travels, only the path) and returns the state in physical units, and the results come
-  back in order;
+  travels, only the path) and decodes the state, in physical units, straight into a
+  reusable shared-memory slot (:mod:`xaqf.training.slots`: no fresh memory per state and no
+  copy by the DataLoader), and the results come back in order;
 * :class:`WindowLoader` encodes each state once on arrival, on the training device (the
   log transform of a 0.4 degree state takes seconds on a CPU core and milliseconds on a
   GPU), checks it finite once (not once per window that uses it), keeps the LRU in the
@@ -39,6 +40,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -47,10 +49,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-import xarray as xr
+import zarr
+from zarr.core.buffer import default_buffer_prototype
 
 from xaqf.errors import ConfigError
 from xaqf.training.dataset import Window, WindowDataset
+from xaqf.training.slots import SlotRing, ring_size
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 if TYPE_CHECKING:
@@ -164,28 +168,40 @@ def fetch_plan(dataset: WindowDataset, batches: Sequence[Sequence[int]]) -> list
 
 
 class _States(torch.utils.data.Dataset):
-    """The DataLoader's dataset: ``key -> (key, state)``, physical where the dataset can
-    read raw states (:meth:`StoreWindows.read_raw`), else encoded."""
+    """The DataLoader's dataset: ``(key, number) -> (key, number, state)``.
 
-    def __init__(self, dataset: WindowDataset) -> None:
+    The state is physical where the dataset can read raw states (:meth:`StoreWindows.read_raw`),
+    else encoded; it is ``None`` where it was written into item ``number``'s slot of ``ring``.
+    """
+
+    def __init__(self, dataset: WindowDataset, ring: SlotRing | None = None,
+                 shapes: dict[str, tuple[int, ...]] | None = None) -> None:
         self.dataset = dataset
+        self.ring = ring
+        self.shapes = shapes or {}
 
-    def __getitem__(self, key: Key) -> tuple[Key, torch.Tensor]:
-        read = getattr(self.dataset, "read_raw", self.dataset.read_state)
-        return key, read(*key)
+    def __getitem__(self, item: tuple[Key, int]) -> tuple[Key, int, torch.Tensor | None]:
+        key, number = item
+        read: Callable[..., torch.Tensor] = getattr(self.dataset, "read_raw",
+                                                    self.dataset.read_state)
+        if self.ring is not None and self.ring.is_free(number):
+            read(*key, out=self.ring.view(number, self.shapes[key[0]]))
+            return key, number, None
+        return key, number, read(*key)
 
 
 class _Plan(torch.utils.data.Sampler):
-    """A sampler replaying the current :func:`fetch_plan` (set before each pass)."""
+    """A sampler replaying the current :func:`fetch_plan`, items numbered (set before each
+    pass)."""
 
     def __init__(self) -> None:
-        self.keys: list[Key] = []
+        self.items: list[tuple[Key, int]] = []
 
-    def __iter__(self) -> Iterator[Key]:
-        return iter(self.keys)
+    def __iter__(self) -> Iterator[tuple[Key, int]]:
+        return iter(self.items)
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.items)
 
 
 def _worker_init(worker_id: int) -> None:
@@ -215,13 +231,22 @@ class WindowLoader:
     dataset
         The windows (a :class:`StoreWindows` streams from the store).
     workers
-        Loader worker processes (0: read in this process).
+        Loader worker processes (0: read in this process). With workers, a dataset that
+        tells its states' shapes (``raw_shape(group)``) and reads into a given tensor
+        (``read_raw(group, position, out=...)``), as :class:`StoreWindows` does, hands them
+        over in ``workers x prefetch + 1`` shared-memory slots of the largest state's size.
     pin_memory
         Pin the states (use on CUDA for asynchronous copies).
     prefetch
         States each worker reads ahead.
     device
         Where states are encoded and batches assembled.
+
+    Attributes
+    ----------
+    fallbacks
+        States a worker returned as tensors of their own because their slot was still in
+        use (none while every epoch is read to its end).
 
     Examples
     --------
@@ -242,33 +267,58 @@ class WindowLoader:
         self.device = torch.device(device)
         self._encode = getattr(dataset, "encode_state", None)
         self._check = getattr(dataset, "check_state", None)
+        self._pin = pin_memory
         self._plan = _Plan()
+        self._issued = 0
+        self.fallbacks = 0
+        self._shapes = ({group: tuple(dataset.raw_shape(group)) for group in _GROUPS}
+                        if workers and hasattr(dataset, "raw_shape") else {})
+        self._ring = (SlotRing(ring_size(workers, prefetch),
+                               max(math.prod(shape) for shape in self._shapes.values()))
+                      if self._shapes else None)
         self._loader = torch.utils.data.DataLoader(
-            _States(dataset), sampler=self._plan, batch_size=None, num_workers=workers,
-            pin_memory=pin_memory, prefetch_factor=prefetch if workers else None,
-            persistent_workers=workers > 0, worker_init_fn=_worker_init if workers else None)
+            _States(dataset, self._ring, self._shapes), sampler=self._plan, batch_size=None,
+            num_workers=workers, pin_memory=pin_memory,
+            prefetch_factor=prefetch if workers else None, persistent_workers=workers > 0,
+            worker_init_fn=_worker_init if workers else None)
 
     def batches(self, batches: Sequence[Sequence[int]]) -> Iterator[Window]:
         """Yield the :class:`Window` batch of each list of window indices in ``batches``."""
-        self._plan.keys = fetch_plan(self.dataset, batches)
+        plan = fetch_plan(self.dataset, batches)
+        self._plan.items = [(key, self._issued + k) for k, key in enumerate(plan)]
+        self._issued += len(plan)
         arrivals = iter(self._loader)
         cache = StateCache(cache_capacity(self.dataset))
 
         def read(key: Key) -> torch.Tensor:
-            got, value = next(arrivals)
+            got, number, value = next(arrivals)
             if tuple(got) != tuple(key):
                 raise RuntimeError(f"loader out of step: expected state {key}, got {got}")
-            value = value.to(self.device, non_blocking=True)
-            if self._encode is not None:
-                value = self._encode(key[0], value)
-            if self._check is not None:
-                self._check(*key, value)
-            return value
+            if self._ring is None:
+                return self._deliver(key, value)
+            self.fallbacks += value is not None
+            state = self._deliver(key, self._ring.view(number, self._shapes[key[0]])
+                                  if value is None else value)
+            if self._ring.holds(state):
+                state = state.clone()
+            self._ring.release(number)
+            return state
 
         for batch in batches:
             yield self._window_batch(batch, [[cache.get(key, read)
                                               for key in _window_keys(self.dataset, i)]
                                              for i in batch])
+
+    def _deliver(self, key: Key, raw: torch.Tensor) -> torch.Tensor:
+        """``raw`` on the training device, encoded and checked."""
+        if self._pin and self._ring is not None and self._ring.holds(raw):
+            raw = raw.pin_memory()
+        value = raw.to(self.device, non_blocking=True)
+        if self._encode is not None:
+            value = self._encode(key[0], value)
+        if self._check is not None:
+            self._check(*key, value)
+        return value
 
     def _window_batch(self, batch: Sequence[int], states: list[list[torch.Tensor]]) -> Window:
         """The batch of windows ``batch`` from their states (in :meth:`positions` order),
@@ -280,8 +330,8 @@ class WindowLoader:
                       p_now=_stacked([row[1:2] for row in states])[:, 0],
                       met=_stacked([row[n:] for row in states]),
                       target=_stacked([row[2:n] for row in states]),
-                      time_features=_stacked([[f] for f in features])[:, 0],
-                      statics=_stacked([[s] for s in statics])[:, 0],
+                      time_features=_stacked([[f] for f in features])[:, 0].to(self.device),
+                      statics=_stacked([[s] for s in statics])[:, 0].to(self.device),
                       init_time=np.stack([np.asarray(t, "datetime64[ns]") for t in times]))
 
 
@@ -290,8 +340,9 @@ class StoreWindows(WindowDataset):
 
     In the training process the store is opened with :func:`xaqf.open_store` (lazily: only
     coordinates are read) to find the usable windows; states are then read with
-    :meth:`read_state` straight from the zarr arrays (no dask), each process -- every
-    DataLoader worker -- opening the store itself on first use.
+    :meth:`read_state` straight from the zarr arrays (no dask, no xarray: the store's
+    float32 arrays need no decoding beyond zarr's), each process -- every DataLoader worker
+    -- opening the store itself on first use.
 
     Parameters
     ----------
@@ -319,8 +370,9 @@ class StoreWindows(WindowDataset):
             whole = tree[group].to_dataset()["time"].values
             self._offsets_in_store[group] = int(np.searchsorted(whole, ds["time"].values[0])) \
                 if ds.sizes["time"] else 0
+        self._grid = (cams.sizes["latitude"], cams.sizes["longitude"])
         super().__init__(forecaster, cams, met, rollout_steps=rollout_steps)
-        self._opened: dict[str, xr.Dataset] = {}
+        self._opened: dict[str, dict[str, zarr.Array]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle without the lazy (dask) views and the opened store: a worker reopens it."""
@@ -328,27 +380,35 @@ class StoreWindows(WindowDataset):
         state.update(_cams=None, _met=None, _opened={})
         return state
 
-    def _group(self, group: str) -> xr.Dataset:
+    def _arrays(self, group: str) -> dict[str, zarr.Array]:
+        """``group``'s zarr arrays, opened once per process."""
         if group not in self._opened:
-            self._opened[group] = xr.open_zarr(self.path, group=group, consolidated=False,
-                                               chunks=None)
+            self._opened[group] = {name: zarr.open_array(self.path, path=f"{group}/{name}",
+                                                         mode="r")
+                                   for name in _GROUPS[group][0]}
         return self._opened[group]
 
-    def read_raw(self, group: str, position: int) -> torch.Tensor:
+    def raw_shape(self, group: str) -> tuple[int, int, int]:
+        """The ``(C, H, W)`` shape of one state of ``group``."""
+        return (len(_GROUPS[group][1]), *self._grid)
+
+    def read_raw(self, group: str, position: int,
+                 out: torch.Tensor | None = None) -> torch.Tensor:
         """The state at ``position`` (within the period) of ``group`` in physical units,
-        ``(C, H, W)`` float32: one chunk of each array, stacked in channel order (the store
-        keeps the catalogue's variables and levels)."""
-        ds = self._group(group)
+        ``(C, H, W)`` float32: one chunk of each array, decoded by zarr straight into its
+        channels of ``out`` (a new tensor by default), in channel order (the store keeps the
+        catalogue's variables and levels) and with no copy."""
+        out = torch.empty(self.raw_shape(group)) if out is None else out
         index = position + self._offsets_in_store[group]
-        variables, channels = _GROUPS[group]
-        height, width = ds.sizes["latitude"], ds.sizes["longitude"]
-        out = np.empty((len(channels), height, width), np.float32)
+        values = out.numpy()
+        wrap = default_buffer_prototype().nd_buffer.from_numpy_array
         row = 0
-        for name in variables:
-            values = ds[name].variable[index].values.reshape(-1, height, width)
-            out[row:row + len(values)] = values
-            row += len(values)
-        return torch.from_numpy(out)
+        for array in self._arrays(group).values():
+            rows = math.prod(array.shape[1:-2])
+            array.get_basic_selection(index, out=wrap(values[row:row + rows].reshape(
+                array.shape[1:])))
+            row += rows
+        return out
 
     def encode_state(self, group: str, state: torch.Tensor) -> torch.Tensor:
         """``state`` (physical) in the network's space."""
