@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from tests.helpers import micro_config
-from xaqf.errors import InvalidValueError
+from xaqf.errors import InvalidValueError, LayoutError
 from xaqf.forecaster import Forecaster
 from xaqf.store import open_store
 from xaqf.training import WindowDataset, collate
@@ -138,3 +138,11 @@ def test_read_raw_decodes_into_the_tensor_it_is_given(toy_store, forecaster):
     assert windows.read_raw("met", 2, out=out) is out
     assert torch.equal(out, windows.read_raw("met", 2))
     assert out.shape == (len(MET_CHANNELS), 7, 12)
+
+
+@pytest.mark.parametrize("out", [torch.empty(len(MET_CHANNELS), 12, 7).transpose(1, 2),
+                                 torch.empty(len(MET_CHANNELS), 7, 12, dtype=torch.float64),
+                                 torch.empty(3, 7, 12)])
+def test_read_raw_refuses_a_tensor_it_cannot_fill_in_place(toy_store, forecaster, out):
+    with pytest.raises(LayoutError, match=r"read_raw\('met'\) needs a contiguous float32"):
+        StoreWindows(forecaster, toy_store).read_raw("met", 0, out=out)

@@ -52,7 +52,7 @@ import torch
 import zarr
 from zarr.core.buffer import default_buffer_prototype
 
-from xaqf.errors import ConfigError
+from xaqf.errors import ConfigError, LayoutError
 from xaqf.training.dataset import Window, WindowDataset
 from xaqf.training.slots import SlotRing, ring_size
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
@@ -398,7 +398,13 @@ class StoreWindows(WindowDataset):
         ``(C, H, W)`` float32: one chunk of each array, decoded by zarr straight into its
         channels of ``out`` (a new tensor by default), in channel order (the store keeps the
         catalogue's variables and levels) and with no copy."""
-        out = torch.empty(self.raw_shape(group)) if out is None else out
+        shape = self.raw_shape(group)
+        if out is None:
+            out = torch.empty(shape)
+        elif (tuple(out.shape), out.dtype, out.is_contiguous()) != (shape, torch.float32, True):
+            raise LayoutError(f"read_raw({group!r}) needs a contiguous float32 CPU tensor of "
+                              f"shape {shape} to decode into, got {out.dtype} "
+                              f"{tuple(out.shape)}{'' if out.is_contiguous() else ' (strided)'}")
         index = position + self._offsets_in_store[group]
         values = out.numpy()
         wrap = default_buffer_prototype().nd_buffer.from_numpy_array
