@@ -4,7 +4,7 @@ Returned as a tensor, a state a DataLoader worker has read is copied by the Data
 a new shared-memory segment, which the training process then maps: every page of it is
 fresh twice, and first touches are what a state costs beyond decoding on a virtual machine
 (a 0.4 degree pollutant state is 118 MB, ~29 000 pages; copying one into a fresh segment
-took 172 ms on the project's 2-core VM, into a segment already used 20 ms). A
+took 98 ms on the project's 2-core VM, into a segment already used 20 ms). A
 :class:`SlotRing` holds ``count`` slots, allocated once before the workers start and
 mapped by every process: item ``n`` of a fetch plan is written straight into slot
 ``n % count`` and the worker returns only ``n``.
