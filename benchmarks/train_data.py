@@ -4,8 +4,8 @@ Makes a toy store of ``--steps`` time steps at 451 x 900 (random canonical field
 :func:`xaqf.store.prepare`) in ``--folder`` on local disk, then measures
 
 * the windows per second :class:`~xaqf.training.loader.WindowLoader` delivers (2 workers,
-  batch 1, runs of consecutive windows, encoding on the CPU in the training process as it
-  would on the GPU) against a plain sequential read of the same chunks
+  batch 1, runs of consecutive windows; encoding and the finite check left out -- they run on
+  the training device -- and timed apart) against a plain sequential read of the same chunks
   (``zarr.Array.__getitem__``, one time step of every variable after the other), both
   from the page cache;
 * the loader's peak memory (training process and the largest worker, ``ru_maxrss``);
