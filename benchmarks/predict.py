@@ -26,15 +26,25 @@ Usage::
     python benchmarks/predict.py --resolution 0.4 --config paper --steps 2 --repeats 1
     python benchmarks/predict.py --resolution 0.4 --config paper --dtype bf16
     python benchmarks/predict.py --resolution 0.4 --config paper --device cuda --dtype bf16
+    python benchmarks/predict.py --resolution 0.8 --steps 8 --repeats 4 \
+        --config benchmarks/configs/paper-third.json
+
+``--config`` takes a named config or a JSON file of :class:`~xaqf.model.ModelConfig`
+fields. ``configs/paper-third.json`` (``paper`` at a third of its widths, ~1/6 of its FLOPs)
+is a stand-in for a bf16 ``paper`` forward on a CPU without bf16 units: its float32 forward
+there stands to ``predict``'s own work roughly as a bf16 ``paper`` forward does on a CPU
+with them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import statistics
 import time
 from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -115,7 +125,8 @@ def bare_forwards(net: torch.nn.Module, calls: list[tuple[torch.Tensor, ...]],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resolution", type=float, default=4.0)
-    parser.add_argument("--config", default="small")
+    parser.add_argument("--config", default="small",
+                        help="a named config, or a JSON file of ModelConfig fields")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu")
@@ -134,7 +145,9 @@ def main() -> None:
     channels = list(POLLUTANT_CHANNELS + MET_CHANNELS)
     stats = xr.Dataset({"mean": ("channel", np.zeros(len(channels))),
                         "std": ("channel", np.ones(len(channels)))}, coords={"channel": channels})
-    forecaster = Forecaster.from_config(args.config, stats, seed=0)
+    config = (json.loads(Path(args.config).read_text()) if args.config.endswith(".json")
+              else args.config)
+    forecaster = Forecaster.from_config(config, stats, seed=0)
     if args.channels_last:
         forecaster.net.to(memory_format=torch.channels_last)
     dtype = None if args.dtype == "fp32" else args.dtype
@@ -175,7 +188,7 @@ def main() -> None:
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
     if args.device.startswith("cuda"):
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
-    flops = summary(args.config, height, width).flops * args.steps
+    flops = summary(config, height, width).flops * args.steps
     peak = matmul_peak(args.device, torch.bfloat16 if dtype else torch.float32)
     print(f"bare forwards at {flops / min(bare) / 1e9:.1f} GFLOP/s = "
           f"{flops / min(bare) / peak:.1%} of the {args.dtype} matmul peak measured here "
