@@ -9,7 +9,14 @@ import xarray as xr
 
 from tests.helpers import canonical_dataset
 from xaqf import variables
-from xaqf.channels import channel_table, from_channels, resolve_channels, to_channels
+from xaqf.channels import (
+    channel_table,
+    channel_values,
+    from_channels,
+    level_positions,
+    resolve_channels,
+    to_channels,
+)
 from xaqf.errors import ConfigError, LayoutError, MissingLevelError, MissingVariableError
 
 
@@ -99,3 +106,47 @@ def test_names_are_parsed_without_coords(cams):
 def test_from_channels_needs_a_channel_dim(cams):
     with pytest.raises(LayoutError, match="'channel'"):
         from_channels(cams.pm10)
+
+
+@pytest.mark.parametrize("names", ["pollutant", ["go3_1000", "tcco", "co_50", "co_100", "pm1"],
+                                   ["co_100", "tcco", "co_50"]])
+def test_channel_values_are_the_stack_in_one_array(cams, names):
+    expected = np.asarray(to_channels(cams, names).values, np.float32)
+    values = channel_values(cams, names)
+    assert values.dtype == np.float32 and values.flags.c_contiguous
+    np.testing.assert_array_equal(values, expected)
+
+
+def test_channel_values_cast_as_asarray_does_and_compute_dask(cams):
+    wide = cams.astype("float64") * (1 + 1e-9)
+    expected = np.asarray(to_channels(wide, "pollutant").values, np.float32)
+    np.testing.assert_array_equal(channel_values(wide, "pollutant"), expected)
+    np.testing.assert_array_equal(channel_values(wide.chunk(time=1), "pollutant"), expected)
+    assert channel_values(wide, "pollutant", dtype=np.float64).dtype == np.float64
+
+
+def test_channel_values_keep_the_other_dims_in_front():
+    ds = canonical_dataset(["tcco", "go3"], pd.date_range("2022-06-01", periods=2, freq="12h"),
+                           levels=[500, 850])
+    ds = ds.rename(time="init_time").expand_dims(lead_time=pd.to_timedelta([12, 24], "h"), axis=1)
+    ds["go3"] = ds.go3.transpose("level", ...)  # the stored order of dims does not matter
+    names = ["tcco", "go3_850", "go3_500"]
+    values = channel_values(ds, names)
+    assert values.shape == (2, 2, 3, ds.sizes["latitude"], ds.sizes["longitude"])
+    np.testing.assert_array_equal(values, to_channels(ds, names).values)
+
+
+def test_channel_values_name_what_is_missing_or_misshapen(cams):
+    with pytest.raises(MissingLevelError, match=r"'co'.*\[925\.0\].*present"):
+        channel_values(cams.drop_sel(level=925.0), "pollutant")
+    with pytest.raises(MissingVariableError, match=r"'pm10'.*holds"):
+        channel_values(cams.drop_vars("pm10"), "pollutant")
+    with pytest.raises(LayoutError, match=r"'tcco' has dims \('latitude', 'longitude'\)"):
+        channel_values(cams.assign(tcco=cams.tcco.isel(time=0, drop=True)), ["pm10", "tcco"])
+
+
+def test_level_positions_follow_the_order_asked(cams):
+    levels = cams["level"].values.tolist()
+    assert level_positions(cams.co, "co", [levels[3], levels[0]]) == [3, 0]
+    with pytest.raises(MissingLevelError, match=r"'co' lacks the pressure level\(s\) \[1\.0\]"):
+        level_positions(cams.co, "co", [1.0])

@@ -4,6 +4,8 @@ A labelled Dataset holds one data variable per physical quantity, some of them w
 ``level`` dimension. The network wants a single channel axis instead. :func:`to_channels`
 stacks the variables (level variables give one channel per level) in the catalogue order of
 :mod:`xaqf.variables` or in any order you give, and :func:`from_channels` undoes it exactly.
+:func:`channel_values` gives the same stack as a bare array, in a single copy (for the
+network's inputs).
 
 The stacked DataArray keeps two non-index coordinates on ``channel``: ``variable`` (the
 variable name) and ``level`` (hPa, NaN for single-level variables). Attributes shared by
@@ -159,14 +161,33 @@ def select_levels(da: Labelled, variable: str, levels: Sequence[float]) -> Label
     ...
     xaqf.errors.MissingLevelError: variable 'go3' lacks the pressure level(s) [700.0] hPa ...
     """
-    present = da["level"].values.astype(float)
+    return da.isel(level=level_positions(da, variable, levels))
+
+
+def level_positions(da: xr.DataArray | xr.Dataset, variable: str,
+                    levels: Sequence[float]) -> list[int]:
+    """Positions of ``levels`` (hPa) along the ``level`` axis of ``da``.
+
+    Raises
+    ------
+    MissingLevelError
+        Naming the absent levels and those present.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> da = xr.DataArray([1.0, 2.0], dims="level", coords={"level": [500.0, 850.0]})
+    >>> level_positions(da, "go3", [850.0, 500.0])
+    [1, 0]
+    """
+    present = da["level"].values.astype(float).tolist()
     missing = [float(lev) for lev in levels if float(lev) not in present]
     if missing:
         raise MissingLevelError(
             f"variable {variable!r} lacks the pressure level(s) {missing} hPa (present: "
-            f"{present.tolist()}); provide data on these levels or ask for fewer channels"
+            f"{present}); provide data on these levels or ask for fewer channels"
         )
-    return da.sel(level=[float(lev) for lev in levels])
+    return [present.index(float(lev)) for lev in levels]
 
 
 def _locate(ds: xr.Dataset, name: str) -> tuple[str, float | None]:
@@ -232,6 +253,76 @@ def to_channels(ds: xr.Dataset, channel_names: ChannelNames = "pollutant") -> xr
     stacked["level"].attrs = dict(level_attrs or LEVEL_ATTRS)
     stacked.name = None
     return stacked.transpose(..., "channel", *SPATIAL_DIMS, missing_dims="ignore")
+
+
+def channel_values(ds: xr.Dataset, channel_names: ChannelNames = "pollutant",
+                   dtype: Any = np.float32) -> np.ndarray:
+    """The values of :func:`to_channels` ``(ds, channel_names)`` as one array of ``dtype``.
+
+    Each channel is written straight into the result: one copy of the data, against two
+    for most channels in ``to_channels(...).values`` (its level selection, then its
+    concatenation), and no labels. Forecasts use it to stack their input states.
+    Dask-backed variables are computed one by one.
+
+    Parameters
+    ----------
+    ds
+        Dataset in xaqf's canonical layout; its variables share their dimensions other
+        than ``level``.
+    channel_names
+        As in :func:`to_channels`.
+    dtype
+        Of the result (values are cast as ``numpy.asarray(..., dtype)`` casts them).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(<other dims...>, channel, latitude, longitude)``, the other dimensions in the
+        order of the first channel's variable.
+
+    Raises
+    ------
+    MissingVariableError, MissingLevelError
+        As :func:`to_channels`.
+    LayoutError
+        If the variables do not share their other dimensions.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> ds = xr.Dataset(
+    ...     {"t2m": (("time", "latitude", "longitude"), np.zeros((1, 2, 3))),
+    ...      "u": (("time", "level", "latitude", "longitude"), np.ones((1, 2, 2, 3)))},
+    ...     coords={"level": [500.0, 850.0]})
+    >>> values = channel_values(ds, ["u_850", "t2m"])
+    >>> values.shape, values.dtype, values[0, :, 0, 0].tolist()
+    ((1, 2, 2, 3), dtype('float32'), [1.0, 0.0])
+    """
+    located = [_locate(ds, name) for name in resolve_channels(channel_names)]
+    first = located[0][0]
+    other = [d for d in ds[first].dims if d not in ("level", *SPATIAL_DIMS)]
+    sizes = [ds.sizes[d] for d in (*other, *SPATIAL_DIMS)]
+    out = np.empty((*sizes[:-2], len(located), *sizes[-2:]), dtype)
+    start = 0
+    for variable, group in groupby(located, key=itemgetter(0)):
+        levels = [level for _, level in group if level is not None]
+        da = ds[variable]
+        extra = set(da.dims) - {*other, "level", *SPATIAL_DIMS}
+        if extra or not set(other) <= set(da.dims):
+            raise LayoutError(
+                f"{variable!r} has dims {tuple(da.dims)}, {first!r} has "
+                f"{tuple(ds[first].dims)}: stacked variables must share their dimensions "
+                f"other than 'level'; select or broadcast them first")
+        positions = level_positions(da, variable, levels) if "level" in da.dims else None
+        stacked = np.asarray(da.transpose(*other, ..., *SPATIAL_DIMS).values)
+        if positions is None:
+            out[..., start, :, :] = stacked
+            start += 1
+            continue
+        for position in positions:
+            out[..., start, :, :] = stacked[..., position, :, :]
+            start += 1
+    return out
 
 
 def channel_table(da: xr.DataArray | xr.Dataset) -> tuple[list[str], np.ndarray]:

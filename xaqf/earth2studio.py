@@ -34,7 +34,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from xaqf.channels import from_channels, to_channels
+from xaqf.channels import channel_values, from_channels
 from xaqf.errors import ConfigError, LayoutError, MissingDependencyError, MissingTimeError
 from xaqf.io import MEMBER_DIM, standardize
 from xaqf.variables import POLLUTANT_CHANNELS
@@ -235,7 +235,7 @@ class PollutionPrognostic:
 
     def _stack(self, pieces: list[xr.Dataset], x: torch.Tensor, coords: CoordSystem
                ) -> torch.Tensor:
-        arrays = [to_channels(piece, "pollutant").isel(init_time=0).values for piece in pieces]
+        arrays = [channel_values(piece.isel(init_time=0), "pollutant") for piece in pieces]
         batch = x.shape[:-5]
         shape = (*batch, len(coords["time"]), 1, len(POLLUTANT_CHANNELS), *arrays[0].shape[-2:])
         return torch.as_tensor(np.stack(arrays).reshape(shape), device=x.device)

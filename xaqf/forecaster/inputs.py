@@ -20,6 +20,10 @@ NaNs and negative concentrations are checked as each batch of states is loaded (
 the first time the values are seen when they are dask-backed): the pollutant states of a
 batch of initial times in one go, its met states in as few blocks as memory allows.
 
+States are selected by label, as slices where the times are consecutive (:func:`select`: views
+of in-memory inputs, no copy), and stacked into channels in one copy
+(:func:`xaqf.channels.channel_values`).
+
 Latitude is put north first (decided: standardised, not refused), as xaqf's networks and
 static features expect; the forecast of ascending-latitude inputs is thus north first too.
 
@@ -36,7 +40,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.channels import to_channels
+from xaqf.channels import channel_values
 from xaqf.errors import LayoutError, MissingTimeError
 from xaqf.io import MEMBER_DIM, north_first
 from xaqf.regrid import check_same_grid, regrid, same_grid
@@ -100,8 +104,9 @@ class ForecastInputs:
         repeated = len(unique) < len(init_times)  # ensemble cases: one load per time
         unique = unique if repeated else init_times
         times = np.concatenate([unique - self.step.to_timedelta64(), unique])
-        ds = check_dataset(self.cams.sel(time=times), "cams", variables=POLLUTANT_VARIABLES)
-        states = np.asarray(to_channels(ds, POLLUTANT_CHANNELS).values, np.float32)
+        ds = check_dataset(select(self.cams, {"time": times}), "cams",
+                           variables=POLLUTANT_VARIABLES)
+        states = channel_values(ds, POLLUTANT_CHANNELS)
         before, now = states[:len(unique)], states[len(unique):]
         return (before[positions], now[positions]) if repeated else (before, now)
 
@@ -124,19 +129,45 @@ class ForecastInputs:
         """
         leads = np.asarray([(s * self.step).to_timedelta64() for s in steps])
         if self.met_is_forecast:
-            ds = self.met.sel({**_cases("init_time", init_times, members), "lead_time": leads}
-                              ).drop_vars(["valid_time", MEMBER_DIM], errors="ignore"
-                                          ).transpose("lead_time", "init_time", ...)
+            ds = select(self.met, {**_cases("init_time", init_times, members),
+                                   "lead_time": leads}
+                        ).drop_vars(["valid_time", MEMBER_DIM], errors="ignore"
+                                    ).transpose("lead_time", "init_time", ...)
         else:
             valid = (leads[:, None] + init_times[None, :]).ravel()
             tiled = None if members is None else np.tile(members, len(leads))
-            ds = self.met.sel(_cases("time", valid, tiled)).drop_vars(MEMBER_DIM,
-                                                                      errors="ignore")
+            ds = select(self.met, _cases("time", valid, tiled)).drop_vars(MEMBER_DIM,
+                                                                          errors="ignore")
         if self.regrid_met:
             ds = regrid(ds, self.grid)
         ds = check_dataset(ds.load(), "met", variables=MET_VARIABLES)
-        values = np.asarray(to_channels(ds, MET_CHANNELS).values, np.float32)
+        values = channel_values(ds, MET_CHANNELS)
         return values.reshape(len(leads), len(init_times), *values.shape[-3:])
+
+
+def select(ds: xr.Dataset, indexers: dict[str, np.ndarray | xr.DataArray]) -> xr.Dataset:
+    """``ds.sel(indexers)``, by a slice along each dimension whose labels are consecutive
+    there (the usual run of forecast times): in-memory data are then viewed, not copied.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> ds = xr.Dataset({"a": ("time", np.arange(5.0))}, coords={"time": np.arange(5) * 10})
+    >>> chosen = select(ds, {"time": np.array([10, 20, 30])})
+    >>> chosen.identical(ds.sel(time=[10, 20, 30])), np.shares_memory(chosen.a, ds.a)
+    (True, True)
+    """
+    ranges = {}
+    for dim, labels in indexers.items():
+        index = ds.indexes.get(dim)
+        if isinstance(labels, xr.DataArray) or np.ndim(labels) != 1 or index is None \
+                or not index.is_unique:
+            continue
+        positions = index.get_indexer(np.asarray(labels))
+        if len(positions) and (positions >= 0).all() and (np.diff(positions) == 1).all():
+            ranges[dim] = slice(int(positions[0]), int(positions[-1]) + 1)
+    rest = {dim: labels for dim, labels in indexers.items() if dim not in ranges}
+    return ds.isel(ranges).sel(rest)
 
 
 def _cases(dim: str, times: np.ndarray, members: np.ndarray | None

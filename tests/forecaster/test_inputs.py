@@ -1,0 +1,51 @@
+"""Tests of xaqf.forecaster.inputs.select: selections by label that view consecutive runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from xaqf.forecaster.inputs import select
+
+TIMES = pd.date_range("2022-06-01", periods=6, freq="12h")
+LEADS = pd.to_timedelta([0, 12, 24, 36], "h")
+
+
+@pytest.fixture
+def ds() -> xr.Dataset:
+    rng = np.random.default_rng(0)
+    return xr.Dataset(
+        {"a": (("init_time", "lead_time", "member", "x"), rng.normal(size=(6, 4, 3, 5)))},
+        coords={"init_time": TIMES, "lead_time": LEADS, "member": [0, 1, 2]},
+        attrs={"title": "kept"})
+
+
+@pytest.mark.parametrize("indexers", [
+    {"init_time": TIMES[1:4].values},
+    {"init_time": TIMES[[4, 2]].values, "lead_time": LEADS[1:].values},
+    {"init_time": TIMES[[0, 2, 3]].values},
+    {"init_time": TIMES[2:3].values, "lead_time": LEADS[[0, 1, 3]].values},
+    {"init_time": TIMES[2], "lead_time": LEADS[1:3].values},
+])
+def test_select_is_sel(ds, indexers):
+    xr.testing.assert_identical(select(ds, indexers), ds.sel(indexers))
+
+
+def test_consecutive_labels_are_viewed_others_copied(ds):
+    viewed = select(ds, {"init_time": TIMES[1:4].values, "lead_time": LEADS[:2].values})
+    assert np.shares_memory(viewed.a.values, ds.a.values)
+    copied = select(ds, {"init_time": TIMES[[1, 3]].values})
+    assert not np.shares_memory(copied.a.values, ds.a.values)
+
+
+def test_pointwise_indexers_pair_labels(ds):
+    cases = {"init_time": xr.DataArray(TIMES[[1, 1, 2]].values, dims="case"),
+             "member": xr.DataArray([0, 2, 1], dims="case"), "lead_time": LEADS[1:3].values}
+    xr.testing.assert_identical(select(ds, cases), ds.sel(cases))
+
+
+def test_missing_labels_raise_as_sel_does(ds):
+    with pytest.raises(KeyError):
+        select(ds, {"init_time": np.array([np.datetime64("2030-01-01", "ns")])})
