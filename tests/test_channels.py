@@ -143,6 +143,8 @@ def test_channel_values_name_what_is_missing_or_misshapen(cams):
         channel_values(cams.drop_vars("pm10"), "pollutant")
     with pytest.raises(LayoutError, match=r"'tcco' has dims \('latitude', 'longitude'\)"):
         channel_values(cams.assign(tcco=cams.tcco.isel(time=0, drop=True)), ["pm10", "tcco"])
+    with pytest.raises(ConfigError, match="no channel names given"):
+        channel_values(cams, [])
 
 
 def test_level_positions_follow_the_order_asked(cams):

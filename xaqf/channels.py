@@ -286,6 +286,8 @@ def channel_values(ds: xr.Dataset, channel_names: ChannelNames = "pollutant",
         As :func:`to_channels`.
     LayoutError
         If the variables do not share their other dimensions.
+    ConfigError
+        If no channel is asked for.
 
     Examples
     --------
@@ -299,6 +301,8 @@ def channel_values(ds: xr.Dataset, channel_names: ChannelNames = "pollutant",
     ((1, 2, 2, 3), dtype('float32'), [1.0, 0.0])
     """
     located = [_locate(ds, name) for name in resolve_channels(channel_names)]
+    if not located:
+        raise ConfigError("no channel names given; ask for at least one, e.g. ['tcco']")
     first = located[0][0]
     other = [d for d in ds[first].dims if d not in ("level", *SPATIAL_DIMS)]
     sizes = [ds.sizes[d] for d in (*other, *SPATIAL_DIMS)]

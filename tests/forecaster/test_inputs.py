@@ -1,13 +1,16 @@
-"""Tests of xaqf.forecaster.inputs.select: selections by label that view consecutive runs."""
+"""Tests of xaqf.forecaster.inputs: selections that view consecutive runs, lazy inputs read
+once."""
 
 from __future__ import annotations
 
+import dask
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
 
-from xaqf.forecaster.inputs import select
+from tests.helpers import cams_and_met
+from xaqf.forecaster.inputs import prepare_inputs, select
 
 TIMES = pd.date_range("2022-06-01", periods=6, freq="12h")
 LEADS = pd.to_timedelta([0, 12, 24, 36], "h")
@@ -49,3 +52,24 @@ def test_pointwise_indexers_pair_labels(ds):
 def test_missing_labels_raise_as_sel_does(ds):
     with pytest.raises(KeyError):
         select(ds, {"init_time": np.array([np.datetime64("2030-01-01", "ns")])})
+
+
+
+def test_lazy_states_are_computed_once_per_fetch():
+    times = pd.date_range("2022-06-01", periods=5, freq="12h")
+    cams, met = cams_and_met(times, scale_pollutants=1e-9)
+    inputs = prepare_inputs(cams.chunk(time=1), met.chunk(time=1), steps=2,
+                            step=pd.Timedelta("12h"), init_times=times[1:3])
+    computes = []
+
+    def counting(graph, keys, **kwargs):
+        computes.append(keys)
+        return dask.get(graph, keys, **kwargs)
+
+    with dask.config.set(scheduler=counting):
+        before, now = inputs.pollutants(inputs.init_times)
+        states = inputs.meteorology(inputs.init_times, range(3))
+    assert len(computes) == 2  # one for the pollutant states, one for the met block
+    eager = prepare_inputs(cams, met, steps=2, step=pd.Timedelta("12h"), init_times=times[1:3])
+    np.testing.assert_array_equal(now, eager.pollutants(eager.init_times)[1])
+    np.testing.assert_array_equal(states, eager.meteorology(eager.init_times, range(3)))

@@ -99,12 +99,12 @@ class ForecastInputs:
 
     def pollutants(self, init_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Physical pollutant states at ``t - step`` and ``t``, each ``(B, C, H, W)``, from
-        one selection (values checked)."""
+        one selection, loaded once (a lazy input is read once), then checked and stacked."""
         unique, positions = np.unique(init_times, return_inverse=True)
         repeated = len(unique) < len(init_times)  # ensemble cases: one load per time
         unique = unique if repeated else init_times
         times = np.concatenate([unique - self.step.to_timedelta64(), unique])
-        ds = check_dataset(select(self.cams, {"time": times}), "cams",
+        ds = check_dataset(select(self.cams, {"time": times}).load(), "cams",
                            variables=POLLUTANT_VARIABLES)
         states = channel_values(ds, POLLUTANT_CHANNELS)
         before, now = states[:len(unique)], states[len(unique):]
