@@ -13,7 +13,17 @@ One block of ``--states`` consecutive met states (70 channels, in memory, float3
 
 The two results are checked equal (which also warms both up). Each is then timed
 ``--repeats`` times, alternating; the script prints the best and the median of each and
-their ratio. Run: ``python benchmarks/fetch_inputs.py``.
+their ratio.
+
+Then the host's share of a whole forecast: the input work ``predict`` does on the CPU for
+one initial time of a ``--steps``-step forecast, whatever device runs the network --
+checking the inputs (:func:`~xaqf.forecaster.inputs.prepare_inputs`), fetching the
+pollutant states and the met states in ``predict``'s blocks -- timed ``--repeats`` times,
+and set against ``--step-ms`` of network time per step (default 25 ms, the #17 target of a
+``paper`` step at 451 x 900 on an H100/H200): the smallest ``predict`` / bare-forward ratio
+that input work allows, fetched in turn with the forwards and fully overlapped with them.
+Run it on the CPU of a GPU machine to see whether its host keeps up.
+Run: ``python benchmarks/fetch_inputs.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
@@ -28,6 +39,7 @@ from predict import synthetic
 
 from xaqf.channels import to_channels
 from xaqf.forecaster.inputs import prepare_inputs
+from xaqf.memory import retained_heap
 from xaqf.regrid import global_grid
 from xaqf.validation import check_dataset
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_VARIABLES
@@ -38,7 +50,15 @@ def main() -> None:
     parser.add_argument("--resolution", type=float, default=0.4)
     parser.add_argument("--states", type=int, default=9)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--step-ms", type=float, default=25.0)
     args = parser.parse_args()
+    compare_block(args)
+    forecast_inputs(args)
+
+
+def compare_block(args: argparse.Namespace) -> None:
+    """Time one block of met states, now and by the label-based path it replaced."""
     grid = global_grid(args.resolution)
     step = pd.Timedelta("12h")
     times = pd.date_range("2022-06-01", periods=args.states + 1, freq=step)
@@ -71,6 +91,47 @@ def main() -> None:
     median = (statistics.median(timings["sel + to_channels"])
               / statistics.median(timings["meteorology"]))
     print(f"sel + to_channels / meteorology: {best:.2f}x (best), {median:.2f}x (median)")
+
+
+def forecast_inputs(args: argparse.Namespace) -> None:
+    """Time the host-side input work of forecasts in a row, with glibc's default heap and
+    inside :func:`~xaqf.memory.retained_heap`, and the predict / bare floor it sets."""
+    grid = global_grid(args.resolution)
+    step = pd.Timedelta("12h")
+    times = pd.date_range("2022-06-01", periods=args.steps + 2, freq=step)
+    cams = synthetic(POLLUTANT_VARIABLES, times[:2], grid, 0)
+    met = synthetic(MET_VARIABLES, times[1:], grid, 1)
+
+    def parts() -> dict[str, float]:
+        tic = time.perf_counter()
+        inputs = prepare_inputs(cams, met, steps=args.steps, step=step, init_times=times[1:2])
+        checked = time.perf_counter()
+        inputs.pollutants(inputs.init_times)
+        pollutants = time.perf_counter()
+        per_fetch = inputs.states_per_fetch(1)
+        for first in range(0, args.steps + 1, per_fetch):
+            inputs.meteorology(inputs.init_times, range(first, min(first + per_fetch,
+                                                                   args.steps + 1)))
+        return {"prepare_inputs": checked - tic, "pollutant states": pollutants - checked,
+                "met states": time.perf_counter() - pollutants}
+
+    network = args.steps * args.step_ms / 1e3
+    print(f"host input work of a {args.steps}-step forecast, one initial time, at "
+          f"{grid.sizes['latitude']}x{grid.sizes['longitude']}, {args.repeats} in a row "
+          f"(as the batches of one predict call); the floor of predict / bare against "
+          f"{args.step_ms:g} ms of network per step, inputs fetched in turn / overlapped:")
+    for heap, context in (("glibc's default heap", nullcontext()),
+                          ("retained_heap", retained_heap())):
+        with context:
+            runs = [parts() for _ in range(args.repeats)]
+        totals = [sum(run.values()) for run in runs]
+        best = runs[totals.index(min(totals))]
+        total = statistics.median(totals)
+        print(f"  {heap}: " + ", ".join(f"{value:.3f}" for value in totals) + " s; best: "
+              + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in best.items()))
+        print(f"    median {total:.3f} s = {1e3 * total / args.steps:.1f} ms per step: "
+              f">= {(total + network) / network:.2f} in turn, "
+              f">= {max(total, network) / network:.2f} overlapped")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,10 @@ duration of a block: freed blocks stay in the heap and the next forward reuses t
 exit it restores glibc's default settings and hands the freed memory back to the system
 (``malloc_trim``). Elsewhere (macOS, Windows, musl) it does nothing.
 
-:meth:`xaqf.Forecaster.predict` runs its CPU rollouts inside it; ``benchmarks/predict.py``
-measures the effect.
+:meth:`xaqf.Forecaster.predict` runs its rollouts inside it, on any device: besides a CPU
+network's activations, the host arrays of each batch's inputs (a 1 GiB block of met states
+at 0.4 degrees) are then reused by the next batch. ``benchmarks/predict.py`` and
+``benchmarks/fetch_inputs.py`` measure the effects.
 """
 
 from __future__ import annotations

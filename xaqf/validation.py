@@ -146,58 +146,85 @@ def _check_levels(ds: xr.Dataset, names: Sequence[str], levels: tuple[float, ...
 
 def _check_values(ds: xr.Dataset, names: Sequence[str], allow_tiny: bool, tolerance: float,
                   ranges: Mapping[str, tuple[float, float] | None]) -> xr.Dataset:
-    summary = xr.Dataset({f"{name}/{stat}": value for name in names
-                          for stat, value in _summaries(ds[name]).items()}).compute()
+    summaries = _summarise(ds, names)
     clamped = {}
     for name in names:
-        if bool(summary[f"{name}/allnan"]):
+        da, summary = ds[name], summaries[name]
+        if bool(summary["allnan"]):
             raise InvalidValueError(f"{name!r} is entirely NaN: an empty download or a fully "
                                     f"masked variable; fetch the data again or drop {name!r}")
-        _raise_at_first(ds[name], summary[f"{name}/nan"], "NaN values")
-        _raise_at_first(ds[name], summary[f"{name}/inf"], "infinite values")
-        _check_range(ds[name], name, summary, ranges.get(name))
+        _raise_at_first(da, summary["nan"], "NaN values")
+        _raise_at_first(da, summary["inf"], "infinite values")
+        _check_range(da, name, summary, ranges.get(name))
         if VARIABLES[name].kind != "pollutant":
             continue
-        limit = tolerance * float(summary[f"{name}/absmax"]) if allow_tiny else 0.0
-        _raise_at_first(ds[name], summary[f"{name}/min"] < -limit,
+        limit = tolerance * float(summary["absmax"]) if allow_tiny else 0.0
+        _raise_at_first(da, summary["min"] < -limit,
                         f"negative concentrations beyond the clamp tolerance (-{limit:.3g})")
-        if float(summary[f"{name}/min"].min()) < 0:
-            clamped[name] = ds[name].clip(min=0.0, keep_attrs=True)
+        if float(summary["min"].min()) < 0:
+            clamped[name] = da.clip(min=0.0, keep_attrs=True)
     return ds.assign(clamped) if clamped else ds
 
 
-def _summaries(da: xr.DataArray) -> dict[str, xr.DataArray]:
-    """Per-time NaN and infinity flags, minimum and maximum; overall all-NaN flag and
-    largest absolute value.
+Summary = dict[str, np.ndarray]
+"""Per-time NaN and infinity flags (``nan``, ``inf``), finite minimum and maximum (``min``,
+``max``) over a variable's time dimensions, in its order; ``allnan`` and the largest
+absolute finite value (``absmax``) as 0-d arrays."""
 
-    In memory, the plain minimum and maximum come first: where both are finite at every
-    time (the usual case) they are the summaries, two passes over the data instead of
-    nine and no temporary copies.
-    """
+
+def _summarise(ds: xr.Dataset, names: Sequence[str]) -> dict[str, Summary]:
+    """The :data:`Summary` of each variable, as numpy arrays: from numpy directly where a
+    variable is in memory and finite, the others computed together (one pass over
+    dask-backed data)."""
+    summaries = {name: summary for name in names
+                 if (summary := _clean_summary(ds[name])) is not None}
+    rest = [name for name in names if name not in summaries]
+    if rest:
+        computed = xr.Dataset({f"{name}/{stat}": value for name in rest
+                               for stat, value in _summaries(ds[name]).items()}).compute()
+        summaries.update({name: {stat: computed[f"{name}/{stat}"].values for stat in _STATS}
+                          for name in rest})
+    return summaries
+
+
+_STATS = ("nan", "inf", "min", "max", "allnan", "absmax")
+
+
+def _clean_summary(da: xr.DataArray) -> Summary | None:
+    """The summary of an in-memory variable from its plain minimum and maximum (two passes
+    over the data, no copies, no labels), or ``None`` where one is not finite or the data
+    are lazy or empty."""
+    if da.chunks is not None or not da.size:
+        return None
+    values = np.asarray(da.values)
+    other = tuple(axis for axis, dim in enumerate(da.dims) if dim not in _TIME_DIMS)
+    low, high = values.min(axis=other), values.max(axis=other)
+    if not (np.isfinite(low).all() and np.isfinite(high).all()):
+        return None
+    clean = np.zeros(np.shape(low), bool)
+    return {"nan": clean, "inf": clean, "min": low, "max": high, "allnan": np.array(False),
+            "absmax": np.maximum(abs(low), abs(high)).max()}
+
+
+def _summaries(da: xr.DataArray) -> dict[str, xr.DataArray]:
+    """The :data:`Summary` of any variable as DataArrays (lazy for dask-backed data)."""
     other = [d for d in da.dims if d not in _TIME_DIMS]
-    if da.chunks is None and da.size:
-        low, high = da.min(other, skipna=False), da.max(other, skipna=False)
-        if bool(np.isfinite(low).all()) and bool(np.isfinite(high).all()):
-            clean = xr.zeros_like(low, dtype=bool)
-            return {"nan": clean, "inf": clean, "min": low, "max": high,
-                    "allnan": xr.DataArray(False),
-                    "absmax": np.maximum(abs(low), abs(high)).max()}
     finite = da.where(np.isfinite(da))
     return {"nan": da.isnull().any(other), "inf": (abs(da) == np.inf).any(other),
             "min": finite.min(other), "max": finite.max(other),
             "allnan": da.isnull().all(), "absmax": abs(finite).max()}
 
 
-def _check_range(da: xr.DataArray, name: str, summary: xr.Dataset,
+def _check_range(da: xr.DataArray, name: str, summary: Summary,
                  bounds: tuple[float, float] | None) -> None:
     if bounds is None:
         return
     low, high = float(bounds[0]), float(bounds[1])
-    lowest, highest = summary[f"{name}/min"], summary[f"{name}/max"]
+    lowest, highest = summary["min"], summary["max"]
     bad = (lowest < low) | (highest > high)
-    if not bool(bad.any()):
+    if not bad.any():
         return
-    worst = float(lowest.min()) if bool((lowest < low).any()) else float(highest.max())
+    worst = float(lowest.min()) if (lowest < low).any() else float(highest.max())
     units = VARIABLES[name].units
     if abs(worst) >= 1e20 or worst in _FILL_VALUES:
         cause = (f"{worst:g} looks like an unmasked fill value: set the file's _FillValue "
@@ -211,12 +238,14 @@ def _check_range(da: xr.DataArray, name: str, summary: xr.Dataset,
                     f"{units}", hint=f"{cause}, or pass valid_ranges={{{name!r}: (lo, hi)}}")
 
 
-def _raise_at_first(da: xr.DataArray, bad: xr.DataArray, problem: str,
+def _raise_at_first(da: xr.DataArray, bad: np.ndarray, problem: str,
                     hint: str = "") -> None:
-    if not bool(bad.any()):
+    """Raise naming the first time of ``da`` where ``bad`` (over its time dimensions, in
+    their order in ``da``) holds."""
+    if not bad.any():
         return
-    where = {d: bad[d].values[i] for d, i in zip(bad.dims, np.argwhere(bad.values)[0],
-                                                   strict=True)}
+    dims = [d for d in da.dims if d in _TIME_DIMS]
+    where = {d: da[d].values[i] for d, i in zip(dims, np.argwhere(bad)[0], strict=True)}
     at = ", ".join(f"{d}={_label(v)}" for d, v in where.items()) or "(no time dimension)"
     fix = hint or "Fix or drop these time steps (e.g. ds.drop_sel(...)) before using the data"
     raise InvalidValueError(f"{da.name!r} has {problem} first at {at}. {fix}")

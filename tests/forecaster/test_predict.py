@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +21,7 @@ from xaqf.errors import (
     MissingTimeError,
     MissingVariableError,
 )
-from xaqf.forecaster import Forecaster
+from xaqf.forecaster import Forecaster, core
 from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
 from xaqf.normalization import compute_model_stats, compute_stats
 
@@ -249,6 +253,40 @@ def test_predict_on_cuda_leaves_the_network_on_the_cpu(forecaster, data):
     assert next(forecaster.net.parameters()).device.type == "cpu"
     cpu = forecaster.predict(cams, met, steps=1, device="cpu", progress=False)
     xr.testing.assert_allclose(gpu.drop_attrs(), cpu.drop_attrs(), rtol=1e-3, atol=0)
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device"))])
+def test_inputs_and_forwards_run_inside_the_retained_heap(forecaster, data, monkeypatch,
+                                                         device):
+    cams, met = data
+    events: list[str] = []
+    real = core.retained_heap
+
+    @contextmanager
+    def recording() -> Iterator[None]:
+        events.append("enter")
+        with real():
+            yield
+        events.append("exit")
+
+    monkeypatch.setattr(core, "retained_heap", recording)
+    monkeypatch.setattr(ForecastInputs, "meteorology", _recorded(
+        ForecastInputs.meteorology, events, "met"))
+    hook = forecaster.net.register_forward_hook(lambda *_: events.append("forward"))
+    try:
+        forecaster.predict(cams, met, steps=2, device=device, progress=False)
+    finally:
+        hook.remove()
+    assert events == ["enter", "met", "forward", "forward", "exit"]
+
+
+def _recorded(method: Callable[..., Any], events: list[str], name: str
+              ) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        events.append(name)
+        return method(*args, **kwargs)
+    return wrapper
 
 
 def _named(parts: list[xr.Dataset]) -> dict[str, xr.Dataset]:

@@ -10,10 +10,12 @@ rollout step.
 
 :meth:`~Forecaster.predict` moves the network to the requested device in eval mode for the
 rollout, then puts it back where it was, in the mode it was in (also when the rollout fails
-or a :meth:`~Forecaster.predict_iter` generator is closed early). On the CPU the rollout
-runs inside :func:`xaqf.memory.retained_heap`, so the large buffers of one network forward
-are reused by the next instead of being mapped afresh. Each step is decoded in a worker
-thread while the network runs the next (:func:`~xaqf.forecaster.rollout.overlapped`).
+or a :meth:`~Forecaster.predict_iter` generator is closed early). The rollout runs
+inside :func:`xaqf.memory.retained_heap`, so large host buffers freed in one step or batch
+are reused by the next instead of being mapped afresh: on the CPU a network forward's, on
+any device the met blocks and pollutant states fetched for the network. Each step is
+decoded in a worker thread while the network runs the next
+(:func:`~xaqf.forecaster.rollout.overlapped`).
 
 With ``dtype="bf16"`` only the network's body runs in bfloat16 (autocast): its output head
 runs in float32 (:func:`~xaqf.forecaster.rollout.float32_head`, as ``psi ~ 1`` has 2^-7
@@ -326,11 +328,10 @@ class Forecaster:
         starts = range(0, len(case_inits), batch_size)
         bar = tqdm(total=len(starts) * inputs.steps, desc="forecast", unit="step",
                    disable=not progress)
-        heap = retained_heap() if device.type == "cpu" else nullcontext()
         precise = autocast_dtype(dtype) is None  # decided: see the module notes
         head = nullcontext() if precise else float32_head(self.net)
-        with _placed(self.net, device) as net, bar, heap, head, torch.inference_mode(), \
-                _autocast(device, dtype):
+        with _placed(self.net, device) as net, bar, retained_heap(), head, \
+                torch.inference_mode(), _autocast(device, dtype):
             if compile:
                 net = self.compiled_net(device, dtype)
             for first in starts:
