@@ -22,6 +22,9 @@ pollutant states and the met states in ``predict``'s blocks -- timed ``--repeats
 and set against ``--step-ms`` of network time per step (default 25 ms, the #17 target of a
 ``paper`` step at 451 x 900 on an H100/H200): the smallest ``predict`` / bare-forward ratio
 that input work allows, fetched in turn with the forwards and fully overlapped with them.
+Last, the host's part of the output on a GPU: writing each step's decoded states into a
+fresh forecast array (:func:`~xaqf.forecaster.output.empty_forecast`; its first touches and
+one copy, as a device-to-host copy does), and the floor of inputs and output together.
 Run it on the CPU of a GPU machine to see whether its host keeps up.
 Run: ``python benchmarks/fetch_inputs.py``.
 """
@@ -35,14 +38,16 @@ from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
+import torch
 from predict import synthetic
 
 from xaqf.channels import to_channels
 from xaqf.forecaster.inputs import prepare_inputs
+from xaqf.forecaster.output import empty_forecast
 from xaqf.memory import retained_heap
 from xaqf.regrid import global_grid
 from xaqf.validation import check_dataset
-from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_VARIABLES
+from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 
 def main() -> None:
@@ -54,7 +59,13 @@ def main() -> None:
     parser.add_argument("--step-ms", type=float, default=25.0)
     args = parser.parse_args()
     compare_block(args)
-    forecast_inputs(args)
+    inputs = forecast_inputs(args)
+    output = forecast_output(args)
+    network = args.steps * args.step_ms / 1e3
+    print(f"inputs and output together: {inputs + output:.3f} s per forecast, "
+          f"{1e3 * (inputs + output) / args.steps:.1f} ms per step: predict / bare >= "
+          f"{max(inputs + output, network) / network:.2f} against {args.step_ms:g} ms "
+          f"of network per step, even fully overlapped")
 
 
 def compare_block(args: argparse.Namespace) -> None:
@@ -93,9 +104,10 @@ def compare_block(args: argparse.Namespace) -> None:
     print(f"sel + to_channels / meteorology: {best:.2f}x (best), {median:.2f}x (median)")
 
 
-def forecast_inputs(args: argparse.Namespace) -> None:
+def forecast_inputs(args: argparse.Namespace) -> float:
     """Time the host-side input work of forecasts in a row, with glibc's default heap and
-    inside :func:`~xaqf.memory.retained_heap`, and the predict / bare floor it sets."""
+    inside :func:`~xaqf.memory.retained_heap`, and the predict / bare floor it sets; return
+    the median inside the retained heap (where ``predict`` runs)."""
     grid = global_grid(args.resolution)
     step = pd.Timedelta("12h")
     times = pd.date_range("2022-06-01", periods=args.steps + 2, freq=step)
@@ -132,6 +144,28 @@ def forecast_inputs(args: argparse.Namespace) -> None:
         print(f"    median {total:.3f} s = {1e3 * total / args.steps:.1f} ms per step: "
               f">= {(total + network) / network:.2f} in turn, "
               f">= {max(total, network) / network:.2f} overlapped")
+    return total
+
+
+def forecast_output(args: argparse.Namespace) -> float:
+    """Time writing a forecast's decoded states, step by step, into a fresh forecast array;
+    return the median."""
+    grid = global_grid(args.resolution)
+    state = torch.rand(1, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
+                       grid.sizes["longitude"], generator=torch.Generator().manual_seed(0))
+    totals = []
+    for _ in range(args.repeats):
+        tic = time.perf_counter()
+        values = empty_forecast(1, args.steps, grid)
+        for s in range(args.steps):
+            torch.from_numpy(values[:, s]).copy_(state)
+        totals.append(time.perf_counter() - tic)
+        del values
+    total = statistics.median(totals)
+    print(f"host output work of a {args.steps}-step forecast (a fresh forecast array, one "
+          f"copy per step): " + ", ".join(f"{value:.3f}" for value in totals)
+          + f" s; median {total:.3f} s = {1e3 * total / args.steps:.1f} ms per step")
+    return total
 
 
 if __name__ == "__main__":
