@@ -134,3 +134,20 @@ def test_in_memory_summaries_equal_the_general_ones(bad):
     for name, value in general.items():
         np.testing.assert_array_equal(fast[name], value, err_msg=name)
         assert fast[name].dtype == value.dtype, name
+
+
+@pytest.mark.parametrize("bad", [None, np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("shape", [(3, 300, 300), (2, 2, 2, 200, 200), (300, 300), (3, 40, 50)])
+def test_extremes_by_torch_equal_numpy(shape, bad):
+    from xaqf.validation import _SLAB, _extremes
+
+    values = np.random.default_rng(1).normal(size=shape).astype(np.float32)
+    if bad is not None:
+        values.flat[values.size // 2] = bad
+    lead = 1 if len(shape) == 3 else (2 if len(shape) == 5 else 0)
+    other = tuple(range(lead, len(shape)))
+    low, high = _extremes(values, other)
+    np.testing.assert_array_equal(low, values.min(axis=other))
+    np.testing.assert_array_equal(high, values.max(axis=other))
+    assert low.dtype == high.dtype == np.float32
+    assert (int(np.prod(shape[lead:])) >= _SLAB) == (shape != (3, 40, 50))  # both paths ran

@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -197,13 +198,38 @@ def _clean_summary(da: xr.DataArray) -> Summary | None:
     if da.chunks is not None or not da.size:
         return None
     values = np.asarray(da.values)
-    other = tuple(axis for axis, dim in enumerate(da.dims) if dim not in _TIME_DIMS)
-    low, high = values.min(axis=other), values.max(axis=other)
+    low, high = _extremes(values, tuple(axis for axis, dim in enumerate(da.dims)
+                                        if dim not in _TIME_DIMS))
     if not (np.isfinite(low).all() and np.isfinite(high).all()):
         return None
     clean = np.zeros(np.shape(low), bool)
     return {"nan": clean, "inf": clean, "min": low, "max": high, "allnan": np.array(False),
             "absmax": np.maximum(abs(low), abs(high)).max()}
+
+
+_SLAB = 1 << 16
+"""Values per time step from which torch's one-pass, multi-threaded ``aminmax`` beats
+numpy's two passes (2-3x on a 451 x 900 grid; slower below ~50 000 values)."""
+
+
+def _extremes(values: np.ndarray, other: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and maximum of ``values`` over the axes ``other`` (NaN where a NaN is
+    among them), by torch where those are the trailing axes of large contiguous float
+    time steps, else by numpy."""
+    lead = values.ndim - len(other)
+    slab = int(np.prod(values.shape[lead:]))
+    if slab < _SLAB or other != tuple(range(lead, values.ndim)) or \
+            not values.flags.c_contiguous or values.dtype not in (np.float32, np.float64):
+        return values.min(axis=other), values.max(axis=other)
+    import torch
+
+    with warnings.catch_warnings():  # read only: a read-only array is fine
+        warnings.simplefilter("ignore", UserWarning)
+        rows = torch.from_numpy(values.reshape(-1, slab))
+    pairs = [torch.aminmax(row) for row in rows]
+    low = np.array([float(pair.min) for pair in pairs], values.dtype)
+    high = np.array([float(pair.max) for pair in pairs], values.dtype)
+    return low.reshape(values.shape[:lead]), high.reshape(values.shape[:lead])
 
 
 def _summaries(da: xr.DataArray) -> dict[str, xr.DataArray]:
