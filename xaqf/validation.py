@@ -167,14 +167,14 @@ def _check_values(ds: xr.Dataset, names: Sequence[str], allow_tiny: bool, tolera
     return ds.assign(clamped) if clamped else ds
 
 
-Summary = dict[str, np.ndarray]
+_Summary = dict[str, np.ndarray]
 """Per-time NaN and infinity flags (``nan``, ``inf``), finite minimum and maximum (``min``,
 ``max``) over a variable's time dimensions, in its order; ``allnan`` and the largest
 absolute finite value (``absmax``) as 0-d arrays."""
 
 
-def _summarise(ds: xr.Dataset, names: Sequence[str]) -> dict[str, Summary]:
-    """The :data:`Summary` of each variable, as numpy arrays: from numpy directly where a
+def _summarise(ds: xr.Dataset, names: Sequence[str]) -> dict[str, _Summary]:
+    """The summary (see ``_Summary``) of each variable, as numpy arrays: from numpy directly where a
     variable is in memory and finite, the others computed together (one pass over
     dask-backed data)."""
     summaries = {name: summary for name in names
@@ -191,10 +191,10 @@ def _summarise(ds: xr.Dataset, names: Sequence[str]) -> dict[str, Summary]:
 _STATS = ("nan", "inf", "min", "max", "allnan", "absmax")
 
 
-def _clean_summary(da: xr.DataArray) -> Summary | None:
-    """The summary of an in-memory variable from its plain minimum and maximum (two passes
-    over the data, no copies, no labels), or ``None`` where one is not finite or the data
-    are lazy or empty."""
+def _clean_summary(da: xr.DataArray) -> _Summary | None:
+    """The summary of an in-memory variable from its plain minimum and maximum (one or two
+    passes over the data, no copies, no labels), or ``None`` where one is not finite or the
+    data are lazy or empty."""
     if da.chunks is not None or not da.size:
         return None
     values = np.asarray(da.values)
@@ -223,7 +223,7 @@ def _extremes(values: np.ndarray, other: tuple[int, ...]) -> tuple[np.ndarray, n
         return values.min(axis=other), values.max(axis=other)
     import torch
 
-    with warnings.catch_warnings():  # read only: a read-only array is fine
+    with warnings.catch_warnings():  # torch warns of read-only arrays: only read here
         warnings.simplefilter("ignore", UserWarning)
         rows = torch.from_numpy(values.reshape(-1, slab))
     pairs = [torch.aminmax(row) for row in rows]
@@ -233,7 +233,7 @@ def _extremes(values: np.ndarray, other: tuple[int, ...]) -> tuple[np.ndarray, n
 
 
 def _summaries(da: xr.DataArray) -> dict[str, xr.DataArray]:
-    """The :data:`Summary` of any variable as DataArrays (lazy for dask-backed data)."""
+    """The summary (see ``_Summary``) of any variable as DataArrays (lazy for dask-backed data)."""
     other = [d for d in da.dims if d not in _TIME_DIMS]
     finite = da.where(np.isfinite(da))
     return {"nan": da.isnull().any(other), "inf": (abs(da) == np.inf).any(other),
@@ -241,7 +241,7 @@ def _summaries(da: xr.DataArray) -> dict[str, xr.DataArray]:
             "allnan": da.isnull().all(), "absmax": abs(finite).max()}
 
 
-def _check_range(da: xr.DataArray, name: str, summary: Summary,
+def _check_range(da: xr.DataArray, name: str, summary: _Summary,
                  bounds: tuple[float, float] | None) -> None:
     if bounds is None:
         return
