@@ -174,8 +174,8 @@ absolute finite value (``absmax``) as 0-d arrays."""
 
 
 def _summarise(ds: xr.Dataset, names: Sequence[str]) -> dict[str, _Summary]:
-    """The summary (see ``_Summary``) of each variable, as numpy arrays: from numpy directly where a
-    variable is in memory and finite, the others computed together (one pass over
+    """The summary (``_Summary``) of each variable, as numpy arrays: from numpy directly
+    where a variable is in memory and finite, the others computed together (one pass over
     dask-backed data)."""
     summaries = {name: summary for name in names
                  if (summary := _clean_summary(ds[name])) is not None}
@@ -233,7 +233,8 @@ def _extremes(values: np.ndarray, other: tuple[int, ...]) -> tuple[np.ndarray, n
 
 
 def _summaries(da: xr.DataArray) -> dict[str, xr.DataArray]:
-    """The summary (see ``_Summary``) of any variable as DataArrays (lazy for dask-backed data)."""
+    """The summary (``_Summary``) of any variable as DataArrays (lazy for dask-backed
+    data)."""
     other = [d for d in da.dims if d not in _TIME_DIMS]
     finite = da.where(np.isfinite(da))
     return {"nan": da.isnull().any(other), "inf": (abs(da) == np.inf).any(other),
