@@ -12,7 +12,8 @@
 # Each part has a limit (seconds) and all together stop within BUDGET seconds (default 560,
 # under the ten minutes of one command on a lent machine): a part gets at most what is left,
 # and is skipped with under 10 s left. A part cut off by its limit exits with 124.
-# PYTHON names the interpreter (default python3). Figures belong in benchmarks/RESULTS.md ("Inference at the hardware's speed").
+# PYTHON names the interpreter (default python3). Figures belong in benchmarks/RESULTS.md
+# ("Inference at the hardware's speed").
 set -u
 
 logs=${1:-gpu-checks}

@@ -44,7 +44,7 @@ def test_parts_get_at_most_what_is_left_of_the_budget(tmp_path):
     limits = {name: int(limit) for name, limit in
               re.findall(r"^== (\w+) \(limit (\d+) s", output, flags=re.MULTILINE)}
     assert list(limits) == PARTS
-    assert limits["machine"] == 40  # 60 s asked
+    assert 30 <= limits["machine"] <= 40  # 60 s asked, 40 s (less a second or so) left
     assert limits["predict_compile"] <= 40  # 600 s asked
 
 
