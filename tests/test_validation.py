@@ -138,9 +138,14 @@ def test_in_memory_summaries_equal_the_general_ones(bad):
 
 @pytest.mark.parametrize("bad", [None, np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("shape", [(3, 300, 300), (2, 2, 2, 200, 200), (300, 300), (3, 40, 50)])
-def test_extremes_by_torch_equal_numpy(shape, bad):
+def test_extremes_by_torch_equal_numpy(shape, bad, monkeypatch):
+    import torch
+
     from xaqf.validation import _SLAB, _extremes
 
+    calls = []
+    aminmax = torch.aminmax
+    monkeypatch.setattr(torch, "aminmax", lambda x: calls.append(x.shape) or aminmax(x))
     values = np.random.default_rng(1).normal(size=shape).astype(np.float32)
     if bad is not None:
         values.flat[values.size // 2] = bad
@@ -150,4 +155,6 @@ def test_extremes_by_torch_equal_numpy(shape, bad):
     np.testing.assert_array_equal(low, values.min(axis=other))
     np.testing.assert_array_equal(high, values.max(axis=other))
     assert low.dtype == high.dtype == np.float32
-    assert (int(np.prod(shape[lead:])) >= _SLAB) == (shape != (3, 40, 50))  # both paths ran
+    large = int(np.prod(shape[lead:])) >= _SLAB
+    assert large == (shape != (3, 40, 50))  # both paths are exercised
+    assert len(calls) == (int(np.prod(shape[:lead])) if large else 0)  # torch for large ones
