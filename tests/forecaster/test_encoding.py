@@ -29,7 +29,8 @@ def stats(data) -> xr.Dataset:
     return compute_model_stats(*data)
 
 
-@pytest.mark.parametrize("transform", [TransformSettings(), None])
+@pytest.mark.parametrize("transform", [TransformSettings(), None,
+                                       TransformSettings(channels=("pm10", "pm2p5"))])
 def test_encode_decode_in_blocks_match_whole_arrays(data, stats, monkeypatch, transform):
     cams, _ = data
     enc = Encoding(stats, transform)
@@ -44,6 +45,43 @@ def test_encode_decode_in_blocks_match_whole_arrays(data, stats, monkeypatch, tr
     torch.testing.assert_close(out, decoded, rtol=0, atol=0)
     with pytest.raises(ConfigError, match="contiguous tensor of shape"):
         enc.decode_pollutants(x, out=torch.empty(*x.shape[:-2], x.shape[-1], x.shape[-2]).mT)
+
+
+def test_only_the_chosen_channels_are_log_transformed(data, stats):
+    cams, _ = data
+    x = torch.as_tensor(to_channels(cams, "pollutant").values)
+    some = Encoding(stats, TransformSettings(channels=("pm10", "pm2p5"))).encode_pollutants(x)
+    everything = Encoding(stats).encode_pollutants(x)
+    nothing = Encoding(stats, None).encode_pollutants(x)
+    chosen = np.isin(POLLUTANT_CHANNELS, ["pm10", "pm2p5"])
+    torch.testing.assert_close(some[:, chosen], everything[:, chosen], rtol=0, atol=0)
+    torch.testing.assert_close(some[:, ~chosen], nothing[:, ~chosen], rtol=0, atol=0)
+    assert not torch.equal(everything[:, chosen], nothing[:, chosen])
+
+
+@pytest.mark.parametrize("block_elements", [1, 1 << 18])
+@pytest.mark.parametrize("precise", [True, False])
+def test_channels_last_states_decode_like_contiguous_ones(data, stats, monkeypatch,
+                                                         block_elements, precise):
+    """Precise: bit for bit. Rough (float32 arithmetic): torch's vectorised and scalar
+    kernels, which run different elements in the two layouts, may differ in the last bit."""
+    cams, _ = data
+    enc = Encoding(stats)
+    x = torch.as_tensor(to_channels(cams, "pollutant").values)
+    y = enc.encode_pollutants(x)
+    expected = enc.decode_to_host(y, precise=precise)
+    monkeypatch.setattr(encoding_module, "_BLOCK_ELEMENTS", block_elements)
+    last = y.contiguous(memory_format=torch.channels_last)
+    assert encoding_module._pixel_major(last) and encoding_module._pixel_major(last[0])
+    assert not encoding_module._pixel_major(y)
+    calls = []
+    monkeypatch.setattr(encoding_module, "_row_blocks", lambda *a: calls.append(a))
+    np.testing.assert_allclose(enc.decode_to_host(last, precise=precise), expected,
+                               rtol=0 if precise else 2.4e-7, atol=0)
+    torch.testing.assert_close(
+        enc.encode_pollutants(x.contiguous(memory_format=torch.channels_last)), y,
+        rtol=0, atol=0)
+    assert not calls  # the channels-last blocks did all of it
 
 
 def test_decode_to_host_matches_decode_pollutants(data, stats):

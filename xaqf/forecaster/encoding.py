@@ -9,7 +9,12 @@
   left untransformed.
 
 On the CPU, pollutants are encoded and decoded in blocks of whole grid rows (see
-``_BLOCK_ELEMENTS``) so that the temporaries of the log transform stay in cache.
+``_BLOCK_ELEMENTS``) so that the temporaries of the log transform stay in cache; states held
+channels last (as the network's convolutions return them there) are read in blocks where they
+lie and written out channel-major block by block. The precise decode of a 451 x 900 state
+gives the same 29.6 M values in both layouts, bit for bit; the float32 arithmetic of
+``precise=False`` differs in the last bit for a few of them (torch's vectorised and scalar
+kernels meet different elements).
 
 Examples
 --------
@@ -81,27 +86,58 @@ def _rowwise(func: Callable[..., torch.Tensor], x: torch.Tensor, *per_channel: n
              out: torch.Tensor | None = None) -> torch.Tensor:
     """``func(block, *params)`` on blocks of whole grid rows of ``x (..., C, H, W)``.
 
-    ``per_channel`` are ``(C,)`` arrays; ``func`` gets them as ``(n, 1)`` tensors matching
-    the ``n`` rows of its ``(n, W)`` block. On the CPU the blocks hold about
-    ``_BLOCK_ELEMENTS`` values (see there); elsewhere there is one block. The results go
-    into ``out`` (contiguous, shaped like ``x``), a new tensor if ``None``.
+    ``per_channel`` are ``(C,)`` arrays; ``func`` gets them as tensors that broadcast
+    against its block. On the CPU the blocks hold about ``_BLOCK_ELEMENTS`` values (see
+    there); elsewhere there is one block. The results go into ``out`` (contiguous, shaped
+    like ``x``), a new tensor if ``None``.
     """
+    if out is None:
+        out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    elif out.shape != x.shape or not out.is_contiguous():
+        raise ConfigError(f"out must be a contiguous tensor of shape {tuple(x.shape)}; got "
+                          f"shape {tuple(out.shape)}, contiguous={out.is_contiguous()}")
+    if x.device.type == "cpu" and _pixel_major(x):
+        _pixel_blocks(func, x, per_channel, out)
+    else:
+        _row_blocks(func, x, per_channel, out)
+    return out
+
+
+def _pixel_major(x: torch.Tensor) -> bool:
+    """Whether ``x (..., C, H, W)`` is stored as ``(..., H, W, C)`` (channels last, as
+    convolutions on the CPU return their outputs)."""
+    return x.dim() >= 3 and not x.is_contiguous() and x.movedim(-3, -1).is_contiguous()
+
+
+def _row_blocks(func: Callable[..., torch.Tensor], x: torch.Tensor,
+                per_channel: Sequence[np.ndarray], out: torch.Tensor) -> None:
+    """:func:`_rowwise` on ``(n, W)`` blocks of grid rows, parameters ``(n, 1)``."""
     height, width = x.shape[-2:]
     rows = x.reshape(-1, width)
     repeats = rows.shape[0] // (x.shape[-3] * height)
     params = [torch.as_tensor(np.repeat(np.tile(p, repeats), height), device=x.device)
               .reshape(-1, 1) for p in per_channel]
     size = max(1, _BLOCK_ELEMENTS // width) if x.device.type == "cpu" else rows.shape[0]
-    if out is None:
-        out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
-    elif out.shape != x.shape or not out.is_contiguous():
-        raise ConfigError(f"out must be a contiguous tensor of shape {tuple(x.shape)}; got "
-                          f"shape {tuple(out.shape)}, contiguous={out.is_contiguous()}")
     targets = out.view(-1, width).split(size)
     for target, *block in zip(targets, rows.split(size), *(p.split(size) for p in params),
                               strict=True):
         target.copy_(func(*block))
-    return out
+
+
+def _pixel_blocks(func: Callable[..., torch.Tensor], x: torch.Tensor,
+                  per_channel: Sequence[np.ndarray], out: torch.Tensor) -> None:
+    """:func:`_rowwise` on ``(n, W, C)`` blocks of a channels-last ``x``, parameters
+    ``(C,)``: each block is read where it lies and turned to ``out``'s layout while in
+    cache (for a 73 x 451 x 900 state on 2 cores, 0.04 s instead of the 0.12 s of turning
+    all of ``x`` first)."""
+    channels, height, width = x.shape[-3:]
+    pixels = x.movedim(-3, -1).reshape(-1, height, width, channels)
+    params = [torch.as_tensor(p, device=x.device) for p in per_channel]
+    size = max(1, _BLOCK_ELEMENTS // (width * channels))
+    for source, target in zip(pixels, out.view(-1, channels, height, width), strict=True):
+        for start in range(0, height, size):
+            block = func(source[start:start + size], *params)
+            target[:, start:start + size].copy_(block.movedim(-1, 0))
 
 
 class Encoding:
@@ -210,13 +246,22 @@ class Encoding:
     def _encode_block(self, x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
                       mask: torch.Tensor) -> torch.Tensor:
         y: torch.Tensor = normalize_array(x, mean, std)
-        if self.transform is None:
-            return y
-        return torch.where(mask, log_transform(y, self.transform.floor), y)
+        floor = DEFAULT_FLOOR if self.transform is None else self.transform.floor
+        return self._where_transformed(lambda v: log_transform(v, floor), y, mask)
 
     def _decode_block(self, y: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
                       mask: torch.Tensor, precise: bool) -> torch.Tensor:
-        if self.transform is not None:
-            y = torch.where(mask, inverse_log_transform(y, precise=precise), y)
-        result: torch.Tensor = denormalize_array(y, mean, std).clamp_min(0)
-        return result
+        y = self._where_transformed(lambda v: inverse_log_transform(v, precise=precise), y,
+                                    mask)
+        result: torch.Tensor = denormalize_array(y, mean, std)
+        return result.clamp_min_(0)
+
+    def _where_transformed(self, func: Callable[[torch.Tensor], torch.Tensor], y: torch.Tensor,
+                           mask: torch.Tensor) -> torch.Tensor:
+        """``func(y)`` on the log-transformed channels (``mask``), ``y`` on the others.
+        Where all channels or none are transformed, no selection pass is made."""
+        if not self.transform_mask.any():
+            return y
+        if self.transform_mask.all():
+            return func(y)
+        return torch.where(mask, func(y), y)
