@@ -43,6 +43,9 @@ def test_encode_decode_in_blocks_match_whole_arrays(data, stats, monkeypatch, tr
     out = torch.full(x.shape, -1.0)
     assert enc.decode_pollutants(x, out=out) is out
     torch.testing.assert_close(out, decoded, rtol=0, atol=0)
+    for wrong in (x[:, :5], x[:, :5].contiguous(memory_format=torch.channels_last), x[0, 0]):
+        with pytest.raises(ConfigError, match=r"expected \(\.\.\., 73, lat, lon\)"):
+            enc.decode_pollutants(wrong)
     with pytest.raises(ConfigError, match="contiguous tensor of shape"):
         enc.decode_pollutants(x, out=torch.empty(*x.shape[:-2], x.shape[-1], x.shape[-2]).mT)
 

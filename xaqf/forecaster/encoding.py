@@ -91,6 +91,10 @@ def _rowwise(func: Callable[..., torch.Tensor], x: torch.Tensor, *per_channel: n
     there); elsewhere there is one block. The results go into ``out`` (contiguous, shaped
     like ``x``), a new tensor if ``None``.
     """
+    if x.dim() < 3 or any(len(p) != x.shape[-3] for p in per_channel):
+        raise ConfigError(f"expected (..., {len(per_channel[0])}, lat, lon) pollutant "
+                          f"states, one per channel of the encoding; got shape "
+                          f"{tuple(x.shape)}")
     if out is None:
         out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
     elif out.shape != x.shape or not out.is_contiguous():
