@@ -197,6 +197,36 @@ def emission_stats(emissions: xr.Dataset, settings: EmissionSettings,
     return compute_stats(fields, dims=dims, scale_variables=settings.variables).compute()
 
 
+def emissions_on_grid(emissions: xr.Dataset, settings: EmissionSettings, grid: xr.Dataset
+                      ) -> xr.Dataset:
+    """The fields ``settings`` asks for (:func:`select_emissions`) on ``grid``:
+    conservatively regridded, with a warning, when they are on another grid.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> fine = xr.Dataset({"emi_co": (("latitude", "longitude"), np.ones((4, 8)),
+    ...                               {"units": UNITS})},
+    ...                   coords={"latitude": [67.5, 22.5, -22.5, -67.5],
+    ...                           "longitude": np.arange(8) * 45.0 + 22.5})
+    >>> coarse = xr.Dataset(coords={"latitude": [45.0, -45.0], "longitude": [45.0, 135.0,
+    ...                                                                     225.0, 315.0]})
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True):
+    ...     on_grid = emissions_on_grid(fine, EmissionSettings(("co",)), coarse)
+    >>> on_grid["emi_co"].shape, bool(np.allclose(on_grid["emi_co"], 1.0))
+    ((2, 4), True)
+    """
+    fields = select_emissions(emissions, settings)
+    if same_grid(fields, grid):
+        return fields
+    warnings.warn(
+        f"emissions are on a {fields.sizes['latitude']} x {fields.sizes['longitude']} "
+        f"grid, the model on {grid.sizes['latitude']} x {grid.sizes['longitude']}: "
+        f"regridding them conservatively (mass-conserving)", stacklevel=3)
+    return fields.aqf.regrid(grid, method="conservative")
+
+
 @dataclass(frozen=True, eq=False)
 class EmissionEncoder:
     """Emission settings with their statistics: physical fields -> network channels.
@@ -235,16 +265,8 @@ class EmissionEncoder:
         return self.settings.variables
 
     def on_grid(self, emissions: xr.Dataset, grid: xr.Dataset) -> xr.Dataset:
-        """The selected fields on ``grid``: conservatively regridded, with a warning, when
-        they are on another grid."""
-        fields = select_emissions(emissions, self.settings)
-        if same_grid(fields, grid):
-            return fields
-        warnings.warn(
-            f"emissions are on a {fields.sizes['latitude']} x {fields.sizes['longitude']} "
-            f"grid, the model on {grid.sizes['latitude']} x {grid.sizes['longitude']}: "
-            f"regridding them conservatively (mass-conserving)", stacklevel=3)
-        return fields.aqf.regrid(grid, method="conservative")
+        """:func:`emissions_on_grid` of this encoder's settings."""
+        return emissions_on_grid(emissions, self.settings, grid)
 
     def features(self, emissions: xr.Dataset, valid_times: Sequence[Any] | None = None
                  ) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 import xarray as xr
 
 from tests.store.conftest import END, RESOLUTION, START
@@ -30,3 +31,10 @@ def test_prepare_writes_a_mass_conserving_emissions_group(raw, tmp_path):
     total_out = (fields["emi_so2"].values[0] * cell_areas(fields)).sum()
     assert abs(total_out / total_in - 1) < 1e-5  # float32 storage
     assert "stats" in tree.children
+
+
+def test_a_missing_emission_file_fails_before_the_store_is_started(raw, tmp_path):
+    with pytest.raises(FileNotFoundError, match="no-such-inventory"):
+        prepare(raw.cams, raw.met, raw.statics, tmp_path / "train.zarr", RESOLUTION, START,
+                END, workers=0, progress=False, emissions=[str(tmp_path / "no-such-inventory.nc")])
+    assert not (tmp_path / "train.zarr").exists()

@@ -12,8 +12,9 @@ from xaqf import variables
 
 
 def make_store(folder: Path, start: str = "2022-06-01", days: int = 4, seed: int = 0,
-               nlat: int = 7, nlon: int = 12) -> Path:
-    """A complete store of ``days`` days at 00/12 UTC on a ``nlat`` x ``nlon`` global grid."""
+               nlat: int = 7, nlon: int = 12, emissions: list[str] | None = None) -> Path:
+    """A complete store of ``days`` days at 00/12 UTC on a ``nlat`` x ``nlon`` global grid
+    (with an ``emissions`` group from the files ``emissions``)."""
     from xaqf.store import prepare
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -31,7 +32,7 @@ def make_store(folder: Path, start: str = "2022-06-01", days: int = 4, seed: int
     end = (times[-1] - pd.Timedelta("12h")).strftime("%Y-%m-%d")
     return prepare(str(files["cams"]), str(files["met"]), str(files["statics"]),
                    folder / "train.zarr", 180.0 / (nlat - 1), start, end, workers=0,
-                   progress=False)
+                   progress=False, emissions=emissions)
 
 
 @pytest.fixture(scope="session")

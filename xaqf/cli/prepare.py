@@ -23,14 +23,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     >>> args = add_parser(parser.add_subparsers()).parse_args(
     ...     ["--cams", "raw/cams/*.nc", "--met", "raw/era5/*.nc", "--statics", "s.nc",
     ...      "--start", "2022-06-01", "--end", "2022-11-30", "--output", "train.zarr"])
-    >>> args.grid, args.workers, args.scheduler
-    (0.4, None, None)
+    >>> args.grid, args.workers, args.scheduler, args.emissions
+    (0.4, None, None, None)
     """
     parser = subparsers.add_parser(
         "prepare", help="make the analysis-ready training store from raw downloads",
         description=("Read raw CAMS and meteorological files, regrid them onto the target "
                      "grid, check them and write one zarr store (groups cams, met, statics, "
-                     "stats) on dask.distributed. Re-running resumes."))
+                     "stats, and emissions with --emissions) on dask.distributed. "
+                     "Re-running resumes."))
     parser.add_argument("--cams", required=True, nargs="+", help="raw CAMS files or globs")
     parser.add_argument("--met", required=True, nargs="+", help="raw met files or globs")
     parser.add_argument("--statics", required=True, help="the static file")
@@ -38,6 +39,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--start", required=True, help="first day (or time) of the period")
     parser.add_argument("--end", required=True, help="last day (or time) of the period")
     parser.add_argument("--output", required=True, help="the zarr store to write")
+    parser.add_argument("--emissions", nargs="+", default=None,
+                        help="emission inventory files or globs (CAMS-GLOB-ANT downloads or "
+                             "canonical emi_* fields), written to the group 'emissions'")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None,
                        help="workers of a local dask cluster (0: run in this process)")
@@ -56,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         output = prepare(args.cams, args.met, args.statics, args.output, args.grid,
                          args.start, args.end, workers=args.workers, scheduler=args.scheduler,
-                         progress=not args.no_progress, command=command)
+                         progress=not args.no_progress, command=command,
+                         emissions=args.emissions)
     except XaqfError as err:
         print(f"xaqf prepare: {err}", file=sys.stderr)
         return 1

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from xaqf.errors import StoreError
+from xaqf.errors import MissingVariableError, StoreError
 from xaqf.io import variables_of_kind
 from xaqf.store.layout import GROUPS, read_root
 
-__all__ = ["open_store"]
+__all__ = ["open_store", "store_emissions"]
 
 
 def open_store(path: str | os.PathLike) -> xr.DataTree:
@@ -27,8 +27,9 @@ def open_store(path: str | os.PathLike) -> xr.DataTree:
     -------
     xarray.DataTree
         Groups ``cams``, ``met``, ``statics`` and ``stats``, variables in catalogue
-        order; ``tree["cams"].to_dataset()`` feeds :meth:`xaqf.Forecaster.predict` and
-        :class:`xaqf.training.WindowDataset`.
+        order, and ``emissions`` where the store was prepared with emission files
+        (:func:`store_emissions`); ``tree["cams"].to_dataset()`` feeds
+        :meth:`xaqf.Forecaster.predict` and :class:`xaqf.training.WindowDataset`.
 
     Raises
     ------
@@ -53,3 +54,28 @@ def open_store(path: str | os.PathLike) -> xr.DataTree:
                for name in ("channel", "variable", "method")}
     tree["stats"] = xr.DataTree(stats.assign_coords(strings))
     return tree
+
+
+def store_emissions(tree: xr.DataTree, path: str | os.PathLike) -> xr.Dataset:
+    """The emission fields of the store ``tree`` (opened from ``path``), in memory: its
+    ``emissions`` group, on the store's grid (see :func:`xaqf.store.prepare`).
+
+    Raises
+    ------
+    MissingVariableError
+        The store has no ``emissions`` group (naming the store and the two fixes).
+
+    Examples
+    --------
+    >>> store_emissions(xr.DataTree(), "train.zarr")
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.MissingVariableError: the store train.zarr has no emissions group, ...
+    """
+    if "emissions" not in tree.children:
+        raise MissingVariableError(
+            f"the store {path} has no emissions group, and the model takes emission inputs: "
+            f"prepare the store with them (xaqf prepare ... --emissions FILES) or name the "
+            f"fields yourself (data.emissions.path of a TrainConfig, or "
+            f"StoreWindows(..., emissions=...))")
+    return tree["emissions"].to_dataset().load()

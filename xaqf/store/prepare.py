@@ -23,7 +23,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from xaqf.errors import StoreError
-from xaqf.io import open_raw, standardize, variables_of_kind
+from xaqf.io import expand_paths, open_raw, standardize, variables_of_kind
 from xaqf.normalization import compute_stats
 from xaqf.regrid import Regridder, global_grid
 from xaqf.store import layout
@@ -55,7 +55,7 @@ def _emissions(paths: str | Iterable[str], grid: xr.Dataset) -> xr.Dataset:
     ``..._anthro_<species>_...``) or files of canonical ``emi_*`` fields."""
     from xaqf.emissions import open_cams_glob_ant
 
-    files = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    files = expand_paths(paths)
     if all("_anthro_" in Path(f).name for f in files):
         ds = open_cams_glob_ant(files)
     else:
@@ -63,9 +63,8 @@ def _emissions(paths: str | Iterable[str], grid: xr.Dataset) -> xr.Dataset:
     return ds.load().aqf.regrid(grid, method="conservative")
 
 
-def _write_emissions(paths: str | Iterable[str] | None, plan: Plan, output: Path) -> None:
-    if paths is not None:
-        fields = _emissions(paths, global_grid(plan.resolution)).astype("float32")
+def _write_emissions(fields: xr.Dataset | None, output: Path) -> None:
+    if fields is not None:
         fields.to_zarr(output, group="emissions", mode="w", consolidated=False)
 
 
@@ -181,8 +180,9 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
     emissions
         Emission inventory files: CAMS-GLOB-ANT downloads (sectors summed,
         :func:`xaqf.emissions.open_cams_glob_ant`) or files of canonical ``emi_*`` fields.
-        They are regridded conservatively onto the grid and written to the group
-        ``emissions`` (rewritten on every run; not part of the store's fingerprint).
+        They are read and regridded conservatively onto the grid before the time steps
+        run (so a bad file fails at once), and written to the group ``emissions``
+        (rewritten on every run; not part of the store's fingerprint).
 
     Returns
     -------
@@ -196,10 +196,12 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
     """
     output = Path(output)
     plan = make_plan(cams, met, statics, grid, start, end)
+    fields = None if emissions is None else \
+        _emissions(emissions, global_grid(plan.resolution)).astype("float32")
     if _open_or_create(plan, output, command or _command()):
         print(f"xaqf prepare: {output} is complete ({len(plan.times)} time steps); "
               f"nothing to do")
-        _write_emissions(emissions, plan, output)
+        _write_emissions(fields, output)
         return output
     folder = progress_dir(output)
     done = set(done_steps(folder, len(plan.steps)))
@@ -209,6 +211,6 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
     with tqdm(total=len(plan.steps), initial=len(done), desc="prepare", unit="step",
               disable=not progress) as bar:
         _run(task, pending, workers, scheduler, bar)
-    _write_emissions(emissions, plan, output)
+    _write_emissions(fields, output)
     _finish(plan, output)
     return output

@@ -219,9 +219,10 @@ class TrainConfig(_JsonConfig):
         ``"emissions": {"species": [...], "monthly": false, "log_transform": false}`` entry
         adds emission inputs (:mod:`xaqf.emissions`), read from ``"path"`` (canonical
         ``emi_*`` fields), ``"cams_glob_ant"`` (CAMS-GLOB-ANT files) or, for the toy
-        world, its own inventory. ``{"store": PATH}`` reads an analysis-ready store
-        (:func:`xaqf.store.prepare`), streamed by :mod:`xaqf.training.loader`; a stage may
-        name its own store instead (:attr:`StageConfig.store`).
+        world and for stores, its own inventory (a store's ``emissions`` group).
+        ``{"store": PATH}`` reads an analysis-ready store (:func:`xaqf.store.prepare`),
+        streamed by :mod:`xaqf.training.loader`; a stage may name its own store instead
+        (:attr:`StageConfig.store`).
     train_period, validation_period
         ``[start, end]`` (inclusive, ISO dates) of the training and validation windows.
     model

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+import xarray as xr
 import zarr
 from zarr.core.buffer import default_buffer_prototype
 
@@ -354,13 +355,26 @@ class StoreWindows(WindowDataset):
         ``[start, end]`` (inclusive) of the windows' states; ``None``: the whole store.
     rollout_steps
         ``k``.
+    emissions
+        Emission fields for a forecaster with emission inputs; default: the store's
+        ``emissions`` group (written by ``xaqf prepare --emissions``). Ignored, with a
+        warning, by a forecaster without emission inputs.
+
+    Raises
+    ------
+    MissingVariableError
+        The forecaster takes emissions, none are given and the store has no ``emissions``
+        group (or it lacks a species).
     """
 
     def __init__(self, forecaster: Forecaster, path: str | os.PathLike, *,
-                 period: Sequence[str] | None = None, rollout_steps: int = 1) -> None:
-        from xaqf.store import open_store
+                 period: Sequence[str] | None = None, rollout_steps: int = 1,
+                 emissions: xr.Dataset | None = None) -> None:
+        from xaqf.store import open_store, store_emissions
 
         tree = open_store(path)
+        if emissions is None and forecaster.emissions is not None:
+            emissions = store_emissions(tree, path)
         self.path = str(Path(path))
         cams, met = tree["cams"].to_dataset(), tree["met"].to_dataset()
         self._offsets_in_store = {}
@@ -371,13 +385,17 @@ class StoreWindows(WindowDataset):
             self._offsets_in_store[group] = int(np.searchsorted(whole, ds["time"].values[0])) \
                 if ds.sizes["time"] else 0
         self._grid = (cams.sizes["latitude"], cams.sizes["longitude"])
-        super().__init__(forecaster, cams, met, rollout_steps=rollout_steps)
+        super().__init__(forecaster, cams, met, rollout_steps=rollout_steps,
+                         emissions=emissions)
         self._opened: dict[str, dict[str, zarr.Array]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle without the lazy (dask) views and the opened store: a worker reopens it."""
+        """Pickle without the lazy (dask) views, the opened store and the emission fields: a
+        worker reopens the store and only reads states (the statics of a window, emissions
+        included, are made in the training process, :meth:`side_inputs`)."""
         state = dict(self.__dict__)
-        state.update(_cams=None, _met=None, _opened={})
+        state.update(_cams=None, _met=None, _opened={}, _emissions=(None, None),
+                     _statics_of={})
         return state
 
     def _arrays(self, group: str) -> dict[str, zarr.Array]:

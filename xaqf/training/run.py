@@ -8,7 +8,11 @@ finished stages -- and saves the trained model file.
 With stores (``data = {"store": PATH}`` or a ``store`` per stage), every stage's windows are
 streamed from its store (:class:`~xaqf.training.loader.StoreWindows`) and its normalisation
 statistics are that store's ``stats`` group, as the paper computes them per data set
-(decided); the model file keeps the last stage's. Every store is opened and checked -- it
+(decided); the model file keeps the last stage's. A model with emission inputs (a
+``data.emissions`` entry) takes its fields from the entry's files if it names any
+(regridded conservatively onto the stores' grid, once), else from each stage's store (its
+``emissions`` group, ``xaqf prepare --emissions``), and their statistics from those fields
+over the stage's training period, like the others. Every store is opened and checked -- it
 exists, is complete, is on the grid of the model's statics (those of the first stage's
 store), holds windows in the periods -- and the stage order is checked
 (:meth:`~xaqf.training.TrainConfig.stage_configs`) before any training starts. Under
@@ -23,7 +27,13 @@ from typing import Any
 
 import xarray as xr
 
-from xaqf.emissions import EmissionSettings, emission_stats, open_cams_glob_ant
+from xaqf.emissions import (
+    EmissionEncoder,
+    EmissionSettings,
+    emission_stats,
+    emissions_on_grid,
+    open_cams_glob_ant,
+)
 from xaqf.errors import ConfigError, GridMismatchError
 from xaqf.normalization import combine_stats
 from xaqf.regrid import same_grid
@@ -51,14 +61,22 @@ def emission_settings(data: dict[str, Any]) -> EmissionSettings | None:
                                        if k not in ("path", "cams_glob_ant")})
 
 
-def _emissions(data: dict[str, Any], world_emissions: xr.Dataset | None) -> xr.Dataset | None:
-    entry = data.get("emissions")
-    if not entry:
-        return None
+def _inventory_files(entry: dict[str, Any]) -> xr.Dataset | None:
+    """The inventory of the files an ``emissions`` entry names, or ``None`` if it names none."""
     if entry.get("cams_glob_ant"):
         return open_cams_glob_ant(entry["cams_glob_ant"])
     if entry.get("path"):
         return xr.open_dataset(entry["path"])
+    return None
+
+
+def _emissions(data: dict[str, Any], world_emissions: xr.Dataset | None) -> xr.Dataset | None:
+    entry = data.get("emissions")
+    if not entry:
+        return None
+    named = _inventory_files(entry)
+    if named is not None:
+        return named
     if world_emissions is None:
         raise ConfigError("the 'emissions' data entry needs 'path' (canonical emi_* fields) "
                           "or 'cams_glob_ant' (CAMS-GLOB-ANT files) outside the toy world")
@@ -105,9 +123,6 @@ def _open_stores(config: TrainConfig, stages: list[StageConfig]) -> dict[str, xr
         if not Path(path).exists():
             raise ConfigError(f"stage {stage.name!r}: the store {path} does not exist; make it "
                               f"with xaqf prepare or fix the path")
-        if config.data.get("emissions"):
-            raise ConfigError("emission inputs are not read from stores yet; drop the "
-                              "'emissions' data entry or train from 'cams'/'met' files")
         trees[path] = open_store(path)
     first = next(iter(trees.items()), None)
     for path, tree in trees.items():
@@ -122,26 +137,60 @@ def _open_stores(config: TrainConfig, stages: list[StageConfig]) -> dict[str, xr
 
 
 def _with_stats(forecaster: Any, stats: xr.Dataset) -> Any:
-    """The same network with other normalisation statistics (and the same provenance)."""
+    """The same network with other normalisation statistics (those of its emission channels
+    included) and the same provenance."""
     from xaqf.forecaster import Forecaster
 
+    emissions = forecaster.emissions
+    if emissions is not None:
+        emissions = EmissionEncoder(emissions.settings, stats)
     return Forecaster(forecaster.net, stats, statics=forecaster.statics, grid=forecaster.grid,
                       grey_line=forecaster.grey_line, step=forecaster.step,
                       transform=forecaster.transform, provenance=forecaster.provenance,
-                      emissions=forecaster.emissions)
+                      emissions=emissions)
 
 
-def _store_forecaster(config: TrainConfig, trees: dict[str, xr.DataTree], path: str) -> Any:
+StoreInputs = tuple[xr.Dataset, xr.Dataset | None]
+"""A store's normalisation statistics and, for a model with emission inputs, its emission
+fields."""
+
+
+def _named_emissions(config: TrainConfig, grid: xr.Dataset) -> xr.Dataset | None:
+    """The emission fields of the files the ``data.emissions`` entry names, on ``grid``
+    (regridded once for every stage), or ``None`` where it names none."""
+    settings = emission_settings(config.data)
+    fields = None if settings is None else _inventory_files(config.data["emissions"])
+    if settings is None or fields is None:
+        return None
+    return emissions_on_grid(fields, settings, grid).load()
+
+
+def _store_inputs(config: TrainConfig, tree: xr.DataTree, path: str,
+                  named: xr.Dataset | None) -> StoreInputs:
+    """The statistics of a store-fed stage and its emission fields (see the module notes):
+    the store's ``stats``, with those of the emission channels on the training period of
+    ``named`` fields or else of the store's ``emissions`` group."""
+    from xaqf.store import store_emissions
+
+    stats = tree["stats"].to_dataset()
+    settings = emission_settings(config.data)
+    if settings is None:
+        return stats, None
+    fields = store_emissions(tree, path) if named is None else named
+    times = _period(tree["cams"].to_dataset(), config.train_period)["time"].values
+    return combine_stats(stats, emission_stats(fields, settings, list(times))), fields
+
+
+def _store_forecaster(config: TrainConfig, tree: xr.DataTree, stats: xr.Dataset) -> Any:
     from xaqf.forecaster import Forecaster
 
-    tree = trees[path]
     statics = tree["statics"].to_dataset().load()
-    return Forecaster.from_config(config.model, tree["stats"].to_dataset(), statics=statics,
-                                  step=config.step, seed=0)
+    return Forecaster.from_config(config.model, stats, statics=statics, step=config.step,
+                                  seed=0, emissions=emission_settings(config.data))
 
 
 def _store_stages(config: TrainConfig, stages: list[StageConfig],
-                  trees: dict[str, xr.DataTree], forecaster: Any
+                  inputs: dict[str, StoreInputs], forecaster: Any
                   ) -> list[tuple[Any, WindowDataset, WindowDataset | None]]:
     """``(forecaster, windows, validation)`` of every stage, built (and checked) up front."""
     plans: list[tuple[Any, WindowDataset, WindowDataset | None]] = []
@@ -150,11 +199,13 @@ def _store_stages(config: TrainConfig, stages: list[StageConfig],
         if path is None:
             raise ConfigError(f"stage {stage.name!r} names no store, but the run's data is "
                               f"{sorted(config.data)}; give it 'store' or set data.store")
-        forecaster = _with_stats(forecaster, trees[path]["stats"].to_dataset())
+        stats, emissions = inputs[path]
+        forecaster = _with_stats(forecaster, stats)
         windows = StoreWindows(forecaster, path, period=config.train_period,
-                               rollout_steps=stage.rollout_steps)
+                               rollout_steps=stage.rollout_steps, emissions=emissions)
         validation = None if config.validation_period is None else \
-            StoreWindows(forecaster, path, period=config.validation_period)
+            StoreWindows(forecaster, path, period=config.validation_period,
+                         emissions=emissions)
         plans.append((forecaster, windows, validation))
     return plans
 
@@ -197,7 +248,10 @@ def plan_stages(config: TrainConfig) -> list[tuple[Any, WindowDataset, WindowDat
     if first is None:
         raise ConfigError(f"stage {stages[0].name!r} names no store while later stages do; "
                           f"give every stage a store or set data.store")
-    return _store_stages(config, stages, trees, _store_forecaster(config, trees, first))
+    named = _named_emissions(config, trees[first]["statics"].to_dataset())
+    inputs = {path: _store_inputs(config, tree, path, named) for path, tree in trees.items()}
+    forecaster = _store_forecaster(config, trees[first], inputs[first][0])
+    return _store_stages(config, stages, inputs, forecaster)
 
 
 def run_training(config: TrainConfig, *, device: str = "cpu", progress: bool = True,
