@@ -38,3 +38,37 @@ def test_a_missing_emission_file_fails_before_the_store_is_started(raw, tmp_path
         prepare(raw.cams, raw.met, raw.statics, tmp_path / "train.zarr", RESOLUTION, START,
                 END, workers=0, progress=False, emissions=[str(tmp_path / "no-such-inventory.nc")])
     assert not (tmp_path / "train.zarr").exists()
+
+
+def _canonical(path, value):
+    lat, lon = np.linspace(85.0, -85.0, 18), np.arange(36) * 10.0 + 5.0
+    xr.Dataset({"emi_co": (("latitude", "longitude"), np.full((18, 36), value),
+                           {"units": "kg m-2 s-1"})},
+               coords={"latitude": lat, "longitude": lon}).to_netcdf(path)
+    return str(path)
+
+
+def test_a_rewrite_killed_half_way_leaves_the_previous_group(raw, tmp_path, monkeypatch):
+    out = tmp_path / "train.zarr"
+    first = _canonical(tmp_path / "first.nc", 1e-9)
+    prepare(raw.cams, raw.met, raw.statics, out, RESOLUTION, START, END, workers=0,
+            progress=False, emissions=[first])
+    write = xr.Dataset.to_zarr
+
+    def killed(ds, store, **kw):
+        write(ds[["emi_co"]].isel(latitude=slice(0, 2)), store, **kw)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xr.Dataset, "to_zarr", killed)
+    second = _canonical(tmp_path / "second.nc", 3e-9)
+    with pytest.raises(KeyboardInterrupt):
+        prepare(raw.cams, raw.met, raw.statics, out, RESOLUTION, START, END, workers=0,
+                progress=False, emissions=[second])
+    fields = open_store(out)["emissions"].to_dataset().load()
+    np.testing.assert_allclose(fields["emi_co"].values, 1e-9, rtol=1e-6)
+    monkeypatch.setattr(xr.Dataset, "to_zarr", write)
+    prepare(raw.cams, raw.met, raw.statics, out, RESOLUTION, START, END, workers=0,
+            progress=False, emissions=[second])
+    fields = open_store(out)["emissions"].to_dataset().load()
+    np.testing.assert_allclose(fields["emi_co"].values, 3e-9, rtol=1e-6)
+    assert sorted(p.name for p in tmp_path.glob("train.zarr*")) == ["train.zarr"]

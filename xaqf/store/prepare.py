@@ -64,8 +64,16 @@ def _emissions(paths: str | Iterable[str], grid: xr.Dataset) -> xr.Dataset:
 
 
 def _write_emissions(fields: xr.Dataset | None, output: Path) -> None:
-    if fields is not None:
-        fields.to_zarr(output, group="emissions", mode="w", consolidated=False)
+    """``fields`` as the group ``emissions`` of ``output``, whole or not at all: written as a
+    zarr store beside it, then moved into place (a run killed meanwhile leaves the previous
+    group as it was)."""
+    if fields is None:
+        return
+    partial = output.with_name(f"{output.name}.emissions")
+    shutil.rmtree(partial, ignore_errors=True)
+    fields.to_zarr(partial, mode="w", consolidated=False)
+    shutil.rmtree(output / "emissions", ignore_errors=True)
+    os.replace(partial, output / "emissions")
 
 
 def _open_or_create(plan: Plan, output: Path, command: str) -> bool:
@@ -181,8 +189,8 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
         Emission inventory files: CAMS-GLOB-ANT downloads (sectors summed,
         :func:`xaqf.emissions.open_cams_glob_ant`) or files of canonical ``emi_*`` fields.
         They are read and regridded conservatively onto the grid before the time steps
-        run (so a bad file fails at once), and written to the group ``emissions``
-        (rewritten on every run; not part of the store's fingerprint).
+        run (so a bad file fails at once), and written to the group ``emissions``, whole or
+        not at all (rewritten on every run; not part of the store's fingerprint).
 
     Returns
     -------
