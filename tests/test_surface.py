@@ -70,5 +70,29 @@ def test_errors_name_the_culprit():
     with pytest.raises(UnitError, match="pm2p5"):
         surface.surface_concentration(bad, "pm2p5")
     ppb = xr.DataArray([1.0], dims="x", attrs={"units": "ppb"})
-    with pytest.raises(UnitError, match="no2"):
-        surface.to_surface_units(ppb, "no2")
+    with pytest.raises(UnitError, match=r"'pm10'.*volume ratio"):
+        surface.to_surface_units(ppb, "pm10")
+
+
+@pytest.mark.parametrize(("name", "per_ppb"), [("no2", 1.91), ("go3", 2.00), ("so2", 2.66),
+                                               ("co", 1.16), ("no", 1.25)])
+def test_volume_ratios_become_the_directives_mass_concentrations(name, per_ppb):
+    """1 ppb at 20 C and 1013.25 hPa, as the EU's conversion factors give (two decimals)."""
+    ppb = xr.DataArray([1.0, 40.0], dims="time", attrs={"units": "ppb"})
+    out = surface.to_surface_units(ppb, name)
+    np.testing.assert_allclose(out.values, [per_ppb, 40 * per_ppb], rtol=4e-3)
+    assert out.attrs["units"] == "ug m-3" and out.name == name
+    assert out.attrs["xaqf_converted_from"] == "ppb at 293.15 K and 101325 Pa"
+    for units, scale in (("ppm", 1e3), ("nmol mol-1", 1.0), ("PPBV", 1.0), ("ppt", 1e-3)):
+        other = surface.to_surface_units(ppb.assign_attrs(units=units), name)
+        np.testing.assert_allclose(other.values, out.values * scale, rtol=1e-12)
+
+
+def test_the_reference_conditions_scale_volume_ratios_as_an_ideal_gas():
+    ppb = xr.DataArray([10.0], dims="time", attrs={"units": "ppb"})
+    eu = surface.to_surface_units(ppb, "no2")
+    us = surface.to_surface_units(ppb, "no2", volume_reference=(298.15, 101325.0))
+    assert float(us[0] / eu[0]) == pytest.approx(293.15 / 298.15, rel=1e-12)
+    assert round(float(us[0]) / 10, 2) == 1.88  # the US EPA's factor for NO2
+    high = surface.to_surface_units(ppb, "no2", volume_reference=(293.15, 70000.0))
+    assert float(high[0] / eu[0]) == pytest.approx(70000.0 / 101325.0, rel=1e-12)

@@ -9,6 +9,15 @@ carry particulate matter as a density (``kg m-3``) and gases as mass mixing rati
   *lowest available level* (the largest pressure, normally 1000 hPa) times the air density
   ``rho = p / (R_d T)`` (:data:`R_DRY`, dry air).
 
+Observed gases reported as volume (mole) ratios -- ``ppb``, ``ppm``, ``nmol mol-1``..., as
+OpenAQ gives many North American stations -- become mass concentrations at the reference
+conditions of :data:`REFERENCE_CONDITIONS` (decided: 293.15 K and 101 325 Pa, those of the EU
+air-quality directive 2008/50/EC for gases, so 1 ppb of NO2 is 1.91 ug m-3; the US EPA's
+298.15 K is ``volume_reference=(298.15, 101325.0)``): ``c = x p M / (R T)`` with the molar mass
+``M`` of :data:`MOLAR_MASSES` (:func:`volume_ratio_to_concentration`). The conditions used
+are recorded in the attribute ``xaqf_converted_from``. Particulate matter has no volume
+ratio: such units are refused.
+
 Decision on ``p`` and ``T``: ``p`` is the pressure *of that level* (1000 hPa -> 100 000 Pa)
 and ``T`` is the met temperature ``t`` *on that same level and at the same valid time*. The
 density is then that of the air the mixing ratio describes, with no mixing of a level field
@@ -36,20 +45,25 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from xaqf.errors import LayoutError, MissingTimeError, MissingVariableError
+from xaqf.errors import LayoutError, MissingTimeError, MissingVariableError, UnitError
 from xaqf.units import conversion, convert
 from xaqf.variables import VARIABLES
 
 __all__ = [
     "GASES",
+    "MOLAR_MASSES",
     "PARTICULATE",
+    "REFERENCE_CONDITIONS",
     "R_DRY",
+    "R_GAS",
     "SURFACE_ATTRS",
     "SURFACE_VARIABLES",
     "UNITS",
+    "VOLUME_RATIOS",
     "air_density",
     "concentration_to_mixing_ratio",
     "mixing_ratio_to_concentration",
+    "volume_ratio_to_concentration",
     "surface_concentration",
     "surface_concentrations",
     "to_surface_units",
@@ -69,6 +83,24 @@ GASES: tuple[str, ...] = ("no2", "so2", "go3", "co", "no")
 
 SURFACE_VARIABLES: tuple[str, ...] = PARTICULATE + GASES
 """Every variable with a surface concentration."""
+
+R_GAS = 8.314462618
+"""Molar gas constant, J mol-1 K-1."""
+
+MOLAR_MASSES: dict[str, float] = {"no2": 46.0055e-3, "so2": 64.064e-3, "go3": 47.9982e-3,
+                                  "co": 28.0101e-3, "no": 30.0061e-3}
+"""Molar mass of each gas, kg mol-1."""
+
+REFERENCE_CONDITIONS: tuple[float, float] = (293.15, 101325.0)
+"""Temperature (K) and pressure (Pa) at which observed volume ratios become concentrations
+(decided, see the module notes)."""
+
+VOLUME_RATIOS: dict[str, float] = {
+    "ppb": 1e-9, "ppbv": 1e-9, "ppm": 1e-6, "ppmv": 1e-6, "ppt": 1e-12, "pptv": 1e-12,
+    "mol mol-1": 1.0, "mol/mol": 1.0, "nmol mol-1": 1e-9, "nmol/mol": 1e-9,
+    "umol mol-1": 1e-6, "umol/mol": 1e-6, "µmol mol-1": 1e-6, "µmol/mol": 1e-6,
+}
+"""Spellings of volume (mole) ratios, lower case, and their value in mol mol-1."""
 
 _SPECIES = {"no2": "nitrogen_dioxide", "so2": "sulfur_dioxide", "go3": "ozone",
             "co": "carbon_monoxide", "no": "nitrogen_monoxide"}
@@ -118,22 +150,45 @@ def concentration_to_mixing_ratio(c: Any, pressure: Any, temperature: Any) -> An
     return c / (air_density(pressure, temperature) * _KG_TO_UG)
 
 
-def to_surface_units(da: xr.DataArray, name: str, *, what: str | None = None) -> xr.DataArray:
-    """``da`` (a concentration in any mass-per-volume units) in ``ug m-3`` with CF attributes.
+def volume_ratio_to_concentration(x: Any, name: str,
+                                  reference: tuple[float, float] = REFERENCE_CONDITIONS) -> Any:
+    """Mass concentration (ug m-3) of the gas ``name`` at a mole fraction ``x`` (mol mol-1),
+    at the ``(temperature K, pressure Pa)`` of ``reference``: ``x p M / (R T)``.
+
+    Examples
+    --------
+    >>> round(volume_ratio_to_concentration(1e-9, "no2"), 3)  # 1 ppb at 20 C
+    1.913
+    >>> round(volume_ratio_to_concentration(1e-9, "no2", (298.15, 101325.0)), 3)  # at 25 C
+    1.88
+    """
+    temperature, pressure = reference
+    return x * pressure * MOLAR_MASSES[name] / (R_GAS * temperature) * 1e9
+
+
+def to_surface_units(da: xr.DataArray, name: str, *, what: str | None = None,
+                     volume_reference: tuple[float, float] = REFERENCE_CONDITIONS
+                     ) -> xr.DataArray:
+    """``da`` (a concentration in any mass-per-volume units, or a gas's volume ratio) in
+    ``ug m-3`` with CF attributes.
 
     Parameters
     ----------
     da
-        Data with a ``units`` attribute such as ``"µg/m³"``, ``"ug m-3"`` or ``"kg m**-3"``.
+        Data with a ``units`` attribute such as ``"µg/m³"``, ``"ug m-3"``, ``"kg m**-3"`` or,
+        for a gas, a volume ratio of :data:`VOLUME_RATIOS` (``"ppb"``, ``"ppm"``...).
     name
         Canonical variable name (one of :data:`SURFACE_VARIABLES`).
     what
         How to call the data in error messages (default: ``name``).
+    volume_reference
+        ``(temperature K, pressure Pa)`` at which a volume ratio is converted (see the
+        module notes).
 
     Raises
     ------
     UnitError
-        Missing, unknown or non-convertible units (e.g. ``ppb``: a volume ratio).
+        Missing, unknown or non-convertible units (e.g. ``ppb`` for particulate matter).
 
     Examples
     --------
@@ -141,12 +196,27 @@ def to_surface_units(da: xr.DataArray, name: str, *, what: str | None = None) ->
     >>> out = to_surface_units(pm, "pm2p5")
     >>> round(float(out[0]), 6), out.attrs["units"]
     (15.0, 'ug m-3')
+    >>> o3 = to_surface_units(xr.DataArray([0.03], dims="time", attrs={"units": "ppm"}), "go3")
+    >>> round(float(o3[0]), 1), o3.attrs["xaqf_converted_from"]
+    (59.9, 'ppm at 293.15 K and 101325 Pa')
     """
     if name not in SURFACE_ATTRS:
         raise MissingVariableError(f"{name!r} has no surface concentration; choose one of "
                                    f"{list(SURFACE_VARIABLES)}")
-    out = convert(da, UNITS, what=what or name)
-    return out.drop_attrs(deep=False).assign_attrs(SURFACE_ATTRS[name]).rename(name)
+    units = str(da.attrs.get("units", "")).strip()
+    ratio = VOLUME_RATIOS.get(units.lower())
+    if ratio is None:
+        out = convert(da, UNITS, what=what or name)
+        return out.drop_attrs(deep=False).assign_attrs(SURFACE_ATTRS[name]).rename(name)
+    if name not in MOLAR_MASSES:
+        raise UnitError(f"{what or name!r} is in {units!r}, a volume ratio, which a "
+                        f"particulate concentration cannot be; give it in mass per volume "
+                        f"(e.g. 'ug m-3')")
+    temperature, pressure = volume_reference
+    out = volume_ratio_to_concentration(da.astype(np.float64) * ratio, name, volume_reference)
+    return out.drop_attrs(deep=False).assign_attrs(
+        SURFACE_ATTRS[name], xaqf_converted_from=f"{units} at {temperature:g} K and "
+                                                 f"{pressure:g} Pa").rename(name)
 
 
 def _lowest_level(da: xr.DataArray, name: str) -> tuple[xr.DataArray, float]:

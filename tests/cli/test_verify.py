@@ -71,3 +71,22 @@ def test_verify_missing_file(files, capsys):
     path, _ = files
     assert main(["verify", str(path / "nope.nc"), "--stations", str(path / "obs.nc")]) == 2
     assert "nope.nc" in capsys.readouterr().err
+
+
+def test_verify_takes_stations_in_ppb_at_the_reference_it_is_given(files, capsys):
+    path, _ = files
+    ppb = stations.open_stations(path / "obs.nc")[["no2"]]
+    ppb["no2"] = (ppb["no2"] * 0 + 15.0).assign_attrs(units="ppb")
+    ppb.to_netcdf(path / "ppb.nc")
+    tables = []
+    for extra in ([], ["--volume-reference", "298.15", "101325"]):
+        out = path / f"ppb{len(extra)}"
+        argv = ["verify", str(path / "forecast.nc"), "--stations", str(path / "ppb.nc"),
+                "--variable", "no2", "--met", str(path / "met.nc"), "--output", str(out),
+                *extra]
+        assert main(argv) == 0
+        tables.append(pd.read_csv(out / "scores.csv", index_col="station"))
+    eu, us = tables
+    observed = 15.0 * 1.91252  # ug m-3 at 293.15 K
+    shift = observed * (1 - 293.15 / 298.15)  # the warmer reference lowers each observation
+    assert us.loc["all", "bias"] - eu.loc["all", "bias"] == pytest.approx(shift, rel=1e-3)

@@ -78,6 +78,32 @@ def test_unknown_units(tmp_path):
         open_stations(tmp_path / "ppm.csv")
 
 
+def test_gases_in_ppm_are_converted_at_the_reference_conditions(tmp_path):
+    rows = ["location_id,sensors_id,location,datetime,lat,lon,parameter,units,value",
+            "2178,3921,Del Norte-2178,2022-05-03T01:00:00-06:00,35.1353,-106.5847,o3,ppm,0.045",
+            "2178,3921,Del Norte-2178,2022-05-03T02:00:00-06:00,35.1353,-106.5847,o3,ppm,0.030",
+            "2178,3919,Del Norte-2178,2022-05-03T01:00:00-06:00,35.1353,-106.5847,pm25,µg/m³,8"]
+    (tmp_path / "us.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    eu = open_stations(tmp_path / "us.csv")
+    np.testing.assert_allclose(eu["go3"].values, [[0.045 * 1995.35, 0.030 * 1995.35]], rtol=1e-4)
+    assert eu["go3"].attrs["xaqf_converted_from"] == "ppm at 293.15 K and 101325 Pa"
+    assert "xaqf_converted_from" not in eu["pm2p5"].attrs
+    us = open_stations(tmp_path / "us.csv", volume_reference=(298.15, 101325.0))
+    np.testing.assert_allclose(us["go3"].values, eu["go3"].values * 293.15 / 298.15)
+    np.testing.assert_array_equal(us["pm2p5"].values, eu["pm2p5"].values)
+
+
+def test_a_netcdf_of_gases_in_ppb_is_converted(tmp_path):
+    ds = xr.Dataset({"no2": (("station_id", "time"), np.full((2, 3), 10.0), {"units": "ppb"})},
+                    coords={"time": np.arange(3).astype("datetime64[h]"), "station_id": [1, 2],
+                            "lat": ("station_id", [40.0, 41.0]),
+                            "lon": ("station_id", [-3.0, -4.0])})
+    ds.to_netcdf(tmp_path / "ppb.nc")
+    obs = open_stations(tmp_path / "ppb.nc")
+    np.testing.assert_allclose(obs["no2"].values, 19.125, rtol=1e-4)
+    assert obs["no2"].attrs["units"] == "ug m-3"
+
+
 def test_unknown_csv_layout(tmp_path):
     (tmp_path / "x.csv").write_text("a,b\n1,2\n")
     with pytest.raises(LayoutError, match="no known layout"):

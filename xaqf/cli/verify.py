@@ -34,8 +34,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     --------
     >>> parser = argparse.ArgumentParser(prog="xaqf")
     >>> args = add_parser(parser.add_subparsers()).parse_args(["fc.nc", "--stations", "o.nc"])
-    >>> args.variable, args.tolerance, args.method
-    ('pm2p5', '1h', 'bilinear')
+    >>> args.variable, args.tolerance, args.method, args.volume_reference
+    ('pm2p5', '1h', 'bilinear', None)
     """
     parser = subparsers.add_parser(
         "verify", help="score a forecast at observation stations; write scores.csv, figures",
@@ -47,6 +47,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="EEA station metadata table (for EEA CSVs)")
     parser.add_argument("--variable", default="pm2p5",
                         help="variable to verify (default pm2p5)")
+    parser.add_argument("--volume-reference", type=float, nargs=2, default=None,
+                        metavar=("KELVIN", "PASCAL"),
+                        help="conditions at which observed ppb/ppm become ug m-3 (default "
+                             "293.15 101325, the EU's; the US EPA's: 298.15 101325)")
     parser.add_argument("--met", type=Path, default=None,
                         help="met with 't' on the lowest level (needed for gases)")
     parser.add_argument("--method", choices=("bilinear", "nearest"), default="bilinear",
@@ -96,11 +100,15 @@ def run(args: argparse.Namespace) -> int:
     from xaqf.cli.evaluate import open_data
     from xaqf.io import open_met
     from xaqf.stations import open_stations
+    from xaqf.surface import REFERENCE_CONDITIONS
 
     matplotlib.use("Agg")
     try:
         forecast = open_data(args.forecast)
-        observations = open_stations(args.stations, metadata=args.station_metadata)
+        reference = REFERENCE_CONDITIONS if args.volume_reference is None else \
+            tuple(args.volume_reference)
+        observations = open_stations(args.stations, metadata=args.station_metadata,
+                                     volume_reference=reference)
         met = None if args.met is None else open_met(str(args.met))
         table, fc, obs = verify(forecast, observations, args.variable, met, args.method,
                                 args.tolerance)

@@ -19,8 +19,10 @@
 Decisions: times are UTC and label the *end* of the averaging interval (OpenAQ's
 ``datetime``, the EEA's ``DatetimeEnd``); concentrations are converted to ``ug m-3``
 (:data:`xaqf.surface.UNITS`, the unit of :func:`xaqf.surface.surface_concentration`);
-longitudes are kept in [-180, 180). Volume ratios (``ppb``, ``ppm``) are refused: their
-conversion needs a temperature and pressure the files do not give.
+longitudes are kept in [-180, 180). Gases given as volume ratios (``ppb``, ``ppm``...) are
+converted at reference conditions, ``volume_reference`` (default
+:data:`xaqf.surface.REFERENCE_CONDITIONS`, 293.15 K and 101 325 Pa; the files give no
+temperature or pressure), recorded in each such variable's ``xaqf_converted_from``.
 
 Examples
 --------
@@ -43,7 +45,7 @@ import pandas as pd
 import xarray as xr
 
 from xaqf.errors import LayoutError, MissingVariableError, UnitError
-from xaqf.surface import SURFACE_VARIABLES, UNITS, to_surface_units
+from xaqf.surface import REFERENCE_CONDITIONS, SURFACE_VARIABLES, UNITS, to_surface_units
 
 __all__ = ["PARAMETERS", "open_stations", "read_eea_csv", "read_openaq_csv",
            "station_dataset"]
@@ -76,7 +78,8 @@ def canonical_name(parameter: str) -> str | None:
 
 def station_dataset(data: Mapping[str, tuple[Any, str]], station: Any, latitude: Any,
                     longitude: Any, time: Any, *, source: str = "", what: str = "station file",
-                    extra_coords: Mapping[str, Any] | None = None) -> xr.Dataset:
+                    extra_coords: Mapping[str, Any] | None = None,
+                    volume_reference: tuple[float, float] = REFERENCE_CONDITIONS) -> xr.Dataset:
     """Build a canonical station Dataset from ``(station, time)`` arrays and their units.
 
     Parameters
@@ -93,6 +96,9 @@ def station_dataset(data: Mapping[str, tuple[Any, str]], station: Any, latitude:
         How to call the input in error messages.
     extra_coords
         Further per-station coordinates (e.g. ``altitude``).
+    volume_reference
+        ``(temperature K, pressure Pa)`` at which gases given as volume ratios are
+        converted (:func:`xaqf.surface.to_surface_units`).
 
     Raises
     ------
@@ -114,14 +120,15 @@ def station_dataset(data: Mapping[str, tuple[Any, str]], station: Any, latitude:
     for name, (values, units) in data.items():
         raw = xr.DataArray(np.asarray(values, np.float64), dims=("station", "time"),
                            attrs={"units": units})
-        variables[name] = to_surface_units(raw, name, what=f"{what}: {name!r}")
+        variables[name] = to_surface_units(raw, name, what=f"{what}: {name!r}",
+                                           volume_reference=volume_reference)
     return xr.Dataset(variables, coords=coords, attrs={
         "featureType": "timeSeries", "Conventions": "CF-1.8", "source": source,
         "units": UNITS})
 
 
-def open_stations(path: str | os.PathLike[str], *, metadata: str | os.PathLike[str] | None = None
-                  ) -> xr.Dataset:
+def open_stations(path: str | os.PathLike[str], *, metadata: str | os.PathLike[str] | None = None,
+                  volume_reference: tuple[float, float] = REFERENCE_CONDITIONS) -> xr.Dataset:
     """Open station observations (netCDF, OpenAQ CSV or EEA CSV) as a canonical Dataset.
 
     Parameters
@@ -130,6 +137,10 @@ def open_stations(path: str | os.PathLike[str], *, metadata: str | os.PathLike[s
         A netCDF file (``.nc``) or a CSV (``.csv``, ``.csv.gz``).
     metadata
         For EEA CSVs: the EEA station metadata table giving the station coordinates.
+    volume_reference
+        ``(temperature K, pressure Pa)`` at which gases given as volume ratios (``ppb``,
+        ``ppm``...) become ``ug m-3`` (see the module notes; the US EPA's are
+        ``(298.15, 101325.0)``).
 
     Returns
     -------
@@ -147,7 +158,7 @@ def open_stations(path: str | os.PathLike[str], *, metadata: str | os.PathLike[s
     MissingVariableError
         No pollutant xaqf knows.
     UnitError
-        Unknown or unconvertible units.
+        Unknown or unconvertible units (a volume ratio of particulate matter).
 
     Examples
     --------
@@ -164,13 +175,13 @@ def open_stations(path: str | os.PathLike[str], *, metadata: str | os.PathLike[s
     if not path.exists():
         raise FileNotFoundError(f"no such station file: {path}")
     if path.suffix in {".nc", ".nc4", ".cdf"}:
-        return _open_netcdf(path)
+        return _open_netcdf(path, volume_reference)
     if path.name.endswith((".csv", ".csv.gz", ".txt")):
         columns = set(_read_table(path, nrows=0).columns)
         if _OPENAQ_COLUMNS <= columns:
-            return read_openaq_csv(path)
+            return read_openaq_csv(path, volume_reference=volume_reference)
         if _EEA_COLUMNS <= columns:
-            return read_eea_csv(path, metadata)
+            return read_eea_csv(path, metadata, volume_reference=volume_reference)
         raise LayoutError(f"{path}: a CSV of no known layout (columns {sorted(columns)}); "
                           f"xaqf reads the OpenAQ export ({sorted(_OPENAQ_COLUMNS)}) and the "
                           f"EEA download ({sorted(_EEA_COLUMNS)})")
@@ -188,7 +199,7 @@ def _utc(times: pd.Series) -> pd.DatetimeIndex:
 
 
 def _from_long(frame: pd.DataFrame, coords: pd.DataFrame, path: Path,
-               extra: list[str]) -> xr.Dataset:
+               extra: list[str], volume_reference: tuple[float, float]) -> xr.Dataset:
     """Canonical Dataset from a narrow table (station, time, name, units, value)."""
     frame = frame[frame["name"].notna()]
     if frame.empty:
@@ -208,10 +219,12 @@ def _from_long(frame: pd.DataFrame, coords: pd.DataFrame, path: Path,
     located = coords.reindex(stations)
     return station_dataset(data, stations, located["latitude"].values,
                            located["longitude"].values, times, source=str(path), what=str(path),
-                           extra_coords={k: located[k].values for k in extra})
+                           extra_coords={k: located[k].values for k in extra},
+                           volume_reference=volume_reference)
 
 
-def read_openaq_csv(path: str | os.PathLike[str]) -> xr.Dataset:
+def read_openaq_csv(path: str | os.PathLike[str], *,
+                    volume_reference: tuple[float, float] = REFERENCE_CONDITIONS) -> xr.Dataset:
     """Read an OpenAQ CSV export (narrow, one row per measurement); see :func:`open_stations`.
 
     Raises
@@ -230,11 +243,13 @@ def read_openaq_csv(path: str | os.PathLike[str]) -> xr.Dataset:
         columns={"lat": "latitude", "lon": "longitude"})
     if "location" in frame:
         coords["station_name"] = frame.groupby("station")["location"].first()
-    return _from_long(frame, coords, path, [c for c in ("station_name",) if c in coords])
+    return _from_long(frame, coords, path, [c for c in ("station_name",) if c in coords],
+                      volume_reference)
 
 
 def read_eea_csv(path: str | os.PathLike[str],
-                 metadata: str | os.PathLike[str] | None = None) -> xr.Dataset:
+                 metadata: str | os.PathLike[str] | None = None, *,
+                 volume_reference: tuple[float, float] = REFERENCE_CONDITIONS) -> xr.Dataset:
     """Read an EEA air-quality download CSV with its station metadata; see :func:`open_stations`.
 
     Raises
@@ -265,10 +280,11 @@ def read_eea_csv(path: str | os.PathLike[str],
     if absent:
         raise LayoutError(f"{path}: stations {absent[:5]} have no coordinates in {metadata}; "
                           f"give the metadata table covering them")
-    return _from_long(frame, coords, path, [c for c in ("altitude",) if c in coords])
+    return _from_long(frame, coords, path, [c for c in ("altitude",) if c in coords],
+                      volume_reference)
 
 
-def _open_netcdf(path: Path) -> xr.Dataset:
+def _open_netcdf(path: Path, volume_reference: tuple[float, float]) -> xr.Dataset:
     raw = xr.open_dataset(path)
     names = {str(v): str(canonical_name(str(v))) for v in raw.data_vars
              if canonical_name(str(v)) is not None}
@@ -286,7 +302,8 @@ def _open_netcdf(path: Path) -> xr.Dataset:
         data[name] = (da.values, _units(raw[var], path))
     extra = {c: raw[c].values for c in ("altitude",) if c in raw.coords}
     return station_dataset(data, raw[dim].values, lat, lon, raw["time"].values,
-                           source=str(path), what=str(path), extra_coords=extra)
+                           source=str(path), what=str(path), extra_coords=extra,
+                           volume_reference=volume_reference)
 
 
 def _station_dim(da: xr.DataArray, path: Path) -> str:
