@@ -185,6 +185,48 @@ def _rmse_panel(fig: Figure, cell: Any, name: str, models: dict[str, xr.Dataset]
     last.set_xlabel("lead time (h)")
 
 
+def plot_acc_curves(scores: Mapping[str, xr.Dataset] | xr.Dataset,
+                    variables: Sequence[str] | None = None, max_columns: int = 4) -> Figure:
+    """Anomaly correlation against lead time per channel, one curve per model.
+
+    Parameters
+    ----------
+    scores
+        ACC per model, ``{"xaqf": acc_xaqf, "CAMS": acc_cams}``, each from
+        :func:`xaqf.metrics.acc` or :meth:`xaqf.metrics.ScoreState.acc` (dims ``lead_time``
+        [, ``level``]); or one Dataset.
+    variables, max_columns
+        As for :func:`plot_rmse_curves`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd, xarray as xr
+    >>> lead = pd.to_timedelta([12, 24], unit="h")
+    >>> acc = xr.Dataset({"pm10": ("lead_time", [0.9, 0.8], {"units": "1"})},
+    ...                  coords={"lead_time": lead})
+    >>> fig = plot_acc_curves({"xaqf": acc, "persistence": acc - 0.3})
+    >>> fig.axes[0].get_ylabel(), len(fig.axes[0].lines)
+    ('ACC', 2)
+    """
+    models = {"forecast": scores} if isinstance(scores, xr.Dataset) else dict(scores)
+    names = list(variables or _default_channels(next(iter(models.values()))))
+    fig, axes = _ensemble_panels(names, max_columns)
+    for ax, name in zip(axes.flat, names, strict=False):
+        for k, (label, acc) in enumerate(models.items()):
+            da = _select_channel(acc, name)
+            ax.plot(_lead_hours(da), da.values, marker="o", ms=3, label=label, color=f"C{k}")
+        ax.set_title(channel_label(name))
+        ax.set_ylabel("ACC")
+        ax.set_xlabel("lead time (h)")
+        ax.grid(alpha=0.3)
+    _legend(fig, axes, len(models))
+    return fig
+
+
 def _matrix_blocks(matrix: xr.Dataset) -> list[tuple[str, xr.DataArray, list[str]]]:
     """(title, 2-D array rows x lead_day, row labels): one per level variable, one for the
     single-level variables together."""

@@ -127,3 +127,33 @@ def test_evaluate_on_a_two_worker_local_cluster_equals_in_process(files):
         xr.testing.assert_identical(cluster[group].to_dataset(), local[group].to_dataset())
     local.close()
     cluster.close()
+
+
+@pytest.mark.parametrize("source", ["hour", "file"])
+def test_evaluate_scores_the_acc_with_a_climatology(files, source):
+    folder, forecast, reference, truth = files
+    climatology = metrics.compute_climatology(truth, by="hour")
+    if source == "file":
+        climatology.to_netcdf(folder / "climatology.nc")
+    out = folder / f"acc-{source}"
+    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--reference",
+                  folder / "reference.nc", "--output", out, "--climatology",
+                  "hour" if source == "hour" else folder / "climatology.nc"])
+    assert evaluate.run(args) == 0
+    assert (out / "acc_curves.png").stat().st_size > 1000
+    with xr.open_datatree(out / "scores.nc") as tree:
+        acc = tree["acc"].to_dataset()
+        assert acc["model"].values.tolist() == ["forecast", "reference"]
+        np.testing.assert_allclose(acc.go3.sel(model="forecast"),
+                                   metrics.acc(forecast, truth, climatology).go3, rtol=1e-5)
+        np.testing.assert_allclose(acc.pm10.sel(model="reference"),
+                                   metrics.acc(reference, truth, climatology).pm10, rtol=1e-5)
+        assert acc.pm10.attrs["units"] == "1"
+
+
+def test_a_missing_climatology_file_exits_2(files, capsys):
+    folder, *_ = files
+    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--climatology",
+                  folder / "no-climatology.nc"])
+    assert evaluate.run(args) == 2
+    assert "no-climatology.nc" in capsys.readouterr().err

@@ -31,6 +31,7 @@ def make_case(seed: int = 3) -> tuple[xr.Dataset, xr.Dataset]:
 
 
 FORECAST, TRUTH = make_case()
+CLIMATOLOGY = metrics.compute_climatology(TRUTH, by="hour")
 
 
 def pieces(forecast: xr.Dataset, cuts: dict[str, list[int]]) -> list[xr.Dataset]:
@@ -55,7 +56,9 @@ def test_streamed_scores_equal_in_memory_over_random_splits(init_cuts, lead_cuts
     blocks = pieces(FORECAST, {"init_time": init_cuts, "lead_time": lead_cuts,
                                "latitude": lat_cuts})
     order.shuffle(blocks)
-    state = score_states(blocks, TRUTH)
+    state = score_states(blocks, TRUTH, climatology=CLIMATOLOGY)
+    xr.testing.assert_allclose(state.acc(), metrics.acc(FORECAST, TRUTH, CLIMATOLOGY),
+                               rtol=1e-10)
     for form in ("per_forecast", "mse_then_sqrt"):
         xr.testing.assert_allclose(state.rmse(form=form),
                                    metrics.rmse(FORECAST, TRUTH, form=form), rtol=1e-10)
@@ -127,3 +130,33 @@ def test_dataarray_forecast():
     state = score_state(FORECAST.tcco, TRUTH.tcco)
     np.testing.assert_allclose(state.rmse().tcco, metrics.rmse(FORECAST.tcco, TRUTH.tcco),
                                rtol=1e-10)
+
+
+def test_acc_of_streamed_states_kept_nan_skipped_and_refused_without_climatology():
+    holed = FORECAST.copy(deep=True)
+    holed["go3"].loc[{"init_time": TIMES[1], "lead_time": LEADS[2]}] = np.nan
+    holed["go3"][{"init_time": 1, "lead_time": 0, "latitude": slice(4, None)}] = np.nan
+    bands = [holed.isel(latitude=slice(0, 5)), holed.isel(latitude=slice(5, None))]
+    skipped = sum((score_state(b, TRUTH, skipna=True, climatology=CLIMATOLOGY) for b in bands),
+                  ScoreState.empty(skipna=True))
+    xr.testing.assert_allclose(
+        skipped.acc(average_over=None),
+        metrics.acc(holed, TRUTH, CLIMATOLOGY, skipna=True, average_over=None), rtol=1e-10)
+    kept = score_state(holed, TRUTH, climatology=CLIMATOLOGY)
+    per_forecast = kept.acc(average_over=None).go3
+    assert np.isnan(per_forecast.isel(init_time=1, lead_time=[0, 2])).all()
+    assert np.isfinite(per_forecast.isel(init_time=0)).all()
+    assert np.isfinite(skipped.acc(average_over=None).go3.isel(init_time=1, lead_time=0)).all()
+    perfect = score_state(metrics.align_truth(FORECAST, TRUTH).drop_vars("valid_time"), TRUTH,
+                          climatology=CLIMATOLOGY)
+    np.testing.assert_allclose(perfect.acc().tcco, 1.0, rtol=1e-12)
+    back = ScoreState.from_dataset(kept.to_dataset())
+    xr.testing.assert_allclose(back.acc(), kept.acc())
+    assert back.acc().tcco.attrs["units"] == "1"
+    plain = score_state(FORECAST, TRUTH)
+    with pytest.raises(ConfigError, match="climatology=.*ACC"):
+        plain.acc()
+    with pytest.raises(ConfigError, match="same climatology"):
+        plain + score_state(FORECAST, TRUTH, climatology=CLIMATOLOGY)
+    with pytest.raises(ConfigError, match="empty"):
+        ScoreState.empty().acc()

@@ -3,11 +3,12 @@
 Writes, into ``--output`` (default ``evaluation``):
 
 * ``scores.nc``: a netCDF file with groups (read it with :func:`xarray.open_datatree`):
-  ``rmse`` (latitude-weighted RMSE, dim ``model``: ``forecast`` [, ``reference``]) and,
+  ``rmse`` (latitude-weighted RMSE, dim ``model``: ``forecast`` [, ``reference``]), with
+  ``--climatology`` ``acc`` (latitude-weighted anomaly correlation, dim ``model``) and,
   with ``--reference``, ``normalized_rmse`` (per lead time), ``score_matrix`` (per lead
   day) and ``share_better`` (share of channels beating the reference);
-* ``rmse_curves.png`` and, with ``--reference``, ``score_matrix.png`` and
-  ``normalized_rmse.png``.
+* ``rmse_curves.png``, with ``--climatology`` ``acc_curves.png`` and, with ``--reference``,
+  ``score_matrix.png`` and ``normalized_rmse.png``.
 
 Each forecast's scores come from one pass over the data (additive weighted-sum states,
 :mod:`xaqf.metrics.streaming`), on dask: in this process by default, or on a
@@ -45,8 +46,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     --------
     >>> parser = argparse.ArgumentParser(prog="xaqf")
     >>> args = add_parser(parser.add_subparsers()).parse_args(["fc.nc", "cams.nc"])
-    >>> args.lead_days, args.form
-    ([3, 5], 'per_forecast')
+    >>> args.lead_days, args.form, args.climatology
+    ([3, 5], 'per_forecast', None)
     """
     parser = subparsers.add_parser(
         "evaluate", help="score a forecast against the truth; write scores.nc and figures",
@@ -57,6 +58,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="truth, e.g. the CAMS analysis (netCDF or zarr, dim time)")
     parser.add_argument("--reference", type=Path, default=None,
                         help="reference forecast to normalise by, e.g. the CAMS forecast")
+    parser.add_argument("--climatology", default=None,
+                        help="climatology for the ACC: a netCDF/zarr file (e.g. written from "
+                             "xaqf.metrics.compute_climatology), or 'mean', 'hour' or "
+                             "'dayofyear_hour' to compute it from the truth (in-sample)")
     parser.add_argument("--output", type=Path, default=Path("evaluation"),
                         help="output folder (created; default: ./evaluation)")
     parser.add_argument("--lead-days", type=int, nargs="+", default=[3, 5],
@@ -115,13 +120,46 @@ def _select(ds: xr.Dataset, names: Sequence[str] | None, role: str) -> xr.Datase
     return ds[list(names)]
 
 
+CLIMATOLOGY_KINDS = ("mean", "hour", "dayofyear_hour")
+"""``--climatology`` values computed from the truth (:func:`xaqf.metrics.compute_climatology`)."""
+
+
+def open_climatology(value: str, truth: xr.Dataset) -> xr.Dataset:
+    """The climatology ``--climatology`` names: computed lazily from ``truth`` for a kind of
+    :data:`CLIMATOLOGY_KINDS`, else opened lazily from the netCDF file or zarr store.
+
+    Raises
+    ------
+    FileNotFoundError
+        Neither a kind nor an existing path.
+    DataError
+        A file that cannot be read.
+    """
+    from xaqf import metrics
+
+    if value in CLIMATOLOGY_KINDS:
+        return metrics.compute_climatology(truth, by=value)  # type: ignore[arg-type]
+    path = Path(value)
+    if not path.exists():
+        raise FileNotFoundError(f"no such climatology file or zarr store: {path} (or give one "
+                                f"of {list(CLIMATOLOGY_KINDS)} to compute it from the truth)")
+    try:
+        return xr.open_zarr(path) if path.suffix == ".zarr" or path.is_dir() else \
+            xr.open_dataset(path, chunks={})
+    except (ValueError, OSError, KeyError) as err:
+        raise DataError(f"{path} cannot be read as a netCDF or zarr climatology "
+                        f"({type(err).__name__}: {' '.join(str(err).split())[:200]})") from None
+
+
 def score(forecast: xr.Dataset, truth: xr.Dataset, reference: xr.Dataset | None = None,
-          form: RmseForm = "per_forecast") -> xr.DataTree:
+          form: RmseForm = "per_forecast", climatology: xr.Dataset | None = None
+          ) -> xr.DataTree:
     """All the scores ``xaqf evaluate`` writes, as a computed :class:`xarray.DataTree`.
 
     Each model's score state is built lazily and all of them are computed in one dask pass
     (on the active dask.distributed client, if any); every score derives from them, so each
-    RMSE is computed once.
+    RMSE is computed once. With a ``climatology``, the states also carry the anomaly sums
+    and the tree an ``acc`` group.
     """
     from xaqf import metrics
     from xaqf.metrics import streaming
@@ -130,11 +168,16 @@ def score(forecast: xr.Dataset, truth: xr.Dataset, reference: xr.Dataset | None 
         zip(("forecast", "reference"), metrics.common_forecasts(forecast, reference),
             strict=True))
     state = dict(zip(models, streaming.compute_states(
-        *(streaming.score_state(fc, truth) for fc in models.values())), strict=True))
-    rmse = xr.concat([state[name].rmse(form=form) for name in models],
-                     dim=xr.Variable("model", list(models)), combine_attrs="override")
+        *(streaming.score_state(fc, truth, climatology=climatology)
+          for fc in models.values())), strict=True))
+    model = xr.Variable("model", list(models))
+    rmse = xr.concat([state[name].rmse(form=form) for name in models], dim=model,
+                     combine_attrs="override")
     tree = {"/": xr.Dataset(attrs={"title": "xaqf evaluation", "rmse_form": form}),
             "/rmse": rmse}
+    if climatology is not None:
+        tree["/acc"] = xr.concat([state[name].acc() for name in models], dim=model,
+                                 combine_attrs="override")
     if reference is not None:
         normalized = streaming.normalized_rmse(state["forecast"], state["reference"],
                                                form=form)
@@ -157,6 +200,10 @@ def write_figures(tree: xr.DataTree, output: Path, lead_days: Sequence[int]) -> 
     curves = {str(model): rmse.sel(model=model, drop=True) for model in rmse["model"].values}
     figures = {"rmse_curves.png": plot.plot_rmse_curves(
         curves, reference="reference" if "reference" in curves else None)}
+    if "acc" in tree:
+        acc = tree["acc"].to_dataset()
+        figures["acc_curves.png"] = plot.plot_acc_curves(
+            {str(model): acc.sel(model=model, drop=True) for model in acc["model"].values})
     if "score_matrix" in tree:
         matrix = tree["score_matrix"].to_dataset()
         figures["score_matrix.png"] = plot.plot_score_matrix(matrix)
@@ -195,6 +242,8 @@ def run(args: argparse.Namespace) -> int:
         forecast = _select(open_data(args.forecast), args.variables, "forecast")
         truth = open_data(args.truth)
         reference = None if args.reference is None else open_data(args.reference)
+        climatology = None if args.climatology is None else \
+            open_climatology(args.climatology, truth)
     except FileNotFoundError as error:
         print(f"xaqf evaluate: error: {error}", file=sys.stderr)
         return 2
@@ -203,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         with _cluster(args):
-            tree = score(forecast, truth, reference, form=args.form)
+            tree = score(forecast, truth, reference, form=args.form, climatology=climatology)
     except XaqfError as error:
         print(f"xaqf evaluate: error: {error}", file=sys.stderr)
         return 1

@@ -265,6 +265,25 @@ def _climatology_like(climatology: Any, forecast: XarrayObj) -> Any:
                                 forecast["lead_time"].values)
 
 
+def anomalies(forecast: XarrayObj, matched_forecast: XarrayObj, matched_truth: XarrayObj,
+              climatology: xr.Dataset | xr.DataArray, skipna: bool
+              ) -> tuple[XarrayObj, XarrayObj]:
+    """The anomalies ``a = forecast - c`` and ``b = truth - c`` against the climatology ``c``.
+
+    ``matched_forecast`` and ``matched_truth`` are :func:`~xaqf.metrics.align.match` of
+    ``forecast`` and the truth; the climatology (as for :func:`acc`) is matched to
+    ``forecast`` the same way. With ``skipna`` both anomalies are NaN wherever either is,
+    so that the sums of ``a b``, ``a^2`` and ``b^2`` run over the same points.
+    """
+    _, matched_clim = match(forecast, _climatology_like(climatology, forecast),
+                            role="climatology")
+    fa, oa = matched_forecast - matched_clim, matched_truth - matched_clim
+    if skipna:
+        valid = fa.notnull() & oa.notnull()
+        fa, oa = fa.where(valid), oa.where(valid)
+    return fa, oa
+
+
 def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
         climatology: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
         weights: Any = None, skipna: bool | None = None,
@@ -290,15 +309,10 @@ def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
     xarray.Dataset or xarray.DataArray
         Dimensionless, in [-1, 1]. Lazy on dask input.
     """
-    clim = _climatology_like(climatology, forecast)
-    _, matched_clim = match(forecast, clim, role="climatology")
     matched_forecast, matched_truth = match(forecast, truth)
     skipna = _chosen_skipna(skipna, matched_truth)
     w = weights_on_grid(weights, forecast, matched_forecast)
-    fa, oa = matched_forecast - matched_clim, matched_truth - matched_clim
-    if skipna:
-        valid = fa.notnull() & oa.notnull()
-        fa, oa = fa.where(valid), oa.where(valid)
+    fa, oa = anomalies(forecast, matched_forecast, matched_truth, climatology, skipna)
     covariance = weighted_mean(fa * oa, w, dims, skipna)
     variance = weighted_mean(fa ** 2, w, dims, skipna) * weighted_mean(oa ** 2, w, dims, skipna)
     per_forecast = restore_order(covariance / variance ** 0.5, forecast)

@@ -5,10 +5,13 @@ A forecast archive far bigger than memory, or the pieces of
 a piece to the latitude-weighted sums of the per-point statistics
 (:mod:`~xaqf.metrics.pointwise`) over space, kept per initial time, lead time and level:
 ``sum(w e^2)``, ``sum(w |e|)``, ``sum(w e)``, ``sum(w)`` and the count of valid points.
-These sums are additive, so the states of pieces split along ``init_time``, ``lead_time``
-or into latitude bands combine with ``+`` (:meth:`ScoreState.merge`), and the finished
-scores (:meth:`ScoreState.rmse`, :meth:`~ScoreState.mse`, :meth:`~ScoreState.mae`,
-:meth:`~ScoreState.bias`) equal those of :mod:`xaqf.metrics.scores` on the whole forecast,
+With a climatology ``c``, the state also holds the sums of the anomaly correlation,
+``sum(w a b)``, ``sum(w a^2)`` and ``sum(w b^2)`` of ``a = forecast - c`` and ``b = truth -
+c`` (:data:`ANOMALY_SUMS`). These sums are additive, so the states of pieces split along
+``init_time``, ``lead_time`` or into latitude bands combine with ``+``
+(:meth:`ScoreState.merge`), and the finished scores (:meth:`ScoreState.rmse`,
+:meth:`~ScoreState.mse`, :meth:`~ScoreState.mae`, :meth:`~ScoreState.bias`,
+:meth:`~ScoreState.acc`) equal those of :mod:`xaqf.metrics.scores` on the whole forecast,
 both RMSE forms included: each forecast's score comes from its own sums, then the scores
 are averaged over initial times.
 
@@ -49,6 +52,7 @@ from xaqf.metrics.pointwise import absolute_error, error, squared_error
 from xaqf.metrics.scores import (
     Dims,
     RmseForm,
+    anomalies,
     describe_score,
     restore_order,
     same_units,
@@ -62,7 +66,11 @@ STATISTICS = {"squared_error": squared_error, "absolute_error": absolute_error,
 """The per-point statistics whose weighted sums a :class:`ScoreState` holds."""
 
 SUMS = (*STATISTICS, "weight", "count")
-"""Names of the sums in a state (``weight``: ``sum(w)``; ``count``: valid points)."""
+"""Names of the sums in every state (``weight``: ``sum(w)``; ``count``: valid points)."""
+
+ANOMALY_SUMS = ("anomaly_product", "forecast_anomaly_squared", "truth_anomaly_squared")
+"""Names of the sums a state built with a climatology adds: ``sum(w a b)``, ``sum(w a^2)``,
+``sum(w b^2)``."""
 
 
 @dataclass(frozen=True)
@@ -71,15 +79,17 @@ class ScoreState:
 
     Build one with :func:`score_state` (or :func:`score_states` over many pieces), add
     states with ``+`` or :meth:`merge`, finish them with :meth:`rmse`, :meth:`mse`,
-    :meth:`mae` or :meth:`bias`. A state is small (no spatial dims) and serialisable
-    (:meth:`to_dataset` / :meth:`from_dataset`), so it can travel between dask workers or
-    be written next to a forecast archive.
+    :meth:`mae`, :meth:`bias` or, for states built with a climatology, :meth:`acc`. A
+    state is small (no spatial dims) and serialisable (:meth:`to_dataset` /
+    :meth:`from_dataset`), so it can travel between dask workers or be written next to a
+    forecast archive.
 
     Attributes
     ----------
     sums
-        One Dataset per name of :data:`SUMS`, each with the forecast's variables, summed
-        over the scored dims; empty for :meth:`empty`.
+        One Dataset per name of :data:`SUMS` (and of :data:`ANOMALY_SUMS` with a
+        climatology), each with the forecast's variables, summed over the scored dims;
+        empty for :meth:`empty`.
     attrs
         ``long_name`` and ``units`` of each variable, for the finished scores.
     skipna
@@ -114,7 +124,8 @@ class ScoreState:
         Raises
         ------
         ConfigError
-            If the states were built with different ``skipna``.
+            If the states were built with different ``skipna``, or one with a climatology
+            and the other without.
         """
         state = self
         for other in others:
@@ -129,8 +140,12 @@ class ScoreState:
         if other.skipna != self.skipna:
             raise ConfigError("cannot merge score states built with skipna=True and "
                               "skipna=False; build every piece's state with the same skipna")
+        if set(other.sums) != set(self.sums):
+            raise ConfigError("cannot merge a score state built with a climatology (anomaly "
+                              "sums) and one built without; give every piece's score_state "
+                              "the same climatology=")
         sums = {}
-        for name in SUMS:
+        for name in self.sums:
             mine, theirs = xr.align(self.sums[name], other.sums[name], join="outer",
                                     fill_value=0)
             sums[name] = mine + theirs
@@ -235,6 +250,26 @@ class ScoreState:
         mean, present = self._per_forecast("error")
         return self._finish(self._average(mean, present, average_over), "bias", same_units)
 
+    def acc(self, average_over: Dims | None = "init_time") -> xr.Dataset:
+        """Anomaly correlation coefficient, as :func:`xaqf.metrics.acc`: ``sum(w a b) /
+        sqrt(sum(w a^2) sum(w b^2))`` of each forecast, then averaged.
+
+        Raises
+        ------
+        ConfigError
+            If the state was built without a climatology (or is empty).
+        """
+        if self.sums and ANOMALY_SUMS[0] not in self.sums:
+            raise ConfigError("this score state has no anomaly sums: build it with a "
+                              "climatology, score_state(piece, truth, climatology=...) (e.g. "
+                              "from xaqf.metrics.compute_climatology), to score the ACC")
+        product, present = self._per_forecast("anomaly_product")
+        forecast_variance = self._per_forecast("forecast_anomaly_squared")[0]
+        truth_variance = self._per_forecast("truth_anomaly_squared")[0]
+        per_forecast = product / (forecast_variance * truth_variance) ** 0.5
+        return self._finish(self._average(per_forecast, present, average_over), "ACC",
+                            lambda units: "1")
+
 
 def compute_states(*states: ScoreState, **kwargs: Any) -> list[ScoreState]:
     """``states`` with their dask sums computed together, in one pass over shared inputs.
@@ -284,8 +319,8 @@ def _plain(sums: xr.Dataset, forecast: xr.Dataset) -> xr.Dataset:
 
 
 def score_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.DataArray, *,
-                dims: Dims = SPATIAL_DIMS, weights: Any = None,
-                skipna: bool = False) -> ScoreState:
+                dims: Dims = SPATIAL_DIMS, weights: Any = None, skipna: bool = False,
+                climatology: xr.Dataset | xr.DataArray | None = None) -> ScoreState:
     """The weighted-sum state of one forecast piece against the truth.
 
     Parameters
@@ -302,6 +337,10 @@ def score_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.Data
         which must be the same for every piece (compute area weights on the whole grid).
     skipna
         Leave NaN points out of the sums (``True``) or let them make the scores NaN.
+    climatology
+        As for :func:`xaqf.metrics.acc` (on the truth's grid; cut to the piece like the
+        truth): adds the anomaly sums (:data:`ANOMALY_SUMS`) that :meth:`ScoreState.acc`
+        finishes.
 
     Returns
     -------
@@ -328,9 +367,22 @@ def score_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.Data
         if name == "squared_error":
             sums["weight"] = _plain(xr.ones_like(total) * weight, forecast)
             sums["count"] = _plain(values.notnull().sum(_dims(dims)), forecast)
+    if climatology is not None:
+        sums.update(_anomaly_sums(forecast, matched_forecast, matched_truth,
+                                  _truth_for(forecast, climatology), w, dims, skipna))
     attrs = {name: {key: da.attrs[key] for key in ("long_name", "units") if key in da.attrs}
              for name, da in forecast.data_vars.items()}
     return ScoreState(sums, attrs, skipna)
+
+
+def _anomaly_sums(forecast: xr.Dataset, matched_forecast: xr.Dataset, matched_truth: xr.Dataset,
+                  climatology: Any, w: xr.DataArray, dims: Dims, skipna: bool
+                  ) -> dict[str, xr.Dataset]:
+    """The :data:`ANOMALY_SUMS` of one piece."""
+    fa, oa = anomalies(forecast, matched_forecast, matched_truth, climatology, skipna)
+    products = dict(zip(ANOMALY_SUMS, (fa * oa, fa ** 2, oa ** 2), strict=True))
+    return {name: _plain(weighted_sums(values, w, dims, skipna)[0], forecast)
+            for name, values in products.items()}
 
 
 def score_states(pieces: Iterable[xr.Dataset], truth: xr.Dataset, *, progress: bool = False,
