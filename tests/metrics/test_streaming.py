@@ -127,8 +127,11 @@ def test_lazy_state_and_errors():
 
 
 def test_dataarray_forecast():
-    state = score_state(FORECAST.tcco, TRUTH.tcco)
+    state = score_state(FORECAST.tcco, TRUTH.tcco, climatology=CLIMATOLOGY.tcco)
     np.testing.assert_allclose(state.rmse().tcco, metrics.rmse(FORECAST.tcco, TRUTH.tcco),
+                               rtol=1e-10)
+    np.testing.assert_allclose(state.acc().tcco,
+                               metrics.acc(FORECAST.tcco, TRUTH.tcco, CLIMATOLOGY.tcco),
                                rtol=1e-10)
 
 

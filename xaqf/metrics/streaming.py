@@ -354,8 +354,11 @@ def score_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.Data
     """
     if isinstance(forecast, xr.DataArray):
         forecast = forecast.to_dataset(name=forecast.name or "forecast")
+        name = next(iter(forecast.data_vars))
         if isinstance(truth, xr.DataArray):
-            truth = truth.to_dataset(name=next(iter(forecast.data_vars)))
+            truth = truth.to_dataset(name=name)
+        if isinstance(climatology, xr.DataArray):
+            climatology = climatology.to_dataset(name=name)
     matched_forecast, matched_truth = match(forecast, _truth_for(forecast, truth))
     w = weights_on_grid(_default_weights(matched_forecast) if weights is None else weights,
                  forecast, matched_forecast)
