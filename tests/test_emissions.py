@@ -17,8 +17,9 @@ from xaqf.emissions import (
     EmissionSettings,
     emission_stats,
     open_cams_glob_ant,
+    open_emissions,
 )
-from xaqf.errors import MissingVariableError
+from xaqf.errors import LayoutError, MissingVariableError
 from xaqf.forecaster import model_file
 from xaqf.normalization import compute_model_stats
 from xaqf.statics import STATIC_CHANNELS
@@ -172,6 +173,21 @@ def test_cams_glob_ant_opener_sums_sectors(tmp_path):
     assert float(ds["emi_nox"].max()) == 3.0 and ds["emi_nox"].attrs["units"] == "kg m-2 s-1"
     assert ds["latitude"].values.tolist() == [45.0, -45.0]
     assert ds["longitude"].values.tolist() == [90.0, 270.0]
+
+
+def test_open_emissions_takes_either_kind_of_file_not_a_mix(tmp_path):
+    anthro = tmp_path / "CAMS-GLOB-ANT_Glb_0.1x0.1_anthro_so2_v6.2_monthly.nc"
+    xr.Dataset({"sum": (("time", "lat", "lon"), np.ones((12, 2, 2)), {"units": "kg m-2 s-1"})},
+               coords={"time": pd.date_range("2021-01-01", periods=12, freq="MS"),
+                       "lat": [-45.0, 45.0], "lon": [0.0, 180.0]}).to_netcdf(anthro)
+    assert list(open_emissions(tmp_path / "CAMS-GLOB-ANT_*.nc").data_vars) == ["emi_so2"]
+    inventory = _inventory()
+    inventory[["emi_co"]].to_netcdf(tmp_path / "co.nc")
+    inventory[["emi_nox"]].to_netcdf(tmp_path / "nox.nc")
+    merged = open_emissions([tmp_path / "co.nc", tmp_path / "nox.nc"])
+    assert sorted(merged.data_vars) == ["emi_co", "emi_nox"]
+    with pytest.raises(LayoutError, match=r"mixed with other files.*co.nc"):
+        open_emissions([anthro, tmp_path / "co.nc"])
 
 
 def test_sources_request_for_cams_glob_ant():

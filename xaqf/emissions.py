@@ -422,6 +422,39 @@ def open_cams_glob_ant(paths: str | Path | Iterable[str | Path]) -> xr.Dataset:
     return _canonical_layout(out)
 
 
+def open_emissions(paths: str | Path | Iterable[str | Path]) -> xr.Dataset:
+    """Open emission inventory files, lazily: CAMS-GLOB-ANT downloads (every file named
+    ``..._anthro_<species>_...``, :func:`open_cams_glob_ant`) or files of canonical
+    ``emi_*`` fields (merged). ``paths``: paths, glob patterns or a list of them.
+
+    Raises
+    ------
+    FileNotFoundError
+        A path or pattern matches no file.
+    LayoutError
+        CAMS-GLOB-ANT files mixed with other files.
+
+    Examples
+    --------
+    >>> open_emissions("/no/such/inventory_*.nc")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no file or zarr store matches '/no/such/inventory_*.nc'
+    """
+    from xaqf.io import expand_paths
+
+    files = expand_paths(paths)
+    inventories = [f for f in files if "_anthro_" in Path(f).name]
+    if inventories and len(inventories) != len(files):
+        others = sorted(set(files) - set(inventories))
+        raise LayoutError(f"CAMS-GLOB-ANT files (named '_anthro_') mixed with other files "
+                          f"{others[:3]}; give either the CAMS-GLOB-ANT downloads or files "
+                          f"of canonical emi_* fields")
+    if inventories:
+        return open_cams_glob_ant(files)
+    return xr.merge([xr.open_dataset(f) for f in files])
+
+
 def _canonical_layout(ds: xr.Dataset) -> xr.Dataset:
     lon = np.mod(ds["longitude"].values, 360.0)
     ds = ds.assign_coords(longitude=lon).sortby("longitude").sortby("latitude", ascending=False)

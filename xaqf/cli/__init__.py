@@ -1,4 +1,4 @@
-"""The ``xaqf`` command line: ``xaqf demo``, ``train CONFIG``, ``evaluate ...``, ``download``.
+"""The ``xaqf`` command line: ``xaqf demo``, ``train CONFIG``, ``forecast MODEL``, ``evaluate``...
 
 Each sub-command lives in its own module, which exposes ``add_parser(subparsers)``; the
 parser it registers carries the function to run as its ``func`` default.
@@ -16,10 +16,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from xaqf.cli import demo, download, evaluate, prepare, train, verify
+from xaqf.cli import demo, download, evaluate, forecast, prepare, train, verify
 from xaqf.errors import XaqfError
 
-_COMMANDS = (demo, train, evaluate, download, verify, prepare)
+_COMMANDS = (demo, train, forecast, evaluate, download, verify, prepare)
 
 
 def build_parser() -> argparse.ArgumentParser:

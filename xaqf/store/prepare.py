@@ -23,7 +23,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from xaqf.errors import StoreError
-from xaqf.io import expand_paths, open_raw, standardize, variables_of_kind
+from xaqf.io import open_raw, standardize, variables_of_kind
 from xaqf.normalization import compute_stats
 from xaqf.regrid import Regridder, global_grid
 from xaqf.store import layout
@@ -51,16 +51,11 @@ def _statics(path: str, grid: xr.Dataset) -> xr.Dataset:
 
 
 def _emissions(paths: str | Iterable[str], grid: xr.Dataset) -> xr.Dataset:
-    """Emission fields on ``grid``, regridded conservatively: CAMS-GLOB-ANT files (named
-    ``..._anthro_<species>_...``) or files of canonical ``emi_*`` fields."""
-    from xaqf.emissions import open_cams_glob_ant
+    """Emission fields (:func:`xaqf.emissions.open_emissions`) on ``grid``, regridded
+    conservatively."""
+    from xaqf.emissions import open_emissions
 
-    files = expand_paths(paths)
-    if all("_anthro_" in Path(f).name for f in files):
-        ds = open_cams_glob_ant(files)
-    else:
-        ds = xr.merge([xr.open_dataset(f) for f in files])
-    return ds.load().aqf.regrid(grid, method="conservative")
+    return open_emissions(paths).load().aqf.regrid(grid, method="conservative")
 
 
 def _write_emissions(fields: xr.Dataset | None, output: Path) -> None:
