@@ -8,6 +8,8 @@ From a forecast (or an analysis) and, for the gases, the met:
 * :func:`who_exceedance`: where a daily mean exceeds the WHO 2021 guideline level
   (:data:`WHO_2021`);
 * :func:`eaqi`: the European Air Quality Index category of each value (:data:`EAQI_BANDS`);
+* :func:`area_share`: the share of the globe's area where a condition holds (a category
+  poor or worse, a guideline exceeded);
 * :func:`plot_category_map`: a map of categories with a discrete legend.
 
 What 12-hourly output can and cannot support
@@ -52,6 +54,7 @@ __all__ = [
     "PRODUCT_VARIABLES",
     "WHO_2021",
     "Guideline",
+    "area_share",
     "daily_means",
     "eaqi",
     "plot_category_map",
@@ -274,6 +277,22 @@ def eaqi(ds: xr.Dataset) -> xr.Dataset:
     worst = xr.concat(list(out.values()), "pollutant").max("pollutant")
     out["eaqi"] = worst.assign_attrs(long_name="European Air Quality Index category", **attrs)
     return xr.Dataset(out, attrs={"source": "EEA European Air Quality Index bands"})
+
+
+def area_share(mask: xr.DataArray | xr.Dataset) -> xr.DataArray | xr.Dataset:
+    """Share of the area of the grid (cos-latitude weighted) where ``mask`` is true.
+
+    Examples
+    --------
+    >>> mask = xr.DataArray([[True, True], [False, False]], dims=("latitude", "longitude"),
+    ...                     coords={"latitude": [60.0, 0.0], "longitude": [0.0, 180.0]})
+    >>> round(float(area_share(mask)), 3)  # cos 60 / (cos 60 + cos 0)
+    0.333
+    """
+    from xaqf.metrics.weights import latitude_weights
+
+    weights = latitude_weights(mask["latitude"])
+    return mask.astype(np.float64).weighted(weights).mean(list(SPATIAL_DIMS))
 
 
 def plot_category_map(category: xr.DataArray, title: str = "") -> Any:

@@ -16,10 +16,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from xaqf.cli import demo, download, evaluate, forecast, prepare, train, verify
+from xaqf.cli import demo, download, evaluate, forecast, prepare, products, train, verify
 from xaqf.errors import XaqfError
 
-_COMMANDS = (demo, train, forecast, evaluate, download, verify, prepare)
+_COMMANDS = (demo, train, forecast, evaluate, download, verify, products, prepare)
 
 
 def build_parser() -> argparse.ArgumentParser:
