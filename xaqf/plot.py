@@ -217,12 +217,8 @@ def plot_acc_curves(scores: Mapping[str, xr.Dataset] | xr.Dataset,
     fig, axes = _ensemble_panels(names, max_columns)
     for ax, name in zip(axes.flat, names, strict=False):
         for k, (label, acc) in enumerate(models.items()):
-            da = _select_channel(acc, name)
-            ax.plot(_lead_hours(da), da.values, marker="o", ms=3, label=label, color=f"C{k}")
-        ax.set_title(channel_label(name))
-        ax.set_ylabel("ACC")
-        ax.set_xlabel("lead time (h)")
-        ax.grid(alpha=0.3)
+            _lead_curve(ax, acc, name, label, color=f"C{k}")
+        _lead_panel(ax, name, "ACC")
     _legend(fig, axes, len(models))
     return fig
 
@@ -559,6 +555,14 @@ def _lead_curve(ax: Any, ds: xr.Dataset, name: str, label: str, **style: Any) ->
     return units
 
 
+def _lead_panel(ax: Any, name: str, ylabel: str) -> None:
+    """Title, axis labels and grid of a panel of scores against lead time."""
+    ax.set_title(channel_label(name))
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("lead time (h)")
+    ax.grid(alpha=0.3)
+
+
 def _legend(fig: Figure, axes: np.ndarray, columns: int) -> None:
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=columns, frameon=False)
@@ -605,10 +609,7 @@ def plot_crps(crps: xr.Dataset, deterministic: Mapping[str, xr.Dataset] | None =
         units = _lead_curve(ax, crps, name, "ensemble CRPS", color="C0")
         for k, (label, scores) in enumerate(others.items(), start=1):
             _lead_curve(ax, scores, name, label, color=f"C{k}", ls="--")
-        ax.set_title(channel_label(name))
-        ax.set_ylabel(f"CRPS or MAE ({units})" if others else f"CRPS ({units})")
-        ax.set_xlabel("lead time (h)")
-        ax.grid(alpha=0.3)
+        _lead_panel(ax, name, f"CRPS or MAE ({units})" if others else f"CRPS ({units})")
     _legend(fig, axes, 1 + len(others))
     return fig
 
@@ -649,10 +650,7 @@ def plot_spread_skill(spread: xr.Dataset, skill: xr.Dataset,
     for ax, name in zip(axes.flat, names, strict=False):
         units = _lead_curve(ax, skill, name, "RMSE of the ensemble mean", color="C0")
         _lead_curve(ax, spread, name, "spread", color="C1", ls="--")
-        ax.set_title(channel_label(name))
-        ax.set_ylabel(units)
-        ax.set_xlabel("lead time (h)")
-        ax.grid(alpha=0.3)
+        _lead_panel(ax, name, units)
     _legend(fig, axes, 2)
     return fig
 
