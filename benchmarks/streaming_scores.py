@@ -13,7 +13,10 @@ Each N is scored in a fresh process (``ru_maxrss`` is the peak resident memory o
 process): the archive is opened lazily and reduced to its :class:`xaqf.metrics.ScoreState`
 block of ``--block`` init times after block (:func:`xaqf.metrics.score_states`, each block
 computed with dask before the next is read); the finished RMSE is checked (forecast - truth
-= 1 everywhere, so every RMSE is 1).
+= 1 everywhere, so every RMSE is 1). Each N is scored twice, each time in a fresh process:
+RMSE only, then RMSE and ACC in the same pass (``climatology=``, a constant climatology of
+0.5 held lazily like the data: every ACC is -1, checked), and the script prints the ratio
+of the two times.
 
 Run: ``python benchmarks/streaming_scores.py [--path DIR] [--inits 5 10 20] [--grid 451 900]``.
 """
@@ -74,18 +77,28 @@ def synthesise(folder: Path, inits: int, grid: tuple[int, int]) -> tuple[Path, P
     return forecast, truth
 
 
-def score(forecast: Path, truth: Path, block: int) -> dict[str, float]:
-    """Stream the archive through score states; returns seconds and peak memory."""
+def _check(scores: xr.Dataset, expected: float, name: str) -> None:
+    values = np.concatenate([scores[var].values.ravel() for var in scores.data_vars])
+    if not np.allclose(values, expected):
+        raise AssertionError(f"streamed {name} should be {expected} everywhere, got "
+                             f"{values.min()} .. {values.max()}")
+
+
+def score(forecast: Path, truth: Path, block: int, acc: bool = False) -> dict[str, float]:
+    """Stream the archive through score states (with the anomaly sums if ``acc``); returns
+    seconds and peak memory."""
     from xaqf import metrics
 
     tic = time.perf_counter()
     fc, obs = xr.open_zarr(forecast), xr.open_zarr(truth)
+    grid = (fc.sizes["latitude"], fc.sizes["longitude"])
+    climatology = _dataset((), (), 0.5, grid, {}) if acc else None
     starts = range(0, fc.sizes["init_time"], block)
     blocks = (fc.isel(init_time=slice(i, i + block)) for i in starts)
-    rmse = metrics.score_states(blocks, obs).rmse()
-    values = np.concatenate([rmse[name].values.ravel() for name in rmse.data_vars])
-    if not np.allclose(values, 1.0):
-        raise AssertionError(f"streamed RMSE should be 1 everywhere, got {values.min()}..")
+    state = metrics.score_states(blocks, obs, climatology=climatology)
+    _check(state.rmse(), 1.0, "RMSE")
+    if acc:
+        _check(state.acc(), -1.0, "ACC")
     return {"seconds": time.perf_counter() - tic,
             "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -97,20 +110,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--grid", type=int, nargs=2, default=[451, 900])
     parser.add_argument("--block", type=int, default=1, help="init times per piece")
     parser.add_argument("--score", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--acc", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.score:
-        print(json.dumps(score(*args.score, args.block)))
+        print(json.dumps(score(*args.score, args.block, args.acc)))
         return
     args.path.mkdir(parents=True, exist_ok=True)
-    print(f"{'N':>3} {'GB':>7} {'seconds':>8} {'peak MiB':>9}")
+    print(f"{'N':>3} {'GB':>7} {'RMSE s':>7} {'MiB':>5} {'+ACC s':>7} {'MiB':>5} {'ratio':>6}")
     for inits in args.inits:
         forecast, truth = synthesise(args.path, inits, tuple(args.grid))
-        out = subprocess.run([sys.executable, __file__, "--score", str(forecast), str(truth),
-                              "--block", str(args.block)], check=True, capture_output=True,
-                             text=True).stdout
-        result = json.loads(out.strip().splitlines()[-1])
+        plain, both = (_scored(forecast, truth, args.block, extra) for extra in ([], ["--acc"]))
         gigabytes = inits * len(LEADS) * 73 * args.grid[0] * args.grid[1] * 4 / 1e9
-        print(f"{inits:>3} {gigabytes:7.1f} {result['seconds']:8.1f} {result['peak_mib']:9.0f}")
+        print(f"{inits:>3} {gigabytes:7.1f} {plain['seconds']:7.1f} {plain['peak_mib']:5.0f} "
+              f"{both['seconds']:7.1f} {both['peak_mib']:5.0f} "
+              f"{both['seconds'] / plain['seconds']:6.2f}")
+
+
+def _scored(forecast: Path, truth: Path, block: int, extra: list[str]) -> dict[str, float]:
+    """:func:`score` in a fresh process (its own peak memory)."""
+    out = subprocess.run([sys.executable, __file__, "--score", str(forecast), str(truth),
+                          "--block", str(block), *extra], check=True, capture_output=True,
+                         text=True).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
 
 
 if __name__ == "__main__":
