@@ -175,6 +175,24 @@ def test_cams_glob_ant_opener_sums_sectors(tmp_path):
     assert ds["longitude"].values.tolist() == [90.0, 270.0]
 
 
+def test_cams_glob_ant_files_of_several_years_make_one_climatology(tmp_path):
+    def year(value: float, first: str, folder: str):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        path = tmp_path / folder / "CAMS-GLOB-ANT_Glb_0.1x0.1_anthro_co_v6.2_monthly.nc"
+        xr.Dataset({"sum": (("time", "lat", "lon"), np.full((12, 2, 2), value),
+                            {"units": "kg m-2 s-1"})},
+                   coords={"time": pd.date_range(first, periods=12, freq="MS"),
+                           "lat": [-45.0, 45.0], "lon": [0.0, 180.0]}).to_netcdf(path)
+        return path
+
+    first, second = year(1.0, "2021-01-01", "2021"), year(3.0, "2022-01-01", "2022")
+    ds = open_cams_glob_ant([second, first])
+    assert ds.sizes["month"] == 12 and np.allclose(ds["emi_co"].values, 2.0)
+    again = year(5.0, "2022-01-01", "again")
+    with pytest.raises(LayoutError, match="co: the month 2022-01 is in several files"):
+        open_cams_glob_ant([first, second, again])
+
+
 def test_open_emissions_takes_either_kind_of_file_not_a_mix(tmp_path):
     anthro = tmp_path / "CAMS-GLOB-ANT_Glb_0.1x0.1_anthro_so2_v6.2_monthly.nc"
     xr.Dataset({"sum": (("time", "lat", "lon"), np.ones((12, 2, 2)), {"units": "kg m-2 s-1"})},

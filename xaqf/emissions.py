@@ -386,6 +386,18 @@ def _sectors_total(path: Path, ds: xr.Dataset) -> xr.DataArray:
     return total.assign_attrs(units=UNITS)
 
 
+def _joined_years(species: str, parts: list[xr.DataArray]) -> xr.DataArray:
+    """The monthly series of one species from several files (one per year, as the ADS
+    delivers a request per year), in time order; a month given twice is refused."""
+    joined = xr.concat(parts, "time").sortby("time")
+    repeated = pd.DatetimeIndex(joined["time"].values).duplicated()
+    if repeated.any():
+        raise LayoutError(f"CAMS-GLOB-ANT {species}: the month "
+                          f"{pd.Timestamp(joined['time'].values[repeated][0]):%Y-%m} is in "
+                          f"several files; give each year's file once")
+    return joined
+
+
 def _monthly(da: xr.DataArray) -> xr.DataArray:
     """Mean over the years of each calendar month, on ``month`` 1..12."""
     if "time" not in da.dims:
@@ -398,24 +410,29 @@ def open_cams_glob_ant(paths: str | Path | Iterable[str | Path]) -> xr.Dataset:
     emission fields: ``emi_<species>`` on ``(month, latitude, longitude)``, kg m-2 s-1.
 
     Sectors are summed (the file's ``sum`` total when present, else every sector field);
-    monthly fields of several years are averaged into a climatology of calendar months;
+    monthly fields of several years, in one file or in one file per year, are averaged into
+    a climatology of calendar months;
     coordinates follow xaqf's layout (latitude descending, longitude in [0, 360)). Bring
     them onto the model grid with ``ds.aqf.regrid(grid, method="conservative")``.
 
     Raises
     ------
     LayoutError
-        A file whose species cannot be told from its name.
+        A file whose species cannot be told from its name; a month of a species in
+        several files.
     MissingVariableError
         A file without sector fields.
     """
     files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
-    fields = {}
+    totals: dict[str, list[xr.DataArray]] = {}
     for path in files:
         ds = xr.open_dataset(path)
-        species = _species_of(path, ds)
-        total = convert(_monthly(_sectors_total(path, ds)), UNITS)
-        fields[variable_of(species)] = total.assign_attrs(
+        totals.setdefault(_species_of(path, ds), []).append(
+            convert(_sectors_total(path, ds), UNITS))
+    fields = {}
+    for species, parts in totals.items():
+        series = parts[0] if len(parts) == 1 else _joined_years(species, parts)
+        fields[variable_of(species)] = _monthly(series).assign_attrs(
             units=UNITS, long_name=f"Anthropogenic emission flux of {SPECIES[species]} "
                                    f"(CAMS-GLOB-ANT, all sectors)")
     out = xr.Dataset(fields).rename({"lat": "latitude", "lon": "longitude"})
