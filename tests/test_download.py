@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 
@@ -182,3 +183,72 @@ def test_real_files_open_and_say_what_is_missing(real_data):
     assert "variables ['u', 'v', 'r'] are missing (found ['t', 'z'])" in problem
     model_levels = check_download(real_data / "eac4_ml_cutout_2020-07.nc", eac4)
     assert "is not usable" in model_levels and "model levels" in model_levels
+
+
+class InventoryClient:
+    """A fake ADS serving CAMS-GLOB-ANT: a zip of one monthly file per species and year,
+    named as the ADS names them; ``missing`` species are left out of the zip."""
+
+    def __init__(self, missing: tuple[str, ...] = ()):
+        self.missing = missing
+        self.calls: list[str] = []
+
+    def retrieve(self, dataset: str, request: dict, target: str) -> None:
+        from xaqf.emissions import CAMS_GLOB_ANT_SPECIES
+
+        year = request["year"][0]
+        self.calls.append(year)
+        species = {ads: name for name, ads in CAMS_GLOB_ANT_SPECIES.items()}
+        with zipfile.ZipFile(target, "w") as archive:
+            for ads in request["variable"]:
+                if species[ads] in self.missing:
+                    continue
+                ds = xr.Dataset(
+                    {"sum": (("time", "lat", "lon"), np.full((12, 2, 2), float(year) - 2020),
+                             {"units": "kg m-2 s-1"})},
+                    coords={"time": pd.date_range(f"{year}-01-01", periods=12, freq="MS"),
+                            "lat": [-45.0, 45.0], "lon": [0.0, 180.0]})
+                archive.writestr(f"CAMS-GLOB-ANT_Glb_0.1x0.1_anthro_{species[ads]}_v6.2_"
+                                 f"monthly.nc", ds.to_netcdf())
+
+
+def test_the_inventory_lands_year_by_year_and_opens_as_one_climatology(tmp_path):
+    from xaqf.download import download_emissions
+    from xaqf.emissions import open_emissions
+
+    client = InventoryClient()
+    folders = download_emissions(2021, 2022, tmp_path, species=("co", "so2"), client=client,
+                                 progress=False)
+    assert [f.relative_to(tmp_path).as_posix() for f in folders] == [
+        "cams-glob-ant/2021", "cams-glob-ant/2022"]
+    assert sorted(p.name for p in folders[0].iterdir()) == [
+        "CAMS-GLOB-ANT_Glb_0.1x0.1_anthro_co_v6.2_monthly.nc",
+        "CAMS-GLOB-ANT_Glb_0.1x0.1_anthro_so2_v6.2_monthly.nc"]
+    fields = open_emissions(tmp_path / "cams-glob-ant" / "*" / "*.nc")
+    assert sorted(fields.data_vars) == ["emi_co", "emi_so2"]
+    np.testing.assert_allclose(fields["emi_co"].values, 1.5)  # the mean of 1 and 2
+    download_emissions(2021, 2022, tmp_path, species=("co", "so2"), client=client,
+                       progress=False)
+    assert client.calls == ["2021", "2022"]  # complete years are not fetched again
+    assert sorted(p.name for p in (tmp_path / "cams-glob-ant").iterdir()) == ["2021", "2022"]
+
+
+def test_an_incomplete_inventory_year_is_retried_then_named(tmp_path):
+    from xaqf.download import download_emissions
+
+    client = InventoryClient(missing=("so2",))
+    with pytest.raises(DownloadError, match=r"cams-glob-ant 2022: .*0 files named '_anthro_so2_'"):
+        download_emissions(2022, 2022, tmp_path, species=("co", "so2"), client=client,
+                           retries=1, backoff=0.0, progress=False, sleep=lambda s: None)
+    assert client.calls == ["2022", "2022"]
+    assert list((tmp_path / "cams-glob-ant").iterdir()) == []  # nothing half-placed
+
+
+def test_the_inventory_dry_run_from_the_command_line(tmp_path, capsys):
+    from xaqf.cli import main
+
+    assert main(["download", "--product", "cams-glob-ant", "--start", "2021-01", "--end",
+                 "2022-12", "--dir", str(tmp_path), "--dry-run"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["target"] for line in lines] == ["cams-glob-ant/2021", "cams-glob-ant/2022"]
+    assert lines[0]["dataset"] == "cams-global-emission-inventories"

@@ -14,6 +14,12 @@ the Copernicus data stores and writes each month to ``<directory>/<Request.targe
 * **zips**: a zip (the ADS's ``netcdf_zip``, or the CDS splitting instantaneous and
   accumulated fields) is unpacked and its netCDF files merged into the target.
 
+:func:`download_emissions` fetches the CAMS-GLOB-ANT emission inventory the same way, one
+request a year (:func:`xaqf.sources.emission_requests`): each year's zip is unpacked into a
+folder beside its target, every species' file checked (named ``..._anthro_<species>_...``,
+readable, holding the twelve months of the year), then the folder moved into place as
+``<directory>/cams-glob-ant/<year>/``; complete years are skipped.
+
 The client is anything with ``retrieve(dataset, request, target)``. By default it is
 ``ecmwf.datastores.Client`` (package ``ecmwf-datastores-client``), else
 ``cdsapi.Client``, created with the API address of the store the product lives in (ADS for
@@ -37,6 +43,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import tempfile
 import time
 import zipfile
@@ -52,8 +59,8 @@ from xaqf.errors import DownloadError, MissingDependencyError, XaqfError
 from xaqf.io import standardize
 from xaqf.sources import PRODUCTS, Request, expected_coords, product, requests
 
-__all__ = ["STORE_URLS", "Client", "check_download", "default_client", "download",
-           "products"]
+__all__ = ["STORE_URLS", "Client", "check_download", "check_inventory", "default_client",
+           "download", "download_emissions", "products"]
 
 STORE_URLS = {"ads": "https://ads.atmosphere.copernicus.eu/api",
               "cds": "https://cds.climate.copernicus.eu/api"}
@@ -206,19 +213,110 @@ def download(product: str | Iterable[str], start: Any, end: Any,
         store = PRODUCTS[request.product].store
         if client is None and store not in clients:
             clients[store] = default_client(store)
-        _fetch(request, target, client or clients[store], retries, backoff, sleep)
+        _fetch(request, target, client or clients[store], retries, backoff, sleep,
+               _place_month)
     return [directory / r.target for r in planned]
 
 
+def download_emissions(start_year: int, end_year: int, directory: str | os.PathLike, *,
+                       species: tuple[str, ...] | None = None, client: Client | None = None,
+                       retries: int = 3, backoff: float = 30.0, progress: bool = True,
+                       dry_run: bool = False, sleep: Callable[[float], Any] = time.sleep
+                       ) -> list[Path]:
+    """Download the CAMS-GLOB-ANT anthropogenic inventory, year by year, into
+    ``directory/cams-glob-ant/<year>/`` (see the module notes), skipping complete years.
+
+    Parameters
+    ----------
+    start_year, end_year
+        First and last year, inclusive.
+    directory
+        Download folder.
+    species
+        Species of :data:`xaqf.emissions.CAMS_GLOB_ANT_SPECIES`; default all of them.
+    client, retries, backoff, progress, dry_run, sleep
+        As for :func:`download` (the default client is the ADS's).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The year folders; open them with ``xaqf.emissions.open_emissions(
+        "DIR/cams-glob-ant/*/*.nc")`` or give them to ``xaqf prepare --emissions``.
+
+    Raises
+    ------
+    DownloadError
+        A year still fails after ``retries`` retries.
+    ConfigError
+        Unknown species, or ``end_year`` before ``start_year``.
+    """
+    from xaqf.sources import emission_requests
+
+    directory = Path(directory)
+    planned = emission_requests(start_year, end_year) if species is None else \
+        emission_requests(start_year, end_year, tuple(species))
+    if dry_run:
+        for request in planned:
+            print(json.dumps(request.as_json()))
+        return [directory / r.target for r in planned]
+    for request in tqdm(planned, desc="emissions", unit="year", disable=not progress):
+        target = directory / request.target
+        if check_inventory(target, request) is None:
+            continue
+        _fetch(request, target, client or default_client("ads"), retries, backoff, sleep,
+               _place_inventory)
+    return [directory / r.target for r in planned]
+
+
+def check_inventory(folder: str | os.PathLike, request: Request) -> str | None:
+    """Why ``folder`` is not a complete year of the inventory ``request`` asks for (``None``
+    if it is): one readable netCDF file per species, named ``..._anthro_<species>_...``,
+    holding every month of the year.
+
+    Examples
+    --------
+    >>> from xaqf.sources import emission_requests
+    >>> check_inventory("nowhere", emission_requests(2022, 2022)[0])
+    'nowhere holds no file'
+    """
+    from xaqf.emissions import CAMS_GLOB_ANT_SPECIES
+
+    folder = Path(folder)
+    files = sorted(folder.glob("*.nc")) if folder.is_dir() else []
+    if not files:
+        return f"{folder} holds no file"
+    names = {ads: species for species, ads in CAMS_GLOB_ANT_SPECIES.items()}
+    year = request.request["year"][0]
+    months = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
+    for ads_name in request.request["variable"]:
+        tag = f"_anthro_{names[ads_name]}_"
+        found = [f for f in files if tag in f.name.lower()]
+        if len(found) != 1:
+            return f"{folder}: {len(found)} files named '{tag}' (expected one)"
+        try:
+            with xr.open_dataset(found[0]) as ds:
+                times = pd.DatetimeIndex(ds["time"].values) if "time" in ds.coords else []
+        except Exception as err:  # noqa: BLE001  (a truncated file fails in the netCDF library)
+            return f"{found[0]} cannot be opened ({type(err).__name__}: {err})"
+        lacking = months.difference(pd.DatetimeIndex(times).to_period("M").to_timestamp())
+        if len(lacking):
+            return f"{found[0]} lacks {len(lacking)} months of {year} (first: {lacking[0]:%Y-%m})"
+    return None
+
+
+Place = Callable[[Request, Path, Path], str | None]
+"""Puts a verified download (a temporary file) at its target; returns why not, or None."""
+
+
 def _fetch(request: Request, target: Path, client: Client, retries: int, backoff: float,
-           sleep: Callable[[float], Any]) -> None:
+           sleep: Callable[[float], Any], place: Place) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     last = ""
     for attempt in range(retries + 1):
         if attempt:
             sleep(backoff * 2 ** (attempt - 1))
         try:
-            problem = _attempt(request, target, client)
+            problem = _attempt(request, target, client, place)
         except Exception as err:  # noqa: BLE001  (clients raise many kinds of errors)
             problem = f"{type(err).__name__}: {err}"
         if problem is None:
@@ -227,26 +325,50 @@ def _fetch(request: Request, target: Path, client: Client, retries: int, backoff
     raise DownloadError(
         f"{request.product} {_month(request)}: still failing after {retries} retries; last "
         f"error: {last}. Check your API key and that the licence of {request.dataset!r} is "
-        f"accepted on the store's web page, then run the same command again (complete "
-        f"months are kept)")
+        f"accepted on the store's web page, then run the same command again (what is "
+        f"complete is kept)")
 
 
-def _attempt(request: Request, target: Path, client: Client) -> str | None:
-    """One download into a temporary file, verified, then renamed to ``target``."""
+def _attempt(request: Request, target: Path, client: Client, place: Place) -> str | None:
+    """One download into a temporary file, then ``place``d at ``target``."""
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
                                     dir=target.parent)
     os.close(handle)
     temporary = Path(name)
     try:
         client.retrieve(request.dataset, request.request, str(temporary))
-        if zipfile.is_zipfile(temporary):
-            _unzip_merged(temporary)
-        problem = check_download(temporary, request)
-        if problem is None:
-            os.replace(temporary, target)
-        return problem
+        return place(request, temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _place_month(request: Request, temporary: Path, target: Path) -> str | None:
+    """A month file (a zip's members merged), verified, renamed to ``target``."""
+    if zipfile.is_zipfile(temporary):
+        _unzip_merged(temporary)
+    problem = check_download(temporary, request)
+    if problem is None:
+        os.replace(temporary, target)
+    return problem
+
+
+def _place_inventory(request: Request, temporary: Path, target: Path) -> str | None:
+    """A year's zip of the inventory, unpacked beside ``target``, verified, moved there."""
+    if not zipfile.is_zipfile(temporary):
+        return f"the store sent no zip for {request.target} ({temporary.stat().st_size} bytes)"
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as folder:
+        staged = Path(folder) / target.name
+        with zipfile.ZipFile(temporary) as archive:
+            members = [m for m in archive.namelist() if m.endswith(".nc")]
+            staged.mkdir()
+            for member in members:
+                (staged / Path(member).name).write_bytes(archive.read(member))
+        problem = check_inventory(staged, request)
+        if problem is None:
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(staged, target)
+        return problem
 
 
 def _unzip_merged(path: Path) -> None:
@@ -268,4 +390,4 @@ def _unzip_merged(path: Path) -> None:
 def _month(request: Request) -> str:
     if request.product == "era5-static":
         return "(statics)"
-    return Path(request.target).stem.rpartition("_")[2]
+    return Path(request.target).stem.rpartition("_")[2]  # a year folder: the year itself

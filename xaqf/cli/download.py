@@ -2,8 +2,11 @@
 
 ``xaqf download --product cams-analysis --start 2022-06 --end 2022-11 --dir raw/`` writes
 ``raw/cams-analysis/cams-analysis_2022-06.nc`` ... (see :func:`xaqf.download.download`).
-``--product`` may be repeated, or ``all``; ``--dry-run`` prints each request as JSON and
-downloads nothing. Re-running the command skips complete months. Exit status: 0 on
+``--product`` may be repeated, or ``all``; ``--product cams-glob-ant`` fetches the
+CAMS-GLOB-ANT emission inventory of the years of ``--start`` ... ``--end`` into
+``raw/cams-glob-ant/<year>/`` (:func:`xaqf.download.download_emissions`; not part of
+``all``). ``--dry-run`` prints each request as JSON and downloads nothing. Re-running the
+command skips complete months and years. Exit status: 0 on
 success, 1 for an xaqf error (message on stderr).
 """
 
@@ -15,6 +18,9 @@ from typing import Any
 
 from xaqf.errors import XaqfError
 from xaqf.sources import PRODUCTS
+
+EMISSIONS = "cams-glob-ant"
+"""``--product`` of the emission inventory (yearly: :func:`xaqf.download.download_emissions`)."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -36,7 +42,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                      "pip install 'xaqf[download]' and an API key in the client's "
                      "configuration (~/.ecmwfdatastoresrc or ~/.cdsapirc)."))
     parser.add_argument("--product", action="append", required=True,
-                        choices=[*PRODUCTS, "all"], help="product to fetch (repeatable)")
+                        choices=[*PRODUCTS, "all", EMISSIONS],
+                        help="product to fetch (repeatable)")
     parser.add_argument("--start", required=True, help="first month (YYYY-MM) or day")
     parser.add_argument("--end", required=True, help="last month (YYYY-MM) or day")
     parser.add_argument("--dir", required=True, dest="directory", help="download folder")
@@ -50,15 +57,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Download; returns the exit status."""
-    from xaqf.download import download
+    import pandas as pd
 
+    from xaqf.download import download, download_emissions
+
+    monthly = [name for name in args.product if name != EMISSIONS]
+    options = {"retries": args.retries, "progress": not args.no_progress,
+               "dry_run": args.dry_run}
     try:
-        paths = download(args.product, args.start, args.end, args.directory,
-                         retries=args.retries, progress=not args.no_progress,
-                         dry_run=args.dry_run)
+        paths = download(monthly, args.start, args.end, args.directory, **options) \
+            if monthly else []
+        years = download_emissions(pd.Timestamp(args.start).year, pd.Timestamp(args.end).year,
+                                   args.directory, **options) \
+            if EMISSIONS in args.product else []
     except XaqfError as err:
         print(f"xaqf download: {err}", file=sys.stderr)
         return 1
     if not args.dry_run:
-        print(f"xaqf download: {len(paths)} files complete in {args.directory}")
+        inventory = f" and {len(years)} inventory years" if years else ""
+        print(f"xaqf download: {len(paths)} files{inventory} complete in {args.directory}")
     return 0

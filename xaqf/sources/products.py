@@ -197,7 +197,8 @@ class Request:
         The request, as the clients take it (lists of strings).
     target
         File name relative to the download folder, e.g.
-        ``"cams-analysis/cams-analysis_2022-06.nc"``.
+        ``"cams-analysis/cams-analysis_2022-06.nc"`` (a folder for an emission inventory's
+        year, ``"cams-glob-ant/2022"``).
     """
 
     product: str
@@ -349,14 +350,15 @@ def emission_requests(start_year: int, end_year: int,
     Each asks for every species (ADS names in
     :data:`xaqf.emissions.CAMS_GLOB_ANT_SPECIES`) of the ``anthropogenic`` source, as the
     zip of one monthly netCDF file per species, sectors as separate variables (xaqf sums
-    them: :func:`xaqf.emissions.open_cams_glob_ant`), fluxes in kg m-2 s-1.
+    them: :func:`xaqf.emissions.open_cams_glob_ant`), fluxes in kg m-2 s-1. The target of
+    each is the folder its files are unpacked into (:func:`xaqf.download.download_emissions`).
 
     Examples
     --------
     >>> r = emission_requests(2022, 2022, ("co", "nox"))[0]
     >>> r.dataset, r.request["variable"], r.request["year"], r.target
     ('cams-global-emission-inventories', ['carbon_monoxide', 'nitrogen_oxides'], ['2022'], \
-'cams-glob-ant/cams-glob-ant_2022.zip')
+'cams-glob-ant/2022')
     """
     from xaqf.emissions import CAMS_GLOB_ANT_SPECIES
 
@@ -367,5 +369,5 @@ def emission_requests(start_year: int, end_year: int,
                           f"end_year {end_year} is before start_year {start_year}")
     return [Request("cams-glob-ant", EMISSIONS, {
         "variable": [CAMS_GLOB_ANT_SPECIES[s] for s in species], "source": ["anthropogenic"],
-        "version": [version], "year": [str(year)]}, f"cams-glob-ant/cams-glob-ant_{year}.zip")
+        "version": [version], "year": [str(year)]}, f"cams-glob-ant/{year}")
         for year in range(start_year, end_year + 1)]
