@@ -263,8 +263,8 @@ def download_emissions(start_year: int, end_year: int, directory: str | os.PathL
         target = directory / request.target
         if check_inventory(target, request) is None:
             continue
-        _fetch(request, target, client or default_client("ads"), retries, backoff, sleep,
-               _place_inventory)
+        client = client or default_client("ads")
+        _fetch(request, target, client, retries, backoff, sleep, _place_inventory)
     return [directory / r.target for r in planned]
 
 
