@@ -296,7 +296,8 @@ def area_share(mask: xr.DataArray | xr.Dataset) -> xr.DataArray | xr.Dataset:
 
 
 def plot_category_map(category: xr.DataArray, title: str = "") -> Any:
-    """Map of EAQI categories (one 2-D field) with a discrete legend of the labels.
+    """Map of EAQI categories (one 2-D field) with a discrete legend of the labels, and
+    coastlines where cartopy is installed (:func:`xaqf.plot.add_coastlines`).
 
     Examples
     --------
@@ -312,6 +313,8 @@ def plot_category_map(category: xr.DataArray, title: str = "") -> Any:
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch
 
+    from xaqf.plot import add_coastlines
+
     extra = [d for d in category.dims if d not in SPATIAL_DIMS]
     if extra:
         raise LayoutError(f"plot_category_map needs one 2-D field; select {extra} first, "
@@ -323,6 +326,7 @@ def plot_category_map(category: xr.DataArray, title: str = "") -> Any:
                   cmap=ListedColormap(colours), norm=BoundaryNorm(np.arange(-0.5, 7.5), 7))
     handles = [Patch(color=c, label=label) for c, label in zip(EAQI_COLOURS, EAQI_LABELS,
                                                                 strict=True)]
+    add_coastlines(ax)
     ax.legend(handles=handles, loc="lower left", fontsize="small", title="EAQI")
     ax.set(xlabel="longitude (degrees east)", ylabel="latitude (degrees north)",
            title=title or str(category.attrs.get("long_name", "EAQI")))
