@@ -6,11 +6,12 @@ holds one JSON document under the key :data:`META_KEY`. Reading one never runs c
 the file: safetensors only parses a JSON header and raw little-endian buffers. A file
 written by ``torch.save`` (a zip or pickle stream) is recognised and refused.
 
-Writes are atomic: the file is written next to its destination under a temporary name and
-moved into place with :func:`os.replace`, so a crash leaves either the old file or the new
-one, never a torn one (and no temporary file). Files get the permissions the user's umask
-gives new files (e.g. 0644), so models can be shared; a destination that is a directory or
-cannot be written raises :class:`~xaqf.errors.ModelFileError` naming it.
+Writes are atomic (:func:`xaqf.atomic.atomic_path`): the file is written next to its
+destination under a temporary name and moved into place with :func:`os.replace`, so a crash
+leaves either the old file or the new one, never a torn one (and no temporary file). Files
+get the permissions the user's umask gives new files (e.g. 0644), so models can be shared;
+a destination that is a directory or cannot be written raises
+:class:`~xaqf.errors.ModelFileError` naming it.
 
 Examples
 --------
@@ -25,8 +26,6 @@ Examples
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from xaqf.atomic import atomic_path
 from xaqf.errors import ModelFileError
 
 META_KEY = "xaqf"
@@ -56,30 +56,12 @@ def write_file(path: str | Path, tensors: dict[str, torch.Tensor], meta: dict[st
                              f"as {path / 'model.safetensors'}")
     plain = {name: t.detach().to("cpu").contiguous().clone() for name, t in tensors.items()}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with atomic_path(path) as partial:
+            save_file(plain, str(partial), metadata={META_KEY: json.dumps(meta)})
     except OSError as err:
         raise ModelFileError(f"cannot write {path}: {err.strerror} (in {err.filename}); "
-                             f"choose a writable folder") from None
-    os.close(fd)
-    try:
-        save_file(plain, tmp, metadata={META_KEY: json.dumps(meta)})
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except OSError as err:
-        raise ModelFileError(f"cannot write {path}: {err.strerror}; check the free space and "
-                             f"the permissions of {path.parent}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+                             f"check the free space and that the folder is writable") from None
     return path
-
-
-def _umask() -> int:
-    """The process's file-creation mask (read by setting it, then restoring it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _safetensors_head(head: bytes, size: int) -> bool:

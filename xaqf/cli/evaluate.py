@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import xarray as xr
 
+from xaqf.atomic import atomic_path
 from xaqf.errors import DataError, MissingVariableError, XaqfError
 
 if TYPE_CHECKING:
@@ -216,7 +217,8 @@ def write_figures(tree: xr.DataTree, output: Path, lead_days: Sequence[int]) -> 
                   file=sys.stderr)
     paths = []
     for name, fig in figures.items():
-        fig.savefig(output / name, dpi=150)
+        with atomic_path(output / name) as partial:
+            fig.savefig(partial, dpi=150)
         plt.close(fig)
         paths.append(output / name)
     return paths
@@ -256,8 +258,8 @@ def run(args: argparse.Namespace) -> int:
     except XaqfError as error:
         print(f"xaqf evaluate: error: {error}", file=sys.stderr)
         return 1
-    args.output.mkdir(parents=True, exist_ok=True)
-    tree.to_netcdf(args.output / "scores.nc")
+    with atomic_path(args.output / "scores.nc") as partial:
+        tree.to_netcdf(partial)
     figures = write_figures(tree, args.output, args.lead_days)
     print(f"wrote {args.output / 'scores.nc'} and {len(figures)} figure(s) to {args.output}")
     return 0

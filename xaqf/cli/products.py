@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from xaqf.atomic import atomic_path
+
 POOR = 4
 """The first EAQI category counted as bad air ("poor")."""
 
@@ -112,7 +114,8 @@ def write_maps(tree: xr.DataTree, output: Path, init_time: Any = None) -> list[P
         fig = plot_category_map(categories["eaqi"].sel(date=date),
                                 title=f"European Air Quality Index, {day:%Y-%m-%d} (daily means)")
         path = output / f"eaqi_{day:%Y-%m-%d}.png"
-        fig.savefig(path, dpi=120)
+        with atomic_path(path) as partial:
+            fig.savefig(partial, dpi=120)
         plt.close(fig)
         paths.append(path)
     return paths
@@ -130,8 +133,8 @@ def run(args: argparse.Namespace) -> int:
     met = None if args.met is None else open_met(str(args.met))
     tree = make_products(forecast, met)
     summary = day_summary(tree, args.init_time)
-    args.output.mkdir(parents=True, exist_ok=True)
-    tree.to_netcdf(args.output / "products.nc")
+    with atomic_path(args.output / "products.nc") as partial:
+        tree.to_netcdf(partial)
     maps = write_maps(tree, args.output, args.init_time)
     print("share of the area, per complete day:")
     print(summary.to_string(float_format=lambda x: f"{100 * x:.1f} %"))

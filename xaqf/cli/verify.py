@@ -23,6 +23,7 @@ import matplotlib
 import pandas as pd
 import xarray as xr
 
+from xaqf.atomic import atomic_path
 from xaqf.errors import XaqfError
 from xaqf.stations.interpolate import Method
 
@@ -89,7 +90,8 @@ def _figures(table: pd.DataFrame, fc: xr.DataArray, obs: xr.DataArray, output: P
                "bias_map.png": plots.plot_bias_map(table, str(fc.name), units)}
     paths = []
     for name, fig in figures.items():
-        fig.savefig(output / name, dpi=120)
+        with atomic_path(output / name) as partial:
+            fig.savefig(partial, dpi=120)
         plt.close(fig)
         paths.append(output / name)
     return paths
@@ -118,10 +120,8 @@ def run(args: argparse.Namespace) -> int:
     except XaqfError as error:
         print(f"xaqf verify: error: {error}", file=sys.stderr)
         return 1
-    args.output.mkdir(parents=True, exist_ok=True)
-    partial = args.output / "scores.csv.part"
-    table.to_csv(partial, float_format="%.6g")
-    partial.replace(args.output / "scores.csv")
+    with atomic_path(args.output / "scores.csv") as partial:
+        table.to_csv(partial, float_format="%.6g")
     print(table.to_string(float_format=lambda x: f"{x:.3g}"))
     figures = _figures(table, fc, obs, args.output)
     print(f"wrote {args.output / 'scores.csv'} and {len(figures)} figure(s) to {args.output}")

@@ -21,11 +21,12 @@ Examples
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from xaqf.atomic import atomic_path
 
 __all__ = ["done_steps", "progress_dir", "read_layout", "read_marker", "write_layout",
            "write_marker"]
@@ -41,10 +42,8 @@ def _marker(folder: Path, index: int) -> Path:
 
 
 def _atomic_write(path: Path, write: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
+    with atomic_path(path) as partial, open(partial, "wb") as handle:
         write(handle)
-    os.replace(tmp, path)
 
 
 def write_marker(folder: Path, index: int, partials: dict[str, np.ndarray]) -> None:

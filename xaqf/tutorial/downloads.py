@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +39,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from xaqf.atomic import atomic_path
 from xaqf.regrid import global_grid, regrid
 from xaqf.sources import Request, expected_coords, product, requests
 from xaqf.tutorial.world import ToyWorld, toy_world
@@ -152,15 +152,8 @@ def write_raw(ds: xr.Dataset, name: str, path: str | os.PathLike) -> Path:
     then renamed); folders are created as needed.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        store_layout(ds, name).to_netcdf(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with atomic_path(path) as partial:
+        store_layout(ds, name).to_netcdf(partial)
     return path
 
 
