@@ -388,14 +388,18 @@ def _sectors_total(path: Path, ds: xr.Dataset) -> xr.DataArray:
 
 def _joined_years(species: str, parts: list[xr.DataArray]) -> xr.DataArray:
     """The monthly series of one species from several files (one per year, as the ADS
-    delivers a request per year), in time order; a month given twice is refused."""
+    delivers a request per year), in time order. A month in several files is kept once if
+    the files agree on it (a multi-year file fetched twice) and refused if they differ."""
     joined = xr.concat(parts, "time").sortby("time")
-    repeated = pd.DatetimeIndex(joined["time"].values).duplicated()
-    if repeated.any():
-        raise LayoutError(f"CAMS-GLOB-ANT {species}: the month "
-                          f"{pd.Timestamp(joined['time'].values[repeated][0]):%Y-%m} is in "
-                          f"several files; give each year's file once")
-    return joined
+    times = pd.DatetimeIndex(joined["time"].values)
+    for month in times[times.duplicated()].unique():
+        copies = joined.isel(time=np.flatnonzero(times == month))
+        if not all(copies.isel(time=0).equals(copies.isel(time=k))
+                   for k in range(1, copies.sizes["time"])):
+            raise LayoutError(f"CAMS-GLOB-ANT {species}: the month {month:%Y-%m} is in "
+                              f"several files with different values; give each year once, "
+                              f"from one version of the inventory")
+    return joined.drop_duplicates("time")
 
 
 def _monthly(da: xr.DataArray) -> xr.DataArray:
@@ -419,7 +423,7 @@ def open_cams_glob_ant(paths: str | Path | Iterable[str | Path]) -> xr.Dataset:
     ------
     LayoutError
         A file whose species cannot be told from its name; a month of a species in
-        several files.
+        several files with different values.
     MissingVariableError
         A file without sector fields.
     """
