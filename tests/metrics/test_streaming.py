@@ -145,6 +145,11 @@ def test_acc_of_streamed_states_kept_nan_skipped_and_refused_without_climatology
     xr.testing.assert_allclose(
         skipped.acc(average_over=None),
         metrics.acc(holed, TRUTH, CLIMATOLOGY, skipna=True, average_over=None), rtol=1e-10)
+    holey = CLIMATOLOGY.copy(deep=True)
+    holey["tcco"].loc[{"hour": 12}] = np.nan  # forecasts valid at 12 UTC have no anomaly
+    xr.testing.assert_allclose(
+        score_state(FORECAST, TRUTH, skipna=True, climatology=holey).acc(),
+        metrics.acc(FORECAST, TRUTH, holey, skipna=True), rtol=1e-10)
     kept = score_state(holed, TRUTH, climatology=CLIMATOLOGY)
     per_forecast = kept.acc(average_over=None).go3
     assert np.isnan(per_forecast.isel(init_time=1, lead_time=[0, 2])).all()

@@ -267,6 +267,8 @@ class ScoreState:
         forecast_variance = self._per_forecast("forecast_anomaly_squared")[0]
         truth_variance = self._per_forecast("truth_anomaly_squared")[0]
         per_forecast = product / (forecast_variance * truth_variance) ** 0.5
+        if self.skipna:  # points with a truth but no climatology leave a forecast no anomaly
+            present = present & per_forecast.notnull()
         return self._finish(self._average(per_forecast, present, average_over), "ACC",
                             lambda units: "1")
 
