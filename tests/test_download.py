@@ -252,3 +252,11 @@ def test_the_inventory_dry_run_from_the_command_line(tmp_path, capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["target"] for line in lines] == ["cams-glob-ant/2021", "cams-glob-ant/2022"]
     assert lines[0]["dataset"] == "cams-global-emission-inventories"
+
+
+def test_an_unreadable_inventory_period_is_named(tmp_path, capsys):
+    from xaqf.cli import main
+
+    assert main(["download", "--product", "cams-glob-ant", "--start", "spring", "--end",
+                 "2022", "--dir", str(tmp_path), "--dry-run"]) == 1
+    assert "start 'spring' is not a month" in capsys.readouterr().err

@@ -78,3 +78,11 @@ def test_a_missing_model_file_exits_2(files, tmp_path, capsys):
     folder, _ = files
     assert main(_argv(folder, "nowhere.safetensors", tmp_path / "x.nc")) == 2
     assert "nowhere.safetensors" in capsys.readouterr().err
+
+
+def test_an_unreadable_initial_time_is_a_usage_error(files, tmp_path, capsys):
+    folder, _ = files
+    with pytest.raises(SystemExit) as stop:
+        main(_argv(folder, "plain.safetensors", tmp_path / "x.nc", "--init-times", "noon"))
+    assert stop.value.code == 2
+    assert "'noon' is not a time" in capsys.readouterr().err

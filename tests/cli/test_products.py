@@ -68,3 +68,6 @@ def test_an_initial_time_not_in_the_forecast_is_named(files, tmp_path, capsys):
             "--output", str(tmp_path / "x")]
     assert main(argv) == 2
     assert "2023-01-01" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*argv[:2], "--init-time", "soon"])
+    assert "'soon' is not a time" in capsys.readouterr().err

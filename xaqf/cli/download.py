@@ -57,9 +57,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Download; returns the exit status."""
-    import pandas as pd
-
     from xaqf.download import download, download_emissions
+    from xaqf.sources import period
 
     monthly = [name for name in args.product if name != EMISSIONS]
     options = {"retries": args.retries, "progress": not args.no_progress,
@@ -67,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         paths = download(monthly, args.start, args.end, args.directory, **options) \
             if monthly else []
-        years = download_emissions(pd.Timestamp(args.start).year, pd.Timestamp(args.end).year,
-                                   args.directory, **options) \
+        first, last = period(args.start, args.end)
+        years = download_emissions(first.year, last.year, args.directory, **options) \
             if EMISSIONS in args.product else []
     except XaqfError as err:
         print(f"xaqf download: {err}", file=sys.stderr)

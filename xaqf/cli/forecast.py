@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from xaqf.cli.arguments import iso_time
+
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``forecast`` on ``subparsers``.
@@ -41,7 +43,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="met files or globs covering t ... t + steps x step")
     parser.add_argument("--output", required=True, help="the .zarr or .nc file to write")
     parser.add_argument("--steps", type=int, default=10, help="steps (default 10: 120 h)")
-    parser.add_argument("--init-times", nargs="+", default=None,
+    parser.add_argument("--init-times", nargs="+", default=None, type=iso_time,
                         help="initial times, ISO (default: every time with its inputs)")
     parser.add_argument("--batch-size", type=int, default=4,
                         help="cases run through the network together (default 4)")
@@ -69,9 +71,8 @@ def run(args: argparse.Namespace) -> int:
     forecaster = Forecaster.load(args.model)
     cams, met = open_cams(args.cams), open_met(args.met)
     emissions = None if args.emissions is None else open_emissions(args.emissions)
-    init_times = None if args.init_times is None else pd.to_datetime(args.init_times).values
     forecast = forecaster.predict(
-        cams, met, args.steps, init_times=init_times, batch_size=args.batch_size,
+        cams, met, args.steps, init_times=args.init_times, batch_size=args.batch_size,
         device=args.device, dtype=None if args.dtype == "fp32" else args.dtype,
         progress=not args.no_progress, output=args.output, emissions=emissions,
         compile=args.compile)

@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from xaqf.atomic import atomic_path
+from xaqf.cli.arguments import iso_time
 
 POOR = 4
 """The first EAQI category counted as bad air ("poor")."""
@@ -50,7 +51,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("forecast", type=Path, help="forecast or analysis (netCDF or zarr)")
     parser.add_argument("--met", type=Path, default=None,
                         help="met with 't' on the lowest level (needed for the gases)")
-    parser.add_argument("--init-time", default=None,
+    parser.add_argument("--init-time", default=None, type=iso_time,
                         help="initial time whose days are mapped (default: the latest)")
     parser.add_argument("--output", type=Path, default=Path("products"),
                         help="output folder (created; default ./products)")
