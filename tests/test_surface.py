@@ -9,7 +9,7 @@ import xarray as xr
 
 from tests.helpers import canonical_dataset
 from xaqf import surface
-from xaqf.errors import MissingTimeError, MissingVariableError, UnitError
+from xaqf.errors import ConfigError, MissingTimeError, MissingVariableError, UnitError
 
 TIMES = pd.date_range("2022-06-01", periods=2, freq="12h")
 
@@ -96,3 +96,6 @@ def test_the_reference_conditions_scale_volume_ratios_as_an_ideal_gas():
     assert round(float(us[0]) / 10, 2) == 1.88  # the US EPA's factor for NO2
     high = surface.to_surface_units(ppb, "no2", volume_reference=(293.15, 70000.0))
     assert float(high[0] / eu[0]) == pytest.approx(70000.0 / 101325.0, rel=1e-12)
+    for reversed_or_wrong in ((101325.0, 293.15), (-1.0, 101325.0), (20.0, 1013.25)):
+        with pytest.raises(ConfigError, match=r"in that order.*got \("):
+            surface.to_surface_units(ppb, "no2", volume_reference=reversed_or_wrong)

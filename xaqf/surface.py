@@ -45,7 +45,13 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from xaqf.errors import LayoutError, MissingTimeError, MissingVariableError, UnitError
+from xaqf.errors import (
+    ConfigError,
+    LayoutError,
+    MissingTimeError,
+    MissingVariableError,
+    UnitError,
+)
 from xaqf.units import conversion, convert
 from xaqf.variables import VARIABLES
 
@@ -189,6 +195,9 @@ def to_surface_units(da: xr.DataArray, name: str, *, what: str | None = None,
     ------
     UnitError
         Missing, unknown or non-convertible units (e.g. ``ppb`` for particulate matter).
+    ConfigError
+        A ``volume_reference`` that is not a temperature (100-400 K) and a pressure
+        (1-200 kPa), in that order.
 
     Examples
     --------
@@ -213,6 +222,10 @@ def to_surface_units(da: xr.DataArray, name: str, *, what: str | None = None,
                         f"particulate concentration cannot be; give it in mass per volume "
                         f"(e.g. 'ug m-3')")
     temperature, pressure = volume_reference
+    if not (100.0 < temperature < 400.0 and 1e3 < pressure < 2e5):
+        raise ConfigError(f"volume_reference must be a temperature in K and a pressure in Pa "
+                          f"near the ground, in that order, e.g. (293.15, 101325.0); got "
+                          f"{volume_reference}")
     out = volume_ratio_to_concentration(da.astype(np.float64) * ratio, name, volume_reference)
     return out.drop_attrs(deep=False).assign_attrs(
         SURFACE_ATTRS[name], xaqf_converted_from=f"{units} at {temperature:g} K and "
