@@ -97,15 +97,7 @@ def open_data(path: Path) -> xr.Dataset:
     """
     from xaqf.io import standardize
 
-    if not path.exists():
-        raise FileNotFoundError(f"no such file or zarr store: {path}")
-    try:
-        raw = xr.open_zarr(path) if path.suffix == ".zarr" or path.is_dir() else \
-            xr.open_dataset(path, chunks={})
-    except (ValueError, OSError, KeyError) as err:
-        raise DataError(f"{path} cannot be read as netCDF or zarr ({type(err).__name__}: "
-                        f"{' '.join(str(err).split())[:200]}); the file may be truncated or "
-                        f"in another format: write it again") from None
+    raw = _open_lazily(path)
     if all(dim in raw.dims for dim in FORECAST_DIMS):
         return raw
     return standardize(raw, "cams")
@@ -140,16 +132,21 @@ def open_climatology(value: str, truth: xr.Dataset) -> xr.Dataset:
 
     if value in CLIMATOLOGY_KINDS:
         return metrics.compute_climatology(truth, by=value)  # type: ignore[arg-type]
-    path = Path(value)
+    return _open_lazily(Path(value), f" (or give one of {list(CLIMATOLOGY_KINDS)} to compute "
+                                     f"the climatology from the truth)")
+
+
+def _open_lazily(path: Path, alternative: str = "") -> xr.Dataset:
+    """``path`` opened lazily as a zarr store or a netCDF file, with errors naming it."""
     if not path.exists():
-        raise FileNotFoundError(f"no such climatology file or zarr store: {path} (or give one "
-                                f"of {list(CLIMATOLOGY_KINDS)} to compute it from the truth)")
+        raise FileNotFoundError(f"no such file or zarr store: {path}{alternative}")
     try:
         return xr.open_zarr(path) if path.suffix == ".zarr" or path.is_dir() else \
             xr.open_dataset(path, chunks={})
     except (ValueError, OSError, KeyError) as err:
-        raise DataError(f"{path} cannot be read as a netCDF or zarr climatology "
-                        f"({type(err).__name__}: {' '.join(str(err).split())[:200]})") from None
+        raise DataError(f"{path} cannot be read as netCDF or zarr ({type(err).__name__}: "
+                        f"{' '.join(str(err).split())[:200]}); the file may be truncated or "
+                        f"in another format: write it again") from None
 
 
 def score(forecast: xr.Dataset, truth: xr.Dataset, reference: xr.Dataset | None = None,
