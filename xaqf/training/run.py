@@ -33,6 +33,7 @@ from xaqf.emissions import (
     emission_stats,
     emissions_on_grid,
     open_cams_glob_ant,
+    open_emissions,
 )
 from xaqf.errors import ConfigError, GridMismatchError
 from xaqf.normalization import combine_stats
@@ -66,7 +67,7 @@ def _inventory_files(entry: dict[str, Any]) -> xr.Dataset | None:
     if entry.get("cams_glob_ant"):
         return open_cams_glob_ant(entry["cams_glob_ant"])
     if entry.get("path"):
-        return xr.open_dataset(entry["path"])
+        return open_emissions(entry["path"])
     return None
 
 
