@@ -3,7 +3,8 @@
 One full-resolution CAMS time step (73 pollutant channels, 451 x 900, float32, in memory):
 
 * ``normalize``: ``ds.aqf.normalize(stats)`` vs ``(x - mean) / std`` on a (73, 451, 900) array;
-* ``log_transform``: ``ds.aqf.log_transform()`` vs ``xaqf.transform.log_transform`` on the array;
+* ``log_transform``: ``ds.aqf.log_transform()`` vs ``xaqf.preprocessing.transform.log_transform``
+on the array;
 * ``inverse``: ``ds.aqf.inverse_log_transform()`` vs ``inverse_log_transform`` on the array;
 * ``to_channels``: ``ds.aqf.to_channels("pollutant")`` vs ``np.concatenate`` of the fields.
 
@@ -22,8 +23,8 @@ import xarray as xr
 
 import xaqf  # noqa: F401  (registers the accessor)
 from xaqf import variables
-from xaqf.regrid import global_grid
-from xaqf.transform import inverse_log_transform, log_transform
+from xaqf.preprocessing.transform import inverse_log_transform, log_transform
+from xaqf.regrid.bilinear import global_grid
 
 
 def best_of(repeat: int, fn: Callable[[], object]) -> float:

@@ -1,7 +1,7 @@
 """What bfloat16 inference does to the skill of a trained forecaster.
 
-Trains the demo's models once (:func:`xaqf.tutorial.demo.run_demo` with its default
-:class:`~xaqf.tutorial.demo.Recipe`: ``small`` network, toy world at 4 degrees), then
+Trains the demo's models once (:func:`xaqf.demo.run_demo` with its default
+:class:`~xaqf.demo.Recipe`: ``small`` network, toy world at 4 degrees), then
 forecasts the held-out initial times for 10 steps twice, in float32 and with
 ``dtype="bf16"``, and prints
 
@@ -28,10 +28,10 @@ import pandas as pd
 import xarray as xr
 
 from xaqf import metrics
+from xaqf.demo import Recipe, channel_rmse, run_demo, skill_table
 from xaqf.forecaster import Forecaster
-from xaqf.normalization import compute_model_stats
+from xaqf.preprocessing.normalization import compute_model_stats
 from xaqf.tutorial import toy_world
-from xaqf.tutorial.demo import Recipe, channel_rmse, run_demo, skill_table
 from xaqf.variables import POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 

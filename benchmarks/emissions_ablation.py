@@ -17,9 +17,9 @@ import time
 import pandas as pd
 
 from xaqf import Forecaster, metrics
-from xaqf.emissions import EmissionSettings, emission_stats
 from xaqf.model import get_config
-from xaqf.normalization import combine_stats, compute_model_stats
+from xaqf.preprocessing.emissions import EmissionSettings, emission_stats
+from xaqf.preprocessing.normalization import combine_stats, compute_model_stats
 from xaqf.training import StageConfig, WindowDataset, train_stage
 from xaqf.tutorial import toy_world
 from xaqf.variables import POLLUTANT_CHANNELS, POLLUTANT_VARIABLES

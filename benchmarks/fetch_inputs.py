@@ -6,7 +6,7 @@ One block of ``--states`` consecutive met states (70 channels, in memory, float3
 
 * ``meteorology``: :meth:`xaqf.forecaster.inputs.ForecastInputs.meteorology` -- a selection
   that views consecutive times (:func:`xaqf.forecaster.inputs.select`), the value checks,
-  and one copy into the channel stack (:func:`xaqf.channels.channel_values`);
+  and one copy into the channel stack (:func:`xaqf.preprocessing.channels.channel_values`);
 * ``sel + to_channels``: ``met.sel(time=...)`` (a copy), the same value checks, and
   ``to_channels(...).values`` (a level selection and a concatenation: two more copies of
   most channels).
@@ -41,12 +41,12 @@ import pandas as pd
 import torch
 from predict import synthetic
 
-from xaqf.channels import to_channels
+from xaqf.data.validation import check_dataset
+from xaqf.forecaster.heap import retained_heap
 from xaqf.forecaster.inputs import prepare_inputs
 from xaqf.forecaster.output import empty_forecast
-from xaqf.memory import retained_heap
-from xaqf.regrid import global_grid
-from xaqf.validation import check_dataset
+from xaqf.preprocessing.channels import to_channels
+from xaqf.regrid.bilinear import global_grid
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 
@@ -106,7 +106,7 @@ def compare_block(args: argparse.Namespace) -> None:
 
 def forecast_inputs(args: argparse.Namespace) -> float:
     """Time the host-side input work of forecasts in a row, with glibc's default heap and
-    inside :func:`~xaqf.memory.retained_heap`, and the predict / bare floor it sets; return
+    inside :func:`~xaqf.forecaster.heap.retained_heap`, and the predict / bare floor it sets; return
     the median inside the retained heap (where ``predict`` runs)."""
     grid = global_grid(args.resolution)
     step = pd.Timedelta("12h")

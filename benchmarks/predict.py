@@ -8,7 +8,7 @@ very inputs ``predict`` gave the network (recorded by a forward pre-hook during 
 the per-pair ratios (robust on a shared machine, where a neighbour's load comes and goes),
 printed with the ratio of the best times (target: overhead <= 10 %) and the absolute times.
 
-On the CPU, ``predict`` runs its rollout inside :func:`xaqf.memory.retained_heap`, so the
+On the CPU, ``predict`` runs its rollout inside :func:`xaqf.forecaster.heap.retained_heap`, so the
 bare forwards are timed inside it too (the comparison is of xaqf's work around the
 network); they are also timed once with glibc's default heap, after the pairs (so that its churn of
 fresh memory does not precede a timed ``predict``), to show what the retained heap saves.
@@ -53,10 +53,10 @@ import xarray as xr
 from model_step import matmul_peak
 
 from xaqf.forecaster import Forecaster
+from xaqf.forecaster.heap import heap_retention_available, retained_heap
 from xaqf.forecaster.rollout import float32_head
-from xaqf.memory import heap_retention_available, retained_heap
 from xaqf.model import summary
-from xaqf.regrid import global_grid
+from xaqf.regrid.bilinear import global_grid
 from xaqf.variables import (
     MET_CHANNELS,
     MET_VARIABLES,

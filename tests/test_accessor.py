@@ -12,9 +12,12 @@ import xarray as xr
 
 import xaqf  # noqa: F401  (registers the accessor)
 from tests.helpers import canonical_dataset
-from xaqf import channels, grey_line, io, normalization, regrid, transform, variables
+from xaqf import variables
 from xaqf.accessor import DataArrayAccessor, DatasetAccessor
+from xaqf.data import io
 from xaqf.errors import UnitError
+from xaqf.preprocessing import channels, grey_line, normalization, transform
+from xaqf.regrid import bilinear as regrid
 
 
 @pytest.fixture

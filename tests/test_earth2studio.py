@@ -10,13 +10,13 @@ import pytest
 import torch
 import xarray as xr
 
+from tests.data.test_lexicon import as_earth2studio, met_forecast
 from tests.helpers import cams_and_met, micro_config
-from tests.test_lexicon import as_earth2studio, met_forecast
-from xaqf.channels import to_channels
 from xaqf.earth2studio import PollutionPrognostic, met_from_io
 from xaqf.errors import LayoutError, MissingDependencyError
 from xaqf.forecaster import Forecaster
-from xaqf.normalization import compute_model_stats
+from xaqf.preprocessing.channels import to_channels
+from xaqf.preprocessing.normalization import compute_model_stats
 from xaqf.variables import POLLUTANT_CHANNELS
 
 TIMES = pd.date_range("2022-06-01", periods=6, freq="12h")

@@ -2,7 +2,7 @@
 
 The data stores are stood in for by :class:`ToyWorldClient`, which hands out the monthly
 files of a toy world written by :func:`xaqf.tutorial.save_raw_downloads`; the rest is the
-real path: :func:`xaqf.download.download` verifies and places each month,
+real path: :func:`xaqf.data.download.download` verifies and places each month,
 :func:`xaqf.store.prepare` makes the training store (hourly precipitation accumulated), a
 micro network trains a few steps on the store's groups and its forecast is scored against
 the store's truth.
@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from tests.helpers import micro_config
-from xaqf.download import download
-from xaqf.sources import requests
+from xaqf.data.download import download
+from xaqf.data.sources import requests
 from xaqf.tutorial.downloads import WRITTEN, save_raw_downloads
 
 START, DAYS, LAST = "2022-06-29", 5, "2022-07-03"  # a month boundary, as real downloads have

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from xaqf.data.io import open_cams, open_met
+from xaqf.data.units import to_canonical
+from xaqf.data.validation import check_dataset
 from xaqf.errors import LayoutError, MissingVariableError
-from xaqf.io import open_cams, open_met
-from xaqf.units import to_canonical
-from xaqf.validation import check_dataset
 
 pytestmark = pytest.mark.real_data
 

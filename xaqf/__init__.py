@@ -18,12 +18,19 @@ from typing import Any
 
 from xaqf import accessor as _accessor  # noqa: F401  (registers ds.aqf)
 from xaqf import errors, variables
-from xaqf.io import open_cams, open_met, open_static
+from xaqf.data.io import open_cams, open_met, open_static
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = {"metrics", "plot", "model", "training", "tutorial", "regrid", "normalization",
-                 "stations", "products", "surface"}
+_LAZY_MODULES = {
+    **{name: f"xaqf.{name}" for name in (
+        "data", "regrid", "preprocessing", "model", "store", "forecaster", "metrics", "stations",
+        "products", "training", "tutorial")},
+    # where these lived before the package was grouped into layers
+    "plot": "xaqf.metrics.plot",
+    "normalization": "xaqf.preprocessing.normalization",
+    "surface": "xaqf.products.surface",
+}
 _LAZY_ATTRS = {"Forecaster": "xaqf.forecaster", "open_store": "xaqf.store"}
 
 __all__ = [
@@ -41,7 +48,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY_MODULES:
-        return importlib.import_module(f"xaqf.{name}")
+        return importlib.import_module(_LAZY_MODULES[name])
     if name in _LAZY_ATTRS:
         return getattr(importlib.import_module(_LAZY_ATTRS[name]), name)
     raise AttributeError(f"module 'xaqf' has no attribute {name!r}")

@@ -1,8 +1,10 @@
 """The ``aqf`` accessor on xarray Datasets and DataArrays.
 
 The accessor holds no state: each method delegates to a pure function in a helper module
-(:mod:`xaqf.io`, :mod:`xaqf.regrid`, :mod:`xaqf.normalization`, :mod:`xaqf.transform`,
-:mod:`xaqf.grey_line`, :mod:`xaqf.channels`), where the science lives and is documented.
+(:mod:`xaqf.data.io`, :mod:`xaqf.regrid.bilinear`, :mod:`xaqf.preprocessing.normalization`,
+:mod:`xaqf.preprocessing.transform`,
+:mod:`xaqf.preprocessing.grey_line`, :mod:`xaqf.preprocessing.channels`), where the science lives
+and is documented.
 
 Examples
 --------
@@ -24,8 +26,10 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
-from xaqf import channels, io, normalization, regrid, transform
-from xaqf import grey_line as grey_line_module
+from xaqf.data import io
+from xaqf.preprocessing import channels, normalization, transform
+from xaqf.preprocessing import grey_line as grey_line_module
+from xaqf.regrid import bilinear as regrid
 from xaqf.variables import GREY_LINE
 
 
@@ -40,22 +44,22 @@ class _AqfAccessor:
         """Regrid to ``target`` (bilinear or conservative), periodic in longitude.
 
         To regrid many objects between the same two grids, build one
-        :class:`xaqf.regrid.Regridder` and reuse its weights.
+        :class:`xaqf.regrid.bilinear.Regridder` and reuse its weights.
 
         Parameters
         ----------
         target
             A Dataset/DataArray whose ``latitude``/``longitude`` define the grid, or a
-            resolution in degrees (a global grid, see :func:`xaqf.regrid.global_grid`).
+            resolution in degrees (a global grid, see :func:`xaqf.regrid.bilinear.global_grid`).
         method
             ``"bilinear"``, or ``"conservative"`` for fluxes such as emission inventories
-            (area-weighted, keeps global totals; :mod:`xaqf.conservative`).
+            (area-weighted, keeps global totals; :mod:`xaqf.regrid.conservative`).
 
         Returns
         -------
         Dataset or DataArray
             On the target grid; lazy where the input is dask-backed. The object itself when
-            it is already on the target grid. See :func:`xaqf.regrid.regrid`.
+            it is already on the target grid. See :func:`xaqf.regrid.bilinear.regrid`.
 
         Examples
         --------
@@ -70,7 +74,7 @@ class _AqfAccessor:
         """Normalise each channel as ``(x - mean) / std`` with ``stats``.
 
         Pollutants use the Eq. 10-11 scale (``mean = 0``), meteorology a standardisation;
-        see :func:`xaqf.normalization.normalize`.
+        see :func:`xaqf.preprocessing.normalization.normalize`.
 
         Parameters
         ----------
@@ -109,7 +113,7 @@ class _AqfAccessor:
         Returns
         -------
         Dataset or DataArray
-            See :func:`xaqf.normalization.denormalize`.
+            See :func:`xaqf.preprocessing.normalization.denormalize`.
 
         Examples
         --------
@@ -142,7 +146,7 @@ class DatasetAccessor(_AqfAccessor):
         -------
         Dataset
             Latitude descending, longitude in [0, 360), levels in hPa ascending, float32,
-            catalogue units and attributes; lazy on dask. See :func:`xaqf.io.standardize`.
+            catalogue units and attributes; lazy on dask. See :func:`xaqf.data.io.standardize`.
 
         Examples
         --------
@@ -161,7 +165,7 @@ class DatasetAccessor(_AqfAccessor):
 
         Eq. 11 for pollutants (``std`` = half the time-mean of the spatial maximum, ``mean``
         = 0), mean and standard deviation for meteorology and statics; see
-        :func:`xaqf.normalization.compute_stats`.
+        :func:`xaqf.preprocessing.normalization.compute_stats`.
 
         Parameters
         ----------
@@ -206,7 +210,7 @@ class DatasetAccessor(_AqfAccessor):
         Returns
         -------
         Dataset
-            See :func:`xaqf.transform.log_transform_dataset`.
+            See :func:`xaqf.preprocessing.transform.log_transform_dataset`.
 
         Examples
         --------
@@ -233,7 +237,7 @@ class DatasetAccessor(_AqfAccessor):
         Returns
         -------
         Dataset
-            See :func:`xaqf.transform.inverse_log_transform_dataset`.
+            See :func:`xaqf.preprocessing.transform.inverse_log_transform_dataset`.
 
         Examples
         --------
@@ -253,7 +257,7 @@ class DatasetAccessor(_AqfAccessor):
         """The pollutant base B at each target time tau.
 
         The value at ``tau - 24h`` for grey-line variables and at ``tau - step`` for the
-        others; see :func:`xaqf.grey_line.grey_line_base`.
+        others; see :func:`xaqf.preprocessing.grey_line.grey_line_base`.
 
         Parameters
         ----------
@@ -296,7 +300,7 @@ class DatasetAccessor(_AqfAccessor):
         -------
         DataArray
             Dimensions ``(..., channel, latitude, longitude)``; see
-            :func:`xaqf.channels.to_channels`.
+            :func:`xaqf.preprocessing.channels.to_channels`.
 
         Examples
         --------
@@ -319,7 +323,7 @@ class DataArrayAccessor(_AqfAccessor):
         -------
         Dataset
             One variable per catalogue name, with catalogue attributes; see
-            :func:`xaqf.channels.from_channels`.
+            :func:`xaqf.preprocessing.channels.from_channels`.
 
         Examples
         --------

@@ -34,9 +34,9 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from xaqf.channels import channel_values, from_channels
+from xaqf.data.io import MEMBER_DIM, standardize
 from xaqf.errors import ConfigError, LayoutError, MissingDependencyError, MissingTimeError
-from xaqf.io import MEMBER_DIM, standardize
+from xaqf.preprocessing.channels import channel_values, from_channels
 from xaqf.variables import POLLUTANT_CHANNELS
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def _earth2studio() -> Any:
 
 
 def met_from_io(io: Any) -> xr.Dataset:
-    """Canonical met (:func:`xaqf.io.standardize`) from an earth2studio IO backend.
+    """Canonical met (:func:`xaqf.data.io.standardize`) from an earth2studio IO backend.
 
     Parameters
     ----------

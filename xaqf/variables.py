@@ -185,7 +185,7 @@ VALID_RANGES: dict[str, tuple[float, float]] = {
 Wide on purpose: they are not quality control but catch unmasked fill values (-32767,
 9.96921e36) and unit slips (°C labelled K, µg m-3 labelled kg m-3, hPa labelled Pa).
 Concentrations may go down to minus their upper bound here: moderate negatives are then
-judged by the clamp tolerance of :func:`xaqf.validation.check_dataset`. Override them with
+judged by the clamp tolerance of :func:`xaqf.data.validation.check_dataset`. Override them with
 its ``valid_ranges`` parameter."""
 
 GREY_LINE: frozenset[str] = frozenset({"no", "tc_no", "no2", "tcno2", "pm1", "pm2p5", "pm10"})

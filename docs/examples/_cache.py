@@ -16,8 +16,8 @@ import pandas as pd
 import xarray as xr
 
 import xaqf
-from xaqf.normalization import compute_model_stats
-from xaqf.tutorial import demo
+from xaqf import demo
+from xaqf.preprocessing.normalization import compute_model_stats
 
 RECIPE = demo.QUICK
 """Tiny model, 7 days of training on a 4 degree, 14-day world; forecasts of 10 steps."""

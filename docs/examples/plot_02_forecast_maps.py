@@ -15,10 +15,10 @@ print(dict(fc.sizes))
 
 # %%
 # Truth next to the forecast, one row per lead time.
-fig = xaqf.plot.plot_case_maps(world().cams, {"xaqf (tiny)": fc}, "pm2p5",
+fig = xaqf.metrics.plot.plot_case_maps(world().cams, {"xaqf (tiny)": fc}, "pm2p5",
                                lead_times=["24h", "72h", "120h"])
 
 # %%
 # A regional cut-out crossing the 0° meridian; the map ticks stay readable.
-fig = xaqf.plot.plot_case_maps(world().cams, {"xaqf (tiny)": fc}, "go3", level=850.0,
+fig = xaqf.metrics.plot.plot_case_maps(world().cams, {"xaqf (tiny)": fc}, "go3", level=850.0,
                                lead_times=["48h"], region=(-40.0, 60.0, 20.0, 70.0))

@@ -20,21 +20,21 @@ scores = {"xaqf": metrics.rmse(fc, truth), "persistence": metrics.rmse(persisten
 
 # %%
 # RMSE curves (Fig. 2), with the ratio to persistence below each panel.
-fig = xaqf.plot.plot_rmse_curves(scores, variables=["pm2p5", "tcno2", "gtco3", "go3_850"],
+fig = xaqf.metrics.plot.plot_rmse_curves(scores, variables=["pm2p5", "tcno2", "gtco3", "go3_850"],
                                  reference="persistence")
 
 # %%
 # The score matrix (Fig. 3): normalised RMSE by variable, level and lead day.
 normalized = scores["xaqf"] / scores["persistence"]
 matrix = metrics.by_lead_day(normalized)
-fig = xaqf.plot.plot_score_matrix(matrix)
+fig = xaqf.metrics.plot.plot_score_matrix(matrix)
 print(metrics.share_better(matrix).values.round(2))
 
 # %%
 # Lead-day profiles (Fig. 4) of the normalised RMSE through the levels.
-fig = xaqf.plot.plot_normalized_rmse(matrix, lead_days=[1, 3, 5])
+fig = xaqf.metrics.plot.plot_normalized_rmse(matrix, lead_days=[1, 3, 5])
 
 # %%
 # Case maps (Figs. 5-6): truth, the forecast and persistence.
-fig = xaqf.plot.plot_case_maps(truth, {"xaqf": fc, "persistence": persistence}, "tcno2",
+fig = xaqf.metrics.plot.plot_case_maps(truth, {"xaqf": fc, "persistence": persistence}, "tcno2",
                                lead_times=["24h", "120h"])

@@ -1,7 +1,8 @@
 """Bad inputs on the data side: each kind ends in an xaqf error (or warning) naming the culprit.
 
-One test id per kind, across ingestion (``xaqf.io``), values (``xaqf.validation``), the
-accessor's provenance (``xaqf.normalization``, ``xaqf.transform``) and the metrics.
+One test id per kind, across ingestion (``xaqf.data.io``), values (``xaqf.data.validation``), the
+accessor's provenance (``xaqf.preprocessing.normalization``, ``xaqf.preprocessing.transform``) and
+the metrics.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import xarray as xr
 import xaqf
 from tests.helpers import canonical_dataset
 from xaqf import metrics
+from xaqf.data.io import standardize
+from xaqf.data.validation import check_dataset
 from xaqf.errors import (
     ConfigError,
     DataWarning,
@@ -28,8 +31,6 @@ from xaqf.errors import (
     MissingVariableError,
     UnitError,
 )
-from xaqf.io import standardize
-from xaqf.validation import check_dataset
 
 TIMES = pd.date_range("2022-06-01", periods=4, freq="12h")
 PHYSICAL = {"t2m": 288.0, "t": 250.0, "msl": 101325.0, "z": 5.0e4, "r": 60.0, "u10": 3.0,
@@ -56,7 +57,7 @@ def forecast_of(truth: xr.Dataset, leads=("12h", "24h")) -> xr.Dataset:
     return metrics.persistence_forecast(truth, truth.time.values[:2], list(leads))
 
 
-# ---------------------------------------------------------------- ingestion (xaqf.io)
+# ---------------------------------------------------------------- ingestion (xaqf.data.io)
 
 def test_glob_matching_no_file(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"cams_\*\.nc"):
@@ -258,33 +259,33 @@ def test_all_nan_variable_statistics():
     ds = physical(["pm10"])
     ds["pm10"][:] = np.nan
     with pytest.raises(InvalidValueError, match=r"'pm10'.*NaN"):
-        xaqf.normalization.compute_stats(ds)
+        xaqf.preprocessing.normalization.compute_stats(ds)
 
 
 def test_statistics_lack_channels():
     ds = physical(["pm10", "t2m"])
-    stats = xaqf.normalization.compute_stats(ds[["pm10"]])
+    stats = xaqf.preprocessing.normalization.compute_stats(ds[["pm10"]])
     with pytest.raises(MissingVariableError, match="'t2m'"):
         ds.aqf.normalize(stats)
 
 
 def test_statistics_lack_levels():
     ds = physical(["go3"])
-    stats = xaqf.normalization.compute_stats(ds.sel(level=[500.0]))
+    stats = xaqf.preprocessing.normalization.compute_stats(ds.sel(level=[500.0]))
     with pytest.raises(MissingLevelError, match=r"'go3'.*850"):
         ds.aqf.normalize(stats)
 
 
 def test_statistics_without_std():
     ds = physical(["pm10"])
-    stats = xaqf.normalization.compute_stats(ds).drop_vars("std")
+    stats = xaqf.preprocessing.normalization.compute_stats(ds).drop_vars("std")
     with pytest.raises(LayoutError, match="'std'"):
         ds.aqf.normalize(stats)
 
 
 def test_statistics_with_nan():
     ds = physical(["pm10"])
-    stats = xaqf.normalization.compute_stats(ds)
+    stats = xaqf.preprocessing.normalization.compute_stats(ds)
     stats["std"][0] = np.nan
     with pytest.raises(InvalidValueError, match=r"NaN.*'pm10'"):
         ds.aqf.normalize(stats)
@@ -348,9 +349,9 @@ def test_inverse_without_transform():
 def test_channels_log_transformed_twice():
     ds = physical(["pm10", "t2m"])
     stack = ds.aqf.normalize(ds.aqf.compute_stats()).aqf.to_channels(["pm10", "t2m"])
-    once = xaqf.transform.log_transform_channels(stack)
+    once = xaqf.preprocessing.transform.log_transform_channels(stack)
     with pytest.raises(InvalidValueError, match=r"already log-transformed"):
-        xaqf.transform.log_transform_channels(once)
+        xaqf.preprocessing.transform.log_transform_channels(once)
 
 
 def test_transform_records_floor():

@@ -25,7 +25,7 @@ from xaqf.errors import (
 )
 from xaqf.forecaster import Forecaster
 from xaqf.forecaster.output import stream_to
-from xaqf.normalization import compute_model_stats
+from xaqf.preprocessing.normalization import compute_model_stats
 from xaqf.training import StageConfig, TrainConfig, Trainer, WindowDataset, save_checkpoint
 
 TIMES = pd.date_range("2022-06-01", periods=6, freq="12h")
@@ -215,7 +215,7 @@ def test_load_a_pickle(tmp_path):
 
 
 def test_safetensors_header_length_starting_like_a_pickle_is_read(tmp_path):
-    from xaqf.tensor_file import read_file, write_file
+    from xaqf._utils.tensor_file import read_file, write_file
 
     for n in range(300):  # a header length whose first byte is 0x80, the pickle opcode
         path = write_file(tmp_path / "x.safetensors", {"w": torch.ones(1)}, {"k": "a" * n})

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-import xaqf.download
-from tests.test_download import StoreClient
+import xaqf.data.download
+from tests.data.test_download import StoreClient
 from xaqf.cli import main
-from xaqf.sources import requests
+from xaqf.data.sources import requests
 
 
 def test_dry_run_all_products_prints_every_request(tmp_path, capsys):
@@ -18,13 +18,13 @@ def test_dry_run_all_products_prints_every_request(tmp_path, capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert status == 0 and not list(tmp_path.iterdir())
     assert len(lines) == 6 * 2 + 1 + 1  # 6 monthly products, May's tp day, the statics
-    assert {line["product"] for line in lines} == set(xaqf.sources.PRODUCTS)
+    assert {line["product"] for line in lines} == set(xaqf.data.sources.PRODUCTS)
 
 
 def test_run_downloads_and_resumes(tmp_path, capsys, monkeypatch):
     planned = requests("era5-single-levels", "2022-06-30", "2022-07-01")
     client = StoreClient(planned)
-    monkeypatch.setattr(xaqf.download, "default_client", lambda store: client)
+    monkeypatch.setattr(xaqf.data.download, "default_client", lambda store: client)
     argv = ["download", "--product", "era5-single-levels", "--start", "2022-06-30", "--end",
             "2022-07-01", "--dir", str(tmp_path), "--no-progress"]
     assert main(argv) == 0

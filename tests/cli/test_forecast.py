@@ -9,9 +9,9 @@ import xarray as xr
 
 from tests.helpers import micro_config
 from xaqf.cli import main
-from xaqf.emissions import EmissionSettings, emission_stats
 from xaqf.forecaster import Forecaster
-from xaqf.normalization import compute_model_stats
+from xaqf.preprocessing.emissions import EmissionSettings, emission_stats
+from xaqf.preprocessing.normalization import compute_model_stats
 from xaqf.tutorial import toy_world
 
 INITS = pd.to_datetime(["2022-06-01T12", "2022-06-02T00"])

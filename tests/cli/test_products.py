@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from xaqf import metrics, products
+from xaqf import metrics
 from xaqf.cli import main
+from xaqf.products import air_quality as products
 from xaqf.tutorial import toy_world
 
 INITS = pd.to_datetime(["2022-06-01T00", "2022-06-01T12"])

@@ -11,9 +11,9 @@ import torch
 import xarray as xr
 
 from xaqf import metrics
-from xaqf.channels import to_channels
 from xaqf.forecaster import Forecaster
-from xaqf.normalization import compute_model_stats
+from xaqf.preprocessing.channels import to_channels
+from xaqf.preprocessing.normalization import compute_model_stats
 from xaqf.training import StageConfig, WindowDataset, train_stage
 from xaqf.tutorial import toy_world
 from xaqf.tutorial.world import ToyWorld

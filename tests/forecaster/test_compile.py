@@ -11,7 +11,7 @@ from tests.helpers import cams_and_met
 from xaqf.errors import ConfigError
 from xaqf.forecaster import Forecaster
 from xaqf.forecaster.rollout import CompiledNet
-from xaqf.normalization import compute_stats
+from xaqf.preprocessing.normalization import compute_stats
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import xarray as xr
 
 from tests.helpers import cams_and_met
 from xaqf.forecaster import Forecaster
-from xaqf.normalization import compute_stats
+from xaqf.preprocessing.normalization import compute_stats
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 

@@ -9,10 +9,10 @@ import xarray as xr
 
 from tests.helpers import cams_and_met, micro_config
 from xaqf import metrics
+from xaqf.data.io import standardize
 from xaqf.errors import LayoutError
 from xaqf.forecaster import Forecaster
-from xaqf.io import standardize
-from xaqf.normalization import compute_model_stats
+from xaqf.preprocessing.normalization import compute_model_stats
 from xaqf.variables import VALID_RANGES
 
 TIMES = pd.date_range("2022-06-01", periods=6, freq="12h")

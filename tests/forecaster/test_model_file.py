@@ -11,11 +11,11 @@ import torch
 import xarray as xr
 
 from tests.helpers import cams_and_met, micro_config
+from xaqf._utils.tensor_file import read_file, write_file
 from xaqf.errors import ModelFileError
 from xaqf.forecaster import Forecaster, ModelMetadata, TransformSettings
 from xaqf.model import build_model
-from xaqf.normalization import compute_model_stats
-from xaqf.tensor_file import read_file, write_file
+from xaqf.preprocessing.normalization import compute_model_stats
 
 MICRO = micro_config()
 TIMES = pd.date_range("2022-06-01", periods=4, freq="12h")
@@ -98,8 +98,8 @@ def test_missing_file_is_named(tmp_path):
 def test_registered_name_resolves_through_the_data_registry(forecaster, tmp_path, monkeypatch):
     import pooch
 
+    from xaqf.data import registry
     from xaqf.errors import DownloadError
-    from xaqf.tutorial import registry
 
     cache = tmp_path / "cache"
     cache.mkdir()

@@ -23,7 +23,7 @@ from xaqf.errors import (
 )
 from xaqf.forecaster import Forecaster, core
 from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
-from xaqf.normalization import compute_model_stats, compute_stats
+from xaqf.preprocessing.normalization import compute_model_stats, compute_stats
 
 MICRO = micro_config()
 """A two-level network: the forecaster's logic does not depend on the network's size."""

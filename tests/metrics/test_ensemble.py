@@ -176,7 +176,7 @@ def test_ensemble_figures_render_the_scores():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from xaqf import plot
+    from xaqf.metrics import plot
 
     truth = make_truth()
     ensemble = make_ensemble(truth, members=4)

@@ -11,7 +11,7 @@ import xarray as xr
 from xaqf.errors import LayoutError, UnitError
 from xaqf.stations import open_stations
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[1] / "samples"
 
 
 @pytest.mark.real_data

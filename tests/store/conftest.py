@@ -38,11 +38,11 @@ def product_files(raw: RawDownloads, name: str) -> list[Path]:
 def expected(raw: RawDownloads, start: str = START, end: str = END,
              resolution: float = RESOLUTION) -> dict[str, xr.Dataset]:
     """The in-memory standardize -> accumulate -> check -> regrid -> compute_stats result."""
-    from xaqf.io import open_cams, open_met, open_static
-    from xaqf.normalization import compute_stats
-    from xaqf.regrid import Regridder, global_grid
-    from xaqf.sources import accumulate_precipitation
-    from xaqf.validation import check_dataset
+    from xaqf.data.io import open_cams, open_met, open_static
+    from xaqf.data.sources import accumulate_precipitation
+    from xaqf.data.validation import check_dataset
+    from xaqf.preprocessing.normalization import compute_stats
+    from xaqf.regrid.bilinear import Regridder, global_grid
 
     grid = global_grid(resolution)
     times = pd.date_range(start, pd.Timestamp(end) + pd.Timedelta("12h"), freq="12h")

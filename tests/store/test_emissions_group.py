@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 from tests.store.conftest import END, RESOLUTION, START
-from xaqf.conservative import cell_areas
+from xaqf.regrid.conservative import cell_areas
 from xaqf.store import open_store, prepare
 
 

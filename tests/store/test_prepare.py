@@ -20,7 +20,7 @@ import xaqf
 from tests.helpers import micro_config
 from tests.store.conftest import END, RESOLUTION, START, expected, product_files, write_raw
 from xaqf.errors import ConfigError, StoreError
-from xaqf.regrid import Regridder
+from xaqf.regrid.bilinear import Regridder
 from xaqf.store import open_store, prepare
 from xaqf.store.progress import progress_dir, write_layout
 
@@ -244,7 +244,7 @@ def test_nan_values_name_file_variable_and_time(raw, tmp_path, name, variable, h
 
 def test_predict_and_window_dataset_from_the_store(raw, tmp_path):
     from xaqf.forecaster import Forecaster
-    from xaqf.normalization import compute_model_stats
+    from xaqf.preprocessing.normalization import compute_model_stats
     from xaqf.training import WindowDataset
 
     tree = open_store(_run(raw, tmp_path / "train.zarr"))

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from tests.training.ddp_job import main as single_job
-from xaqf.tensor_file import read_file
+from xaqf._utils.tensor_file import read_file
 from xaqf.training.distributed import Distributed, setup
 from xaqf.training.trainer import CHECKPOINT_NAME
 

@@ -7,7 +7,7 @@ import torch
 
 from tests.helpers import cams_and_met, micro_config
 from xaqf.forecaster import Forecaster
-from xaqf.normalization import compute_model_stats
+from xaqf.preprocessing.normalization import compute_model_stats
 from xaqf.training import StageConfig, Trainer, WindowDataset
 
 

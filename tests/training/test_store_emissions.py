@@ -10,9 +10,9 @@ import xarray as xr
 
 from tests.helpers import micro_config
 from tests.training.conftest import make_store
-from xaqf.emissions import EmissionSettings, emission_stats
 from xaqf.errors import MissingVariableError
 from xaqf.forecaster import Forecaster
+from xaqf.preprocessing.emissions import EmissionSettings, emission_stats
 from xaqf.store import open_store
 from xaqf.training import TrainConfig, WindowDataset
 from xaqf.training.loader import StoreWindows, WindowLoader, epoch_batches

@@ -13,7 +13,7 @@ import xarray as xr
 from tests.helpers import cams_and_met, micro_config
 from xaqf.errors import ConfigError, MissingTimeError, ModelFileError
 from xaqf.forecaster import Forecaster
-from xaqf.normalization import compute_model_stats
+from xaqf.preprocessing.normalization import compute_model_stats
 from xaqf.training import (
     StageConfig,
     TrainConfig,

@@ -1,4 +1,4 @@
-"""The toy world as raw ADS/CDS downloads reads back, through xaqf.io, as the world itself."""
+"""The toy world as raw ADS/CDS downloads reads back, through xaqf.data.io, as the world itself."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 import xarray as xr
 
 import xaqf
-from xaqf.download import check_download
-from xaqf.regrid import global_grid, regrid
-from xaqf.sources import accumulate_precipitation, requests
+from xaqf.data.download import check_download
+from xaqf.data.sources import accumulate_precipitation, requests
+from xaqf.regrid.bilinear import global_grid, regrid
 from xaqf.tutorial import raw_downloads_world, save_raw_downloads
 
 START, DAYS = "2022-06-29", 4

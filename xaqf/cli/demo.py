@@ -1,4 +1,4 @@
-"""``xaqf demo --output DIR``: the end-to-end demo of :mod:`xaqf.tutorial.demo` on a toy world.
+"""``xaqf demo --output DIR``: the end-to-end demo of :mod:`xaqf.demo` on a toy world.
 
 Trains a met-coupled model and its no-met ablation on CPU, forecasts 120 h from held-out
 initial times with a FuXi-like met forecast, prints the skill table and writes the
@@ -37,7 +37,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo; returns the exit status."""
-    from xaqf.tutorial.demo import QUICK, Recipe, run_demo
+    from xaqf.demo import QUICK, Recipe, run_demo
 
     run_demo(args.output, QUICK if args.quick else Recipe(), progress=not args.no_progress)
     return 0

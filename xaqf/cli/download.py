@@ -1,10 +1,10 @@
 """``xaqf download``: fetch CAMS and ERA5 from the ADS/CDS, one file per product and month.
 
 ``xaqf download --product cams-analysis --start 2022-06 --end 2022-11 --dir raw/`` writes
-``raw/cams-analysis/cams-analysis_2022-06.nc`` ... (see :func:`xaqf.download.download`).
+``raw/cams-analysis/cams-analysis_2022-06.nc`` ... (see :func:`xaqf.data.download.download`).
 ``--product`` may be repeated, or ``all``; ``--product cams-glob-ant`` fetches the
 CAMS-GLOB-ANT emission inventory of the years of ``--start`` ... ``--end`` into
-``raw/cams-glob-ant/<year>/`` (:func:`xaqf.download.download_emissions`; not part of
+``raw/cams-glob-ant/<year>/`` (:func:`xaqf.data.download.download_emissions`; not part of
 ``all``). ``--dry-run`` prints each request as JSON and downloads nothing. Re-running the
 command skips complete months and years. Exit status: 0 on
 success, 1 for an xaqf error (message on stderr).
@@ -16,11 +16,13 @@ import argparse
 import sys
 from typing import Any
 
+from xaqf.data.sources import PRODUCTS
 from xaqf.errors import XaqfError
-from xaqf.sources import PRODUCTS
 
 EMISSIONS = "cams-glob-ant"
-"""``--product`` of the emission inventory (yearly: :func:`xaqf.download.download_emissions`)."""
+"""``--product`` of the emission inventory (yearly:
+:func:`xaqf.data.download.download_emissions`).
+"""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -57,8 +59,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Download; returns the exit status."""
-    from xaqf.download import download, download_emissions
-    from xaqf.sources import period
+    from xaqf.data.download import download, download_emissions
+    from xaqf.data.sources import period
 
     monthly = [name for name in args.product if name != EMISSIONS]
     options = {"retries": args.retries, "progress": not args.no_progress,

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import xarray as xr
 
-from xaqf.atomic import atomic_path
+from xaqf._utils.atomic import atomic_path
 from xaqf.errors import DataError, MissingVariableError, XaqfError
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def open_data(path: Path) -> xr.Dataset:
 
     Files already in forecast layout (``init_time``, ``lead_time``) are used as they are;
     anything else (an analysis, a raw CAMS forecast with ``step``) goes through
-    :func:`xaqf.io.standardize` with kind ``"cams"``.
+    :func:`xaqf.data.io.standardize` with kind ``"cams"``.
 
     Raises
     ------
@@ -95,7 +95,7 @@ def open_data(path: Path) -> xr.Dataset:
     DataError
         If ``path`` is not a readable netCDF file or zarr store (corrupt, other format).
     """
-    from xaqf.io import standardize
+    from xaqf.data.io import standardize
 
     raw = _open_lazily(path)
     if all(dim in raw.dims for dim in FORECAST_DIMS):
@@ -192,7 +192,7 @@ def write_figures(tree: xr.DataTree, output: Path, lead_days: Sequence[int]) -> 
     """Render the figures of a computed score tree to PNG files in ``output``."""
     import matplotlib.pyplot as plt
 
-    from xaqf import plot
+    from xaqf.metrics import plot
 
     rmse = tree["rmse"].to_dataset()
     curves = {str(model): rmse.sel(model=model, drop=True) for model in rmse["model"].values}

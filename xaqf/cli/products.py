@@ -1,7 +1,7 @@
 """``xaqf products FORECAST``: the surface air-quality products of a forecast, with maps.
 
 From a forecast (or an analysis) and, for the gases, ``--met`` with ``t`` on the lowest
-level (:mod:`xaqf.surface`), writes into ``--output`` (default ``products``):
+level (:mod:`xaqf.products.surface`), writes into ``--output`` (default ``products``):
 
 * ``products.nc``, groups (read with :func:`xarray.open_datatree`): ``surface`` (PM2.5,
   PM10 and, with ``--met``, NO2, SO2, O3 and CO in ug m-3), ``daily`` (daily means, with
@@ -12,7 +12,7 @@ level (:mod:`xaqf.surface`), writes into ``--output`` (default ``products``):
 
 and prints, for each of those days, the share of the globe's area in EAQI "poor" or worse
 and above each WHO 24-hour level. 12-hourly output gives daily means of two values: see
-:mod:`xaqf.products` for what that can and cannot support.
+:mod:`xaqf.products.air_quality` for what that can and cannot support.
 
 Exit status: 0 on success, 2 for a missing file or data that cannot be made into products
 (reported on one line by :func:`xaqf.cli.main`).
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.atomic import atomic_path
+from xaqf._utils.atomic import atomic_path
 from xaqf.cli.arguments import iso_time
 
 POOR = 4
@@ -61,7 +61,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def make_products(forecast: xr.Dataset, met: xr.Dataset | None = None) -> xr.DataTree:
     """The groups of ``products.nc`` (see the module notes), computed."""
-    from xaqf import products
+    from xaqf.products import air_quality as products
 
     surface = products.surface_fields(forecast, met).compute()
     daily = products.daily_means(surface)
@@ -75,7 +75,7 @@ def make_products(forecast: xr.Dataset, met: xr.Dataset | None = None) -> xr.Dat
 def day_summary(tree: xr.DataTree, init_time: Any = None) -> pd.DataFrame:
     """Per complete day of one forecast (the latest without ``init_time``): the share of the
     area in EAQI category "poor" or worse and above each WHO 24-hour level."""
-    from xaqf.products import area_share
+    from xaqf.products.air_quality import area_share
 
     categories = _one_forecast(tree["eaqi"].to_dataset(), init_time)
     exceeded = _one_forecast(tree["who_exceedance"].to_dataset(), init_time)
@@ -106,7 +106,7 @@ def write_maps(tree: xr.DataTree, output: Path, init_time: Any = None) -> list[P
     """The EAQI map of each complete day of one forecast, as ``eaqi_<date>.png``."""
     import matplotlib.pyplot as plt
 
-    from xaqf.products import plot_category_map
+    from xaqf.products.air_quality import plot_category_map
 
     categories = _one_forecast(tree["eaqi"].to_dataset(), init_time)
     paths = []
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib
 
     from xaqf.cli.evaluate import open_data
-    from xaqf.io import open_met
+    from xaqf.data.io import open_met
 
     matplotlib.use("Agg")
     forecast = open_data(args.forecast)

@@ -23,7 +23,7 @@ import matplotlib
 import pandas as pd
 import xarray as xr
 
-from xaqf.atomic import atomic_path
+from xaqf._utils.atomic import atomic_path
 from xaqf.errors import XaqfError
 from xaqf.stations.interpolate import Method
 
@@ -69,7 +69,7 @@ def verify(forecast: xr.Dataset, observations: xr.Dataset, variable: str,
            ) -> tuple[pd.DataFrame, xr.DataArray, xr.DataArray]:
     """Score table and matched pairs of ``variable`` (see the module documentation)."""
     from xaqf import stations
-    from xaqf.surface import surface_concentration
+    from xaqf.products.surface import surface_concentration
 
     field = surface_concentration(forecast, variable, met).to_dataset()
     at_stations = stations.interpolate(field, observations, method=method)
@@ -100,9 +100,9 @@ def _figures(table: pd.DataFrame, fc: xr.DataArray, obs: xr.DataArray, output: P
 def run(args: argparse.Namespace) -> int:
     """Run ``xaqf verify``; returns the exit status."""
     from xaqf.cli.evaluate import open_data
-    from xaqf.io import open_met
+    from xaqf.data.io import open_met
+    from xaqf.products.surface import REFERENCE_CONDITIONS
     from xaqf.stations import open_stations
-    from xaqf.surface import REFERENCE_CONDITIONS
 
     matplotlib.use("Agg")
     try:

@@ -1,20 +1,20 @@
 """Forecasting with a trained model: :class:`Forecaster`.
 
 * :mod:`xaqf.forecaster.core` -- the :class:`Forecaster` (save, load, predict);
-* :mod:`xaqf.forecaster.encoding` -- physical <-> network space (:class:`Encoding`);
+* :mod:`xaqf.preprocessing.encoding` -- physical <-> network space (:class:`Encoding`);
 * :mod:`xaqf.forecaster.inputs` -- checking inputs and fetching states from xarray;
 * :mod:`xaqf.forecaster.rollout` -- the autoregressive rollout on tensors;
 * :mod:`xaqf.forecaster.model_file` -- the model-file format (:class:`ModelMetadata`);
 * :mod:`xaqf.forecaster.output` -- streaming forecasts to zarr / netCDF.
 
 The one-step model and its time features are in :mod:`xaqf.model.step`; the pickle-free
-safetensors reading and writing in :mod:`xaqf.tensor_file`.
+safetensors reading and writing in :mod:`xaqf._utils.tensor_file`.
 """
 
 from __future__ import annotations
 
 from xaqf.forecaster.core import Forecaster
-from xaqf.forecaster.encoding import Encoding, TransformSettings
 from xaqf.forecaster.model_file import ModelMetadata
+from xaqf.preprocessing.encoding import Encoding, TransformSettings
 
 __all__ = ["Encoding", "Forecaster", "ModelMetadata", "TransformSettings"]

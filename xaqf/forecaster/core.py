@@ -1,6 +1,6 @@
 """The :class:`Forecaster`: a trained network plus everything needed to use it on xarray.
 
-A forecaster bundles the network, its :class:`~xaqf.forecaster.encoding.Encoding`
+A forecaster bundles the network, its :class:`~xaqf.preprocessing.encoding.Encoding`
 (normalisation statistics, log-transform settings, grey-line variables), the time step and
 the static features, so that ``Forecaster.load(path).predict(cams, met)`` needs nothing
 else. ``forecaster.encoding`` moves data between the physical space of the Datasets and the
@@ -11,7 +11,7 @@ rollout step.
 :meth:`~Forecaster.predict` moves the network to the requested device in eval mode for the
 rollout, then puts it back where it was, in the mode it was in (also when the rollout fails
 or a :meth:`~Forecaster.predict_iter` generator is closed early). The rollout runs
-inside :func:`xaqf.memory.retained_heap`, so large host buffers freed in one step or batch
+inside :func:`xaqf.forecaster.heap.retained_heap`, so large host buffers freed in one step or batch
 are reused by the next instead of being mapped afresh: on the CPU a network forward's, on
 any device the met blocks and pollutant states fetched for the network. Each step is
 decoded in a worker thread while the network runs the next
@@ -22,7 +22,7 @@ runs in float32 (:func:`~xaqf.forecaster.rollout.float32_head`, as ``psi ~ 1`` h
 resolution in bfloat16) and the state fed back to the next step, ``psi * B + delta``, is
 float32, as is the encoding. The decoding of a bf16 forecast (decided) inverts the log
 transform in float32 arithmetic (``precise=False`` of
-:func:`~xaqf.transform.inverse_log_transform`, relative error 2e-6, three orders of
+:func:`~xaqf.preprocessing.transform.inverse_log_transform`, relative error 2e-6, three orders of
 magnitude below bfloat16's rounding) at half the cost of the float64 steps that give float32
 forecasts their last bit. ``compile=True`` runs the network through
 :func:`torch.compile` (:meth:`Forecaster.compiled_net`).
@@ -45,25 +45,30 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
-from xaqf.emissions import EmissionEncoder, EmissionSettings, prepare_emissions, with_emissions
-from xaqf.errors import ConfigError
-from xaqf.forecaster import model_file
-from xaqf.forecaster.checks import (
+from xaqf._utils.checks import (
     autocast_dtype,
     check_finite,
     check_output,
     positive_int,
     resolve_device,
 )
-from xaqf.forecaster.encoding import Encoding, TransformSettings
+from xaqf.errors import ConfigError
+from xaqf.forecaster import model_file
+from xaqf.forecaster.heap import retained_heap
 from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
 from xaqf.forecaster.model_file import ModelMetadata
 from xaqf.forecaster.output import Piece, empty_forecast, forecast_template, labelled, stream_to
 from xaqf.forecaster.rollout import CompiledNet, float32_head, overlapped, rollout
-from xaqf.memory import retained_heap
 from xaqf.model import FusionUNet, ModelConfig, build_model, time_features
-from xaqf.normalization import combine_stats
-from xaqf.statics import STATIC_CHANNELS, static_features
+from xaqf.preprocessing.emissions import (
+    EmissionEncoder,
+    EmissionSettings,
+    prepare_emissions,
+    with_emissions,
+)
+from xaqf.preprocessing.encoding import Encoding, TransformSettings
+from xaqf.preprocessing.normalization import combine_stats
+from xaqf.preprocessing.statics import STATIC_CHANNELS, static_features
 from xaqf.variables import GREY_LINE, MET_CHANNELS, POLLUTANT_CHANNELS
 
 LOG_TRANSFORM = TransformSettings()
@@ -74,14 +79,17 @@ StatsLike = xr.Dataset | Sequence[xr.Dataset] | Mapping[Any, xr.Dataset]
 
 
 def _combined(stats: StatsLike) -> xr.Dataset:
-    """``stats`` as one Dataset (:func:`~xaqf.normalization.combine_stats` of the parts)."""
+    """``stats`` as one Dataset (:func:`~xaqf.preprocessing.normalization.combine_stats` of the
+    parts).
+    """
     if isinstance(stats, xr.Dataset):
         return stats
     parts = list(stats.values()) if isinstance(stats, Mapping) else list(stats)
     odd = [type(part).__name__ for part in parts if not isinstance(part, xr.Dataset)]
     if odd:
         raise ConfigError(f"stats must be a Dataset or a sequence / mapping of Datasets "
-                          f"(xaqf.normalization.compute_stats); got parts of type {odd}")
+                          f"(xaqf.preprocessing.normalization.compute_stats); got parts of type "
+                          f"{odd}")
     return combine_stats(*parts)
 
 
@@ -123,10 +131,12 @@ class Forecaster:
     net
         A :class:`xaqf.model.FusionUNet`.
     stats
-        Normalisation statistics (:func:`xaqf.normalization.compute_stats` format) covering
+        Normalisation statistics (:func:`xaqf.preprocessing.normalization.compute_stats` format)
+        covering
         every pollutant and met channel.
     statics
-        Static features ``(6, H, W)`` (:func:`xaqf.statics.static_features`) fixing the model
+        Static features ``(6, H, W)`` (:func:`xaqf.preprocessing.statics.static_features`) fixing
+        the model
         grid, or ``None`` (position features only, computed on any grid).
     grid
         The grid of ``statics`` (a Dataset with ``latitude``/``longitude``), or ``None``.
@@ -200,7 +210,7 @@ class Forecaster:
         stats
             Normalisation statistics of every pollutant and met channel: one Dataset, or a
             sequence or mapping of Datasets that together cover them (e.g. ``[stats_cams,
-            stats_met]``, combined with :func:`~xaqf.normalization.combine_stats`).
+            stats_met]``, combined with :func:`~xaqf.preprocessing.normalization.combine_stats`).
         statics
             Dataset with ``orography`` and ``lsm``: fixes the model grid. ``None``: only
             position features, any grid.
@@ -209,8 +219,10 @@ class Forecaster:
         seed
             Seed of the weight initialisation (``None``: torch's current random state).
         emissions
-            Emission inputs (:class:`~xaqf.emissions.EmissionSettings`); ``stats`` must then
-            also cover their channels (:func:`xaqf.emissions.emission_stats`). The network
+            Emission inputs (:class:`~xaqf.preprocessing.emissions.EmissionSettings`); ``stats``
+            must then
+            also cover their channels (:func:`xaqf.preprocessing.emissions.emission_stats`). The
+            network
             takes ``6 + len(emissions.species)`` static channels.
 
         Raises
@@ -316,7 +328,8 @@ class Forecaster:
 
         With ``out`` (the whole forecast, :func:`~xaqf.forecaster.output.empty_forecast`),
         each piece is decoded into its place there and its values are a view of it.
-        ``emissions`` are the fields of :func:`~xaqf.emissions.prepare_emissions`. Step
+        ``emissions`` are the fields of :func:`~xaqf.preprocessing.emissions.prepare_emissions`.
+        Step
         ``s`` is decoded in a worker thread while the network runs step ``s + 1``
         (:func:`~xaqf.forecaster.rollout.overlapped`). With ``compile``, the network runs
         through :meth:`compiled_net`.
@@ -437,7 +450,7 @@ class Forecaster:
             Path of a ``.zarr`` store or ``.nc`` file to stream the forecast to, piece by
             piece; the returned Dataset is then opened lazily from it.
         emissions
-            Emission inventory (``emi_<species>``, :mod:`xaqf.emissions`) for a model
+            Emission inventory (``emi_<species>``, :mod:`xaqf.preprocessing.emissions`) for a model
             trained with emissions (required then; on another grid it is regridded
             conservatively); a model without emissions ignores it with a warning.
         compile

@@ -22,7 +22,7 @@ batch of initial times in one go, its met states in as few blocks as memory allo
 
 States are selected by label, as slices where the times are consecutive (:func:`select`: views
 of in-memory inputs, no copy), and stacked into channels in one copy
-(:func:`xaqf.channels.channel_values`).
+(:func:`xaqf.preprocessing.channels.channel_values`).
 
 Latitude is put north first (decided: standardised, not refused), as xaqf's networks and
 static features expect; the forecast of ascending-latitude inputs is thus north first too.
@@ -40,14 +40,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.channels import channel_values
+from xaqf.data.io import MEMBER_DIM, north_first
+from xaqf.data.units import to_canonical_dataset
+from xaqf.data.validation import check_dataset
 from xaqf.errors import LayoutError, MissingTimeError
-from xaqf.io import MEMBER_DIM, north_first
-from xaqf.regrid import check_same_grid, regrid, same_grid
-from xaqf.units import to_canonical_dataset
-from xaqf.validation import check_dataset
+from xaqf.preprocessing.channels import channel_values
+from xaqf.preprocessing.windows import Need, complete_windows
+from xaqf.regrid.bilinear import check_same_grid, regrid, same_grid
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
-from xaqf.windows import Need, complete_windows
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The xaqf model-file format: :class:`ModelMetadata`, :func:`write_model`, :func:`read_model`.
 
-A model file is one pickle-free ``.safetensors`` file (:mod:`xaqf.tensor_file`): the
+A model file is one pickle-free ``.safetensors`` file (:mod:`xaqf._utils.tensor_file`): the
 network weights as tensors ``net.*``, the static features as ``statics`` (when the model
 has a fixed grid), and :meth:`ModelMetadata.to_dict` as the JSON header document, marked
 ``"format": "xaqf-model"``. This module alone writes and reads that document.
@@ -43,12 +43,12 @@ import torch
 import xarray as xr
 
 from xaqf import __version__
-from xaqf.emissions import EmissionEncoder
+from xaqf._utils.tensor_file import read_file, write_file
 from xaqf.errors import ConfigError, ModelFileError
-from xaqf.forecaster.encoding import TransformSettings
 from xaqf.model import FusionUNet, ModelConfig, build_model
-from xaqf.statics import STATIC_CHANNELS
-from xaqf.tensor_file import read_file, write_file
+from xaqf.preprocessing.emissions import EmissionEncoder
+from xaqf.preprocessing.encoding import TransformSettings
+from xaqf.preprocessing.statics import STATIC_CHANNELS
 from xaqf.variables import GREY_LINE, MET_CHANNELS, POLLUTANT_CHANNELS, PRESSURE_LEVELS
 
 FORMAT = "xaqf-model"
@@ -83,7 +83,7 @@ class ModelMetadata:
     provenance
         Free JSON-able record of how the weights were trained.
     emissions
-        The emission inputs (:class:`~xaqf.emissions.EmissionEncoder`: settings and
+        The emission inputs (:class:`~xaqf.preprocessing.emissions.EmissionEncoder`: settings and
         statistics), or ``None`` for a model without emissions.
     pollutant_channels, met_channels, static_channels, levels
         The catalogue the file was written with (checked on reading).
@@ -261,7 +261,7 @@ def resolve(path_or_name: str | Path) -> Path:
     path = Path(path_or_name)
     if path.exists() or path.suffix or len(path.parts) > 1:
         return path
-    from xaqf.tutorial import fetch
+    from xaqf.data.registry import fetch
 
     return Path(fetch(str(path_or_name)))
 

@@ -3,7 +3,7 @@
 The rollout produces plain arrays, one :class:`Piece` per lead time and batch of initial
 times, decoded straight into an :func:`empty_forecast` array when the whole forecast is
 kept in memory. :func:`labelled` labels a whole forecast at once (one
-:func:`~xaqf.channels.from_channels` call, whatever the number of lead times);
+:func:`~xaqf.preprocessing.channels.from_channels` call, whatever the number of lead times);
 :meth:`Piece.dataset` labels one piece, for :meth:`~xaqf.Forecaster.predict_iter` and for
 streaming.
 
@@ -28,9 +28,9 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from xaqf.channels import from_channels
+from xaqf.data.io import COORD_ATTRS, MEMBER_DIM
 from xaqf.errors import ConfigError
-from xaqf.io import COORD_ATTRS, MEMBER_DIM
+from xaqf.preprocessing.channels import from_channels
 from xaqf.variables import POLLUTANT_CHANNELS
 
 _TIME_ATTRS = {

@@ -31,8 +31,8 @@ from typing import Any, TypeVar
 
 import torch
 
+from xaqf._utils.checks import all_finite
 from xaqf.errors import InvalidValueError
-from xaqf.forecaster.checks import all_finite
 from xaqf.model.step import model_step
 
 _log = logging.getLogger(__name__)

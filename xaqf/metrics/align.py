@@ -4,7 +4,7 @@ A forecast has dims ``(init_time, lead_time, [level], latitude, longitude)``; th
 (an analysis) has ``(time, [level], latitude, longitude)``. :func:`align_truth` picks, for
 every (init_time, lead_time), the truth at ``valid_time = init_time + lead_time``.
 :func:`match` does everything a score needs before comparing values: same variables, same
-levels, the same units (the truth converted to the forecast's with :mod:`xaqf.units`,
+levels, the same units (the truth converted to the forecast's with :mod:`xaqf.data.units`,
 incompatible units refused), truth in forecast layout, the same grid, both latitude- and
 longitude-ascending (so results do not depend on the latitude order of either input).
 A variable without a ``units`` attribute is taken in its catalogue units.
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from xaqf.data.units import convert
 from xaqf.errors import (
     LayoutError,
     MissingLevelError,
@@ -25,8 +26,7 @@ from xaqf.errors import (
     MissingVariableError,
     UnitError,
 )
-from xaqf.regrid import check_same_grid
-from xaqf.units import convert
+from xaqf.regrid.bilinear import check_same_grid
 from xaqf.variables import SPATIAL_DIMS, VARIABLES
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)

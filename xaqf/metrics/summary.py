@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 import numpy as np
 import xarray as xr
 
-from xaqf.channels import variable_to_channels
 from xaqf.errors import LayoutError
 from xaqf.metrics.align import SPATIAL_DIMS
 from xaqf.metrics.scores import Dims, RmseForm, normalized_rmse
+from xaqf.preprocessing.channels import variable_to_channels
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 DAY = np.timedelta64(24, "h")

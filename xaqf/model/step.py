@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from xaqf.grey_line import select_base
 from xaqf.model.unet import apply_change
+from xaqf.preprocessing.grey_line import select_base
 
 
 def time_features(times: np.ndarray, rollout_step: int) -> np.ndarray:

@@ -1,12 +1,15 @@
 """Bringing gridded fields to station locations: bilinear or nearest, periodic in longitude.
 
-The interpolation weights are those of :mod:`xaqf.regrid` (:func:`~xaqf.regrid.latitude_weights`,
-:func:`~xaqf.regrid.longitude_weights`): exact bilinear interpolation on the rectilinear grid,
+The interpolation weights are those of :mod:`xaqf.regrid.bilinear`
+(:func:`~xaqf.regrid.bilinear.latitude_weights`,
+:func:`~xaqf.regrid.bilinear.longitude_weights`): exact bilinear interpolation on the rectilinear
+grid,
 periodic in longitude for global grids (a station at 359.9 E or -0.1 E interpolates between
 the last and the first grid columns). Regional grids (longitudes not covering the circle)
 are interpolated without wrapping. A station more than half a grid spacing beyond the
 outermost grid rows or columns is *outside the grid* and refused; one within that half
-spacing takes the value of the edge row or column (as :mod:`xaqf.regrid` does at the poles).
+spacing takes the value of the edge row or column (as :mod:`xaqf.regrid.bilinear` does at the
+poles).
 
 Examples
 --------
@@ -27,7 +30,7 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import ConfigError, GridMismatchError, LayoutError
-from xaqf.regrid import AxisWeights, latitude_weights, longitude_weights
+from xaqf.regrid.bilinear import AxisWeights, latitude_weights, longitude_weights
 
 __all__ = ["interpolate", "station_weights"]
 

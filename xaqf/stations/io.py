@@ -18,10 +18,11 @@
 
 Decisions: times are UTC and label the *end* of the averaging interval (OpenAQ's
 ``datetime``, the EEA's ``DatetimeEnd``); concentrations are converted to ``ug m-3``
-(:data:`xaqf.surface.UNITS`, the unit of :func:`xaqf.surface.surface_concentration`);
+(:data:`xaqf.products.surface.UNITS`, the unit of
+:func:`xaqf.products.surface.surface_concentration`);
 longitudes are kept in [-180, 180). Gases given as volume ratios (``ppb``, ``ppm``...) are
 converted at reference conditions, ``volume_reference`` (default
-:data:`xaqf.surface.REFERENCE_CONDITIONS`, 293.15 K and 101 325 Pa; the files give no
+:data:`xaqf.products.surface.REFERENCE_CONDITIONS`, 293.15 K and 101 325 Pa; the files give no
 temperature or pressure), recorded in each such variable's ``xaqf_converted_from``.
 
 Examples
@@ -45,7 +46,7 @@ import pandas as pd
 import xarray as xr
 
 from xaqf.errors import LayoutError, MissingVariableError, UnitError
-from xaqf.surface import REFERENCE_CONDITIONS, SURFACE_VARIABLES, UNITS, to_surface_units
+from xaqf.products.surface import REFERENCE_CONDITIONS, SURFACE_VARIABLES, UNITS, to_surface_units
 
 __all__ = ["PARAMETERS", "open_stations", "read_eea_csv", "read_openaq_csv",
            "station_dataset"]
@@ -98,7 +99,7 @@ def station_dataset(data: Mapping[str, tuple[Any, str]], station: Any, latitude:
         Further per-station coordinates (e.g. ``altitude``).
     volume_reference
         ``(temperature K, pressure Pa)`` at which gases given as volume ratios are
-        converted (:func:`xaqf.surface.to_surface_units`).
+        converted (:func:`xaqf.products.surface.to_surface_units`).
 
     Raises
     ------

@@ -9,7 +9,7 @@ writes the coordinates, the metadata of every array (no data) and the regridded 
 Examples
 --------
 >>> import numpy as np, pandas as pd
->>> from xaqf.regrid import global_grid
+>>> from xaqf.regrid.bilinear import global_grid
 >>> tmpl = template("met", pd.date_range("2022-06-01", periods=2, freq="12h"), global_grid(30))
 >>> tmpl["t"].dims, tmpl["t"].dtype.name, tmpl["t"].encoding["chunks"]
 (('time', 'level', 'latitude', 'longitude'), 'float32', (1, 13, 7, 12))
@@ -26,7 +26,7 @@ import pandas as pd
 import xarray as xr
 import zarr
 
-from xaqf.io import COORD_ATTRS, variables_of_kind
+from xaqf.data.io import COORD_ATTRS, variables_of_kind
 from xaqf.variables import PRESSURE_LEVELS, VARIABLES
 
 __all__ = ["GROUPS", "mark_complete", "read_root", "root_attrs", "template", "write_root",

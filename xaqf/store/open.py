@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from xaqf.data.io import variables_of_kind
 from xaqf.errors import MissingVariableError, StoreError
-from xaqf.io import variables_of_kind
 from xaqf.store.layout import GROUPS, read_root
 
 __all__ = ["open_store", "store_emissions"]

@@ -1,8 +1,8 @@
 """Checking raw downloads and planning the time steps of the training store.
 
 :func:`make_plan` reads only the coordinates and attributes of the raw files (lazily,
-through :mod:`xaqf.io`), so every refusal comes before any heavy work: a file on model
-levels or without a known unit (:func:`xaqf.io.standardize` refuses it), a file on another
+through :mod:`xaqf.data.io`), so every refusal comes before any heavy work: a file on model
+levels or without a known unit (:func:`xaqf.data.io.standardize` refuses it), a file on another
 grid than the other files of its kind, units that differ between files, times duplicated
 within a file or overlapping between files, a gap (e.g. a missing month) and a period
 outside the files. Each error is a :class:`~xaqf.errors.StoreError` naming the file.
@@ -12,7 +12,7 @@ form separate *streams*; every stream must cover every 12-hourly time of the per
 
 ERA5's hourly precipitation (product ``era5-precipitation``: a met stream holding only
 ``tp``, recognised by its hourly time axis or its file names) is accumulated to the 12 h
-ending at each step (:func:`xaqf.sources.accumulate_precipitation`): each step takes an
+ending at each step (:func:`xaqf.data.sources.accumulate_precipitation`): each step takes an
 :class:`Accumulation` of the 12 hourly values ``t - 11 h ... t``, and a missing hour is
 refused here, naming the file and the hour. Hourly ``tp`` in a file with other variables is
 refused (ERA5 delivers instantaneous and accumulated fields apart).
@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from xaqf.data.io import expand_paths, open_raw, standardize, variables_of_kind
+from xaqf.data.sources.precipitation import HOUR, WINDOW
+from xaqf.data.validation import check_dataset
 from xaqf.errors import ConfigError, StoreError, XaqfError
-from xaqf.io import expand_paths, open_raw, standardize, variables_of_kind
-from xaqf.sources.precipitation import HOUR, WINDOW
-from xaqf.validation import check_dataset
 
 __all__ = ["STEP", "Accumulation", "FileInfo", "Plan", "Source", "Step", "make_plan",
            "target_times"]
@@ -336,7 +336,7 @@ def make_plan(cams: Iterable[str] | str, met: Iterable[str] | str, statics: str,
     statics
         The static file (orography, land-sea mask).
     resolution
-        Target grid spacing in degrees (:func:`xaqf.regrid.global_grid`).
+        Target grid spacing in degrees (:func:`xaqf.regrid.bilinear.global_grid`).
     start, end
         The period (see :func:`target_times`).
 

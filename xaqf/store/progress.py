@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from xaqf.atomic import atomic_path
+from xaqf._utils.atomic import atomic_path
 
 __all__ = ["done_steps", "progress_dir", "read_layout", "read_marker", "write_layout",
            "write_marker"]

@@ -3,7 +3,8 @@
 Each time step contributes, per channel, its spatial maximum (for the ``scale`` method), its
 number of points, mean and sum of squared deviations from that mean (for ``standard``).
 :func:`combine` merges the steps in time order (a fixed order, so the result does not depend
-on which worker finished first) into the statistics :func:`xaqf.normalization.compute_stats`
+on which worker finished first) into the statistics
+:func:`xaqf.preprocessing.normalization.compute_stats`
 gives on the whole period, up to float rounding:
 
 * ``scale``: ``std = 0.5 * mean over steps of the maxima``, ``mean = 0``;
@@ -15,7 +16,7 @@ A zero ``std`` becomes 1, as in ``compute_stats``.
 Examples
 --------
 >>> import numpy as np, xarray as xr
->>> from xaqf.normalization import compute_stats
+>>> from xaqf.preprocessing.normalization import compute_stats
 >>> ds = xr.Dataset({"t2m": (("time", "latitude"), np.array([[1.0, 2.0], [4.0, 9.0]]))})
 >>> parts = [step_partials(ds.isel(time=[i])) for i in range(2)]
 >>> frame = compute_stats(ds.isel(time=[0]))
@@ -46,7 +47,7 @@ def _channel_fields(da: xr.DataArray) -> list[np.ndarray]:
 
 def step_partials(ds: xr.Dataset) -> dict[str, np.ndarray]:
     """The partial sums of one time step of ``ds`` (canonical layout), channel by channel in
-    the order of :func:`xaqf.normalization.compute_stats` (variables, then levels)."""
+    the order of :func:`xaqf.preprocessing.normalization.compute_stats` (variables, then levels)."""
     out: dict[str, list[float]] = {part: [] for part in PARTS}
     for name in ds.data_vars:
         for field in _channel_fields(ds[name]):

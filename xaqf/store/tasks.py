@@ -23,15 +23,15 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from xaqf.data.io import open_raw, standardize, variables_of_kind
+from xaqf.data.sources import accumulate_precipitation
+from xaqf.data.validation import check_dataset
 from xaqf.errors import StoreError, XaqfError
-from xaqf.io import open_raw, standardize, variables_of_kind
-from xaqf.regrid import Regridder, global_grid
-from xaqf.sources import accumulate_precipitation
+from xaqf.regrid.bilinear import Regridder, global_grid
 from xaqf.store.layout import write_step
 from xaqf.store.plan import Accumulation, Source, Step
 from xaqf.store.progress import write_marker
 from xaqf.store.statistics import step_partials
-from xaqf.validation import check_dataset
 from xaqf.variables import PRESSURE_LEVELS
 
 __all__ = ["load_kind", "run_step"]

@@ -1,6 +1,6 @@
 """Training checkpoints: atomic, pickle-free, and complete enough for an exact resume.
 
-A checkpoint is one safetensors file (see :mod:`xaqf.tensor_file`) holding
+A checkpoint is one safetensors file (see :mod:`xaqf._utils.tensor_file`) holding
 
 * the model weights (``model.*``) and the optimiser's per-parameter tensors
   (``optimizer.<index>.<name>``, e.g. Adam's moments and step counts);
@@ -32,8 +32,8 @@ from typing import Any, cast
 import numpy as np
 import torch
 
+from xaqf._utils.tensor_file import read_file, write_file
 from xaqf.errors import ModelFileError
-from xaqf.tensor_file import read_file, write_file
 
 FORMAT = "xaqf-checkpoint"
 

@@ -217,7 +217,7 @@ class TrainConfig(_JsonConfig):
         ``{"cams": PATHS, "met": PATHS, "statics": PATH}`` (``statics`` optional); paths are
         anything :func:`xaqf.open_cams` / :func:`xaqf.open_met` accept. An optional
         ``"emissions": {"species": [...], "monthly": false, "log_transform": false}`` entry
-        adds emission inputs (:mod:`xaqf.emissions`), read from ``"path"`` (canonical
+        adds emission inputs (:mod:`xaqf.preprocessing.emissions`), read from ``"path"`` (canonical
         ``emi_*`` fields), ``"cams_glob_ant"`` (CAMS-GLOB-ANT files) or, for the toy
         world and for stores, its own inventory (a store's ``emissions`` group).
         ``{"store": PATH}`` reads an analysis-ready store (:func:`xaqf.store.prepare`),

@@ -9,7 +9,7 @@ A sample starting at ``t`` with ``k`` rollout steps is a :class:`Window` holding
 * ``time_features``: ``(k, 3)``, see :func:`xaqf.model.step.time_features`;
 * ``statics``: ``(S, H, W)``, the static features then, for a model with emission inputs,
   its emission channels (a monthly climatology's month is that of the first target,
-  ``t + step``, see :mod:`xaqf.emissions`);
+  ``t + step``, see :mod:`xaqf.preprocessing.emissions`);
 * ``init_time``: ``t``.
 
 Values are encoded by the forecaster being trained (normalised; pollutants log-transformed),
@@ -19,10 +19,10 @@ is laid out along ``time`` (analyses such as ERA5) on the pollutants' grid.
 The dataset is lazy: each item selects its times from the (possibly dask-backed) Datasets
 and loads only those. ``cache=True`` encodes everything once up front instead, which is much
 faster when the period fits in memory. Usable initial times follow the window rule of
-:mod:`xaqf.windows`.
+:mod:`xaqf.preprocessing.windows`.
 
 Bad values never reach the network silently: with ``cache=True`` the whole period is
-checked up front by :func:`xaqf.validation.check_dataset`; otherwise each encoded state is
+checked up front by :func:`xaqf.data.validation.check_dataset`; otherwise each encoded state is
 checked once: as its window is assembled (:meth:`WindowDataset.assemble`) or, streamed by
 :class:`~xaqf.training.loader.WindowLoader`, as it arrives (:meth:`WindowDataset.check_state`),
 so that a state shared by neighbouring windows is not scanned again. Either way
@@ -41,17 +41,17 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from xaqf.channels import to_channels
-from xaqf.emissions import prepare_emissions, with_emissions
+from xaqf._utils.checks import check_finite, positive_int
+from xaqf.data.io import north_first
+from xaqf.data.units import to_canonical_dataset
+from xaqf.data.validation import check_dataset
 from xaqf.errors import MissingTimeError
-from xaqf.forecaster.checks import check_finite, positive_int
-from xaqf.io import north_first
 from xaqf.model.step import time_features
-from xaqf.regrid import check_same_grid
-from xaqf.units import to_canonical_dataset
-from xaqf.validation import check_dataset
+from xaqf.preprocessing.channels import to_channels
+from xaqf.preprocessing.emissions import prepare_emissions, with_emissions
+from xaqf.preprocessing.windows import Need, complete_windows
+from xaqf.regrid.bilinear import check_same_grid
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
-from xaqf.windows import Need, complete_windows
 
 if TYPE_CHECKING:
     from xaqf.forecaster import Encoding, Forecaster
@@ -137,7 +137,7 @@ class WindowDataset(torch.utils.data.Dataset):
         Encode the whole period once (fast, memory-hungry) instead of item by item.
     emissions
         Emission inventory for a forecaster with emission inputs (required then; see
-        :func:`xaqf.emissions.prepare_emissions`); ignored with a warning otherwise.
+        :func:`xaqf.preprocessing.emissions.prepare_emissions`); ignored with a warning otherwise.
 
     Each item is a :class:`Window` (shapes in the module notes); batch them with
     :func:`collate`.

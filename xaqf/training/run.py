@@ -27,7 +27,8 @@ from typing import Any
 
 import xarray as xr
 
-from xaqf.emissions import (
+from xaqf.errors import ConfigError, GridMismatchError
+from xaqf.preprocessing.emissions import (
     EmissionEncoder,
     EmissionSettings,
     emission_stats,
@@ -35,9 +36,8 @@ from xaqf.emissions import (
     open_cams_glob_ant,
     open_emissions,
 )
-from xaqf.errors import ConfigError, GridMismatchError
-from xaqf.normalization import combine_stats
-from xaqf.regrid import same_grid
+from xaqf.preprocessing.normalization import combine_stats
+from xaqf.regrid.bilinear import same_grid
 from xaqf.training.config import StageConfig, TrainConfig
 from xaqf.training.dataset import WindowDataset
 from xaqf.training.distributed import Distributed, setup
@@ -52,7 +52,7 @@ def load_data(data: dict[str, Any]) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset 
 
 
 def emission_settings(data: dict[str, Any]) -> EmissionSettings | None:
-    """The :class:`~xaqf.emissions.EmissionSettings` of the ``data`` entry's
+    """The :class:`~xaqf.preprocessing.emissions.EmissionSettings` of the ``data`` entry's
     ``emissions`` (``species``, ``monthly``, ``log_transform``; ``path`` or
     ``cams_glob_ant`` name the inventory), or ``None``."""
     entry = data.get("emissions")
@@ -96,7 +96,7 @@ def load_inputs(data: dict[str, Any]
     if "cams" not in data or "met" not in data:
         raise ConfigError("the 'data' entry needs {'toy_world': {...}} or 'cams' and 'met' "
                           f"paths; got keys {sorted(data)}")
-    from xaqf.io import open_cams, open_met, standardize
+    from xaqf.data.io import open_cams, open_met, standardize
 
     statics = None
     if data.get("statics"):
@@ -214,7 +214,7 @@ def _store_stages(config: TrainConfig, stages: list[StageConfig],
 def _memory_stages(config: TrainConfig, stages: list[StageConfig]
                    ) -> list[tuple[Any, WindowDataset, WindowDataset | None]]:
     from xaqf.forecaster import Forecaster
-    from xaqf.normalization import compute_model_stats
+    from xaqf.preprocessing.normalization import compute_model_stats
 
     cams, met, statics, emissions = load_inputs(config.data)
     train_cams, train_met = _period(cams, config.train_period), _period(met, config.train_period)

@@ -47,11 +47,11 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from xaqf._utils.checks import resolve_device
 from xaqf.errors import ConfigError, InvalidValueError, ModelFileError
-from xaqf.forecaster.checks import resolve_device
-from xaqf.grey_line import select_base
 from xaqf.metrics import latitude_weights
 from xaqf.model.step import model_step
+from xaqf.preprocessing.grey_line import select_base
 from xaqf.training.checkpoint import load_checkpoint, save_checkpoint
 from xaqf.training.config import StageConfig
 from xaqf.training.dataset import Window, WindowDataset, collate

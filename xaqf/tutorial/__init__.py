@@ -14,9 +14,9 @@ Examples
 (['co', 'go3', 'gtco3'], ('latitude', 'longitude'))
 """
 
+from xaqf.data.registry import fetch, make_registry, open_dataset
 from xaqf.tutorial.downloads import RawDownloads, raw_downloads_world, save_raw_downloads
 from xaqf.tutorial.ensemble import ensemble_forecast
-from xaqf.tutorial.registry import fetch, make_registry, open_dataset
 from xaqf.tutorial.simulation import Processes
 from xaqf.tutorial.store import save_toy_world
 from xaqf.tutorial.world import ToyWorld, toy_world

@@ -3,19 +3,19 @@
 :func:`save_raw_downloads` writes a toy world (:func:`~xaqf.tutorial.toy_world`) in the
 folder layout and the file layout of real downloads, so that download -> prepare -> train
 runs end to end without an account: one netCDF file per product and month, named as the
-:class:`~xaqf.sources.Request` targets (``cams-analysis/cams-analysis_2022-06.nc``...).
+:class:`~xaqf.data.sources.Request` targets (``cams-analysis/cams-analysis_2022-06.nc``...).
 
 Grids (decided): the world is generated at the ERA5-like ``met_resolution``; the CAMS-like
-pollutants are brought to the coarser ``cams_resolution`` with :func:`xaqf.regrid.regrid`
+pollutants are brought to the coarser ``cams_resolution`` with :func:`xaqf.regrid.bilinear.regrid`
 (exact subsampling when the coarse grid's points are points of the fine one, as 4 deg and
 2 deg). The files have what the new CDS/ADS netCDF files have: ``valid_time`` (forecasts:
 ``forecast_reference_time`` and ``forecast_period`` in hours with a 2-D ``valid_time``),
 ``pressure_level`` in hPa (descending), latitude descending, longitude in [0, 360), ECMWF
 short names (the statics' orography is ``z``) and unit spellings (``kg kg**-1``,
 ``m**2 s**-2``, ``(0 - 1)``), float32 data, a scalar ``number`` and, in ERA5 files, an
-``expver`` along ``valid_time``. ERA5's ``tp`` is hourly (see :mod:`xaqf.sources`): each
+``expver`` along ``valid_time``. ERA5's ``tp`` is hourly (see :mod:`xaqf.data.sources`): each
 12 h total of the toy world is spread evenly over its 12 hours, so
-:func:`xaqf.sources.accumulate_precipitation` gives the toy world's ``tp`` back.
+:func:`xaqf.data.sources.accumulate_precipitation` gives the toy world's ``tp`` back.
 
 Examples
 --------
@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.atomic import atomic_path
-from xaqf.regrid import global_grid, regrid
-from xaqf.sources import Request, expected_coords, product, requests
+from xaqf._utils.atomic import atomic_path
+from xaqf.data.sources import Request, expected_coords, product, requests
+from xaqf.regrid.bilinear import global_grid, regrid
 from xaqf.tutorial.world import ToyWorld, toy_world
 
 __all__ = ["RawDownloads", "save_raw_downloads", "store_layout", "store_units", "write_raw"]
@@ -97,9 +97,9 @@ def store_layout(ds: xr.Dataset, name: str) -> xr.Dataset:
     Parameters
     ----------
     ds
-        Canonical data (:mod:`xaqf.io` layout) holding the product's variables.
+        Canonical data (:mod:`xaqf.data.io` layout) holding the product's variables.
     name
-        A product of :data:`xaqf.sources.PRODUCTS`.
+        A product of :data:`xaqf.data.sources.PRODUCTS`.
 
     Examples
     --------

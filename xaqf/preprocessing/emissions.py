@@ -1,0 +1,486 @@
+"""Emission inventories as model inputs: settings, statistics, encoding and the CAMS opener.
+
+Emission fields join the static inputs of the network (after the six channels of
+:mod:`xaqf.preprocessing.statics`). Canonical emission fields are the variables ``emi_<species>``
+of a
+Dataset, fluxes in kg m-2 s-1 on ``(latitude, longitude)`` -- an annual mean -- or on
+``(month, latitude, longitude)`` with ``month`` 1..12 -- a monthly climatology.
+
+Decided:
+
+* which species, and whether the monthly climatology is used, are part of the model
+  (:class:`EmissionSettings`, saved in the model file); the network's static input width is
+  ``6 + len(species)``;
+* a monthly field is picked by the month of the *valid time of the step's target*
+  (``t + (s + 1) * step``); training windows of several steps use the month of their first
+  target for every step. Without ``monthly``, a Dataset with a ``month`` axis is averaged
+  over it (the annual mean);
+* emissions are normalised like the pollutants (Eq. 10-11, the ``"scale"`` method of
+  :mod:`xaqf.preprocessing.normalization`: ``x / scale`` with ``scale = 0.5 * time mean of the
+  spatial
+  maximum``, here over the fields the training times pick), then optionally log-transformed
+  (Eq. 12, :func:`xaqf.preprocessing.transform.log_transform`);
+* emissions on another grid are brought onto the model grid by mass-conserving regridding
+  (:mod:`xaqf.regrid.conservative`), with a warning.
+
+Examples
+--------
+>>> import numpy as np, xarray as xr
+>>> grid = {"latitude": [90.0, 0.0, -90.0], "longitude": [0.0, 180.0]}
+>>> ds = xr.Dataset({"emi_co": (("latitude", "longitude"), np.array([[0, 1], [2, 4], [0, 0.]]),
+...                             {"units": "kg m-2 s-1"})}, coords=grid)
+>>> settings = EmissionSettings(("co",))
+>>> encoder = EmissionEncoder.fit(ds, settings)
+>>> float(encoder.stats["std"].sel(channel="emi_co"))  # 0.5 * spatial maximum
+2.0
+>>> encoder.features(ds)[0, 0].tolist()
+[[0.0, 0.5], [1.0, 2.0], [0.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import xarray as xr
+
+from xaqf.data.units import convert
+from xaqf.errors import ConfigError, LayoutError, MissingVariableError
+from xaqf.preprocessing.normalization import compute_stats, normalize_array
+from xaqf.preprocessing.transform import DEFAULT_FLOOR, log_transform
+from xaqf.regrid.bilinear import same_grid
+
+SPECIES: dict[str, str] = {
+    "co": "carbon monoxide",
+    "nox": "nitrogen oxides (as NO2)",
+    "so2": "sulphur dioxide",
+    "nh3": "ammonia",
+    "bc": "black carbon",
+    "oc": "organic carbon",
+    "fine": "fine aerosol (toy world)",
+}
+"""Emitted species xaqf knows, with their long names."""
+
+UNITS = "kg m-2 s-1"
+"""Units of canonical emission fields."""
+
+
+def variable_of(species: str) -> str:
+    """Name of the canonical emission variable of ``species`` (``"emi_co"`` for ``"co"``)."""
+    return f"emi_{species}"
+
+
+@dataclass(frozen=True)
+class EmissionSettings:
+    """Which emission fields a model takes, and how they are encoded.
+
+    Parameters
+    ----------
+    species
+        Species of :data:`SPECIES`, in channel order.
+    monthly
+        Use the monthly climatology picked by the valid time (else the annual mean).
+    log_transform
+        Apply the Eq. 12 log transform after the scaling.
+    floor
+        Floor of the log transform (normalised units).
+
+    Examples
+    --------
+    >>> EmissionSettings(["nox", "co"]).variables
+    ('emi_nox', 'emi_co')
+    >>> EmissionSettings(("o3",))
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.ConfigError: unknown emission species ['o3']; known: ['bc', 'co', ...
+    """
+
+    species: tuple[str, ...]
+    monthly: bool = False
+    log_transform: bool = False
+    floor: float = DEFAULT_FLOOR
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "species", tuple(self.species))
+        unknown = [s for s in self.species if s not in SPECIES]
+        if unknown or not self.species or len(set(self.species)) != len(self.species):
+            raise ConfigError(f"unknown emission species {unknown}; known: {sorted(SPECIES)} "
+                              f"(give each once, at least one)" if unknown else
+                              f"emission species {list(self.species)} must be non-empty and "
+                              f"without repeats")
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The canonical variable (and channel) names, in order."""
+        return tuple(variable_of(s) for s in self.species)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return {**asdict(self), "species": list(self.species)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EmissionSettings:
+        """Inverse of :meth:`to_dict`; unknown keys raise :class:`~xaqf.errors.ConfigError`."""
+        known = {"species", "monthly", "log_transform", "floor"}
+        if set(data) - known:
+            raise ConfigError(f"unknown EmissionSettings keys {sorted(set(data) - known)}; "
+                              f"known: {sorted(known)}")
+        return cls(**data)
+
+
+def select_emissions(emissions: xr.Dataset, settings: EmissionSettings,
+                     valid_times: Sequence[Any] | None = None) -> xr.Dataset:
+    """The fields ``settings`` asks for, in kg m-2 s-1, for each of ``valid_times``.
+
+    Returns ``(time, latitude, longitude)`` variables for monthly settings with
+    ``valid_times``, else ``(latitude, longitude)`` (the annual mean over ``month`` if any).
+
+    Raises
+    ------
+    MissingVariableError
+        A species' variable is absent (named with the fix).
+    LayoutError
+        Monthly settings without a ``month`` axis holding every month asked for.
+    UnitError
+        Units missing or not convertible to kg m-2 s-1.
+    """
+    missing = [s for s, v in zip(settings.species, settings.variables, strict=True)
+               if v not in emissions.data_vars]
+    if missing:
+        raise MissingVariableError(
+            f"the emissions lack species {missing} (variables "
+            f"{[variable_of(s) for s in missing]}) that the model was trained with; give an "
+            f"inventory holding them (xaqf.preprocessing.emissions.open_cams_glob_ant)")
+    ds = xr.Dataset({v: convert(emissions[v], UNITS) for v in settings.variables})
+    if not settings.monthly:
+        return ds.mean("month") if "month" in ds.dims else ds
+    if "month" not in ds.dims:
+        raise LayoutError("the model takes a monthly emission climatology but the emissions "
+                          "have no 'month' dimension; give fields on (month, latitude, "
+                          "longitude) with month = 1..12")
+    if valid_times is None:
+        return ds
+    index = pd.DatetimeIndex(np.asarray(valid_times, "datetime64[ns]"))
+    absent = sorted(set(index.month) - set(ds["month"].values.tolist()))
+    if absent:
+        raise LayoutError(f"the emission climatology lacks months {absent} needed by valid "
+                          f"times {index.min()} ... {index.max()}")
+    picked = ds.sel(month=list(index.month)).rename(month="time")
+    return picked.assign_coords(time=index.values)
+
+
+def emission_stats(emissions: xr.Dataset, settings: EmissionSettings,
+                   valid_times: Sequence[Any] | None = None) -> xr.Dataset:
+    """Eq. 11 statistics of the emission channels (``"scale"`` method).
+
+    For monthly settings the time mean runs over the fields picked by ``valid_times`` (the
+    training period's target times), or over the twelve months when ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> ds = xr.Dataset({"emi_nox": (("month", "latitude", "longitude"),
+    ...                               np.arange(1, 25.0).reshape(12, 1, 2), {"units": UNITS})},
+    ...                 coords={"month": np.arange(1, 13)})
+    >>> settings = EmissionSettings(("nox",), monthly=True)
+    >>> times = np.array(["2022-01-01", "2022-02-01"], "datetime64[ns]")
+    >>> float(emission_stats(ds, settings, times)["std"][0])  # 0.5 * mean(2, 4)
+    1.5
+    """
+    fields = select_emissions(emissions, settings, valid_times)
+    dims = [d for d in ("time", "month") if d in fields.dims]
+    return compute_stats(fields, dims=dims, scale_variables=settings.variables).compute()
+
+
+def emissions_on_grid(emissions: xr.Dataset, settings: EmissionSettings, grid: xr.Dataset
+                      ) -> xr.Dataset:
+    """The fields ``settings`` asks for (:func:`select_emissions`) on ``grid``:
+    conservatively regridded, with a warning, when they are on another grid.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> fine = xr.Dataset({"emi_co": (("latitude", "longitude"), np.ones((4, 8)),
+    ...                               {"units": UNITS})},
+    ...                   coords={"latitude": [67.5, 22.5, -22.5, -67.5],
+    ...                           "longitude": np.arange(8) * 45.0 + 22.5})
+    >>> coarse = xr.Dataset(coords={"latitude": [45.0, -45.0], "longitude": [45.0, 135.0,
+    ...                                                                     225.0, 315.0]})
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True):
+    ...     on_grid = emissions_on_grid(fine, EmissionSettings(("co",)), coarse)
+    >>> on_grid["emi_co"].shape, bool(np.allclose(on_grid["emi_co"], 1.0))
+    ((2, 4), True)
+    """
+    fields = select_emissions(emissions, settings)
+    if same_grid(fields, grid):
+        return fields
+    warnings.warn(
+        f"emissions are on a {fields.sizes['latitude']} x {fields.sizes['longitude']} "
+        f"grid, the model on {grid.sizes['latitude']} x {grid.sizes['longitude']}: "
+        f"regridding them conservatively (mass-conserving)", stacklevel=3)
+    return fields.aqf.regrid(grid, method="conservative")
+
+
+@dataclass(frozen=True, eq=False)
+class EmissionEncoder:
+    """Emission settings with their statistics: physical fields -> network channels.
+
+    Parameters
+    ----------
+    settings
+        The :class:`EmissionSettings`.
+    stats
+        Statistics covering ``settings.variables`` (:func:`emission_stats`).
+    """
+
+    settings: EmissionSettings
+    stats: xr.Dataset
+
+    def __post_init__(self) -> None:
+        held = set(self.stats["channel"].values.tolist()) if "channel" in self.stats.coords \
+            else set()
+        missing = [v for v in self.settings.variables if v not in held]
+        if missing:
+            raise MissingVariableError(
+                f"the normalisation statistics lack the emission channels {missing}; compute "
+                f"them with xaqf.preprocessing.emissions.emission_stats on the training period")
+        object.__setattr__(self, "stats",
+                           self.stats.sel(channel=list(self.settings.variables)).compute())
+
+    @classmethod
+    def fit(cls, emissions: xr.Dataset, settings: EmissionSettings,
+            valid_times: Sequence[Any] | None = None) -> EmissionEncoder:
+        """Settings with statistics computed on ``emissions`` (see :func:`emission_stats`)."""
+        return cls(settings, emission_stats(emissions, settings, valid_times))
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The emission channel names, in order."""
+        return self.settings.variables
+
+    def on_grid(self, emissions: xr.Dataset, grid: xr.Dataset) -> xr.Dataset:
+        """:func:`emissions_on_grid` of this encoder's settings."""
+        return emissions_on_grid(emissions, self.settings, grid)
+
+    def features(self, emissions: xr.Dataset, valid_times: Sequence[Any] | None = None
+                 ) -> np.ndarray:
+        """Encoded ``(T, E, H, W)`` float32 channels (``T = 1`` for annual means).
+
+        ``emissions`` must be on the model grid (see :meth:`on_grid`).
+        """
+        times = None if valid_times is None else list(valid_times)
+        fields = select_emissions(emissions, self.settings, times)
+        stacked = np.stack([np.asarray(fields[v].values, np.float64)
+                            for v in self.settings.variables], axis=-3)
+        if stacked.ndim == 3:
+            stacked = stacked[None]
+        mean = np.asarray(self.stats["mean"].values).reshape(-1, 1, 1)
+        std = np.asarray(self.stats["std"].values).reshape(-1, 1, 1)
+        encoded = normalize_array(stacked, mean, std)
+        if self.settings.log_transform:
+            encoded = log_transform(encoded, self.settings.floor)
+        return np.asarray(encoded, np.float32)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (settings and the scale of each channel)."""
+        return {"settings": self.settings.to_dict(),
+                "channel": list(self.channels),
+                "mean": self.stats["mean"].values.tolist(),
+                "std": self.stats["std"].values.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EmissionEncoder:
+        """Inverse of :meth:`to_dict`."""
+        stats = xr.Dataset({"mean": ("channel", np.asarray(data["mean"], np.float64)),
+                            "std": ("channel", np.asarray(data["std"], np.float64))},
+                           coords={"channel": data["channel"],
+                                   "method": ("channel", ["scale"] * len(data["channel"]))})
+        return cls(EmissionSettings.from_dict(data["settings"]), stats)
+
+    def __repr__(self) -> str:
+        kind = "monthly" if self.settings.monthly else "annual"
+        log = ", log" if self.settings.log_transform else ""
+        return f"EmissionEncoder({list(self.settings.species)}, {kind}{log})"
+
+
+def prepare_emissions(encoder: EmissionEncoder | None, emissions: xr.Dataset | None,
+                      grid: xr.Dataset) -> xr.Dataset | None:
+    """The emission fields a model needs, checked, on ``grid`` and in memory, or ``None``.
+
+    A model without emissions (``encoder`` ``None``) ignores given ones with a warning.
+
+    Raises
+    ------
+    MissingVariableError
+        The model takes emissions and none (or not all of its species) are given.
+    """
+    if encoder is None:
+        if emissions is not None:
+            warnings.warn("this model was trained without emission inputs; the emissions "
+                          "given are ignored", stacklevel=3)
+        return None
+    if emissions is None:
+        raise MissingVariableError(
+            f"this model was trained with emissions of {list(encoder.settings.species)} "
+            f"(variables {list(encoder.channels)}); pass emissions=... with them")
+    return encoder.on_grid(emissions, grid).load()
+
+
+def with_emissions(statics: torch.Tensor, encoder: EmissionEncoder | None,
+                   fields: xr.Dataset | None, valid_times: Sequence[Any] | None = None
+                   ) -> torch.Tensor:
+    """``(S, H, W)`` static features followed by the encoded emission channels.
+
+    ``(S + E, H, W)`` for annual means; ``(B, S + E, H, W)`` for a monthly climatology
+    with ``B`` valid times. ``statics`` itself without an encoder or fields.
+    """
+    if encoder is None or fields is None:
+        return statics
+    monthly = encoder.settings.monthly and valid_times is not None
+    encoded = torch.as_tensor(encoder.features(fields, valid_times if monthly else None),
+                              device=statics.device)
+    if not monthly:
+        return torch.cat([statics, encoded[0]])
+    return torch.cat([statics.expand(encoded.shape[0], *statics.shape), encoded], dim=1)
+
+
+CAMS_GLOB_ANT_SPECIES: dict[str, str] = {
+    "co": "carbon_monoxide",
+    "nox": "nitrogen_oxides",
+    "so2": "sulphur_dioxide",
+    "nh3": "ammonia",
+    "bc": "black_carbon",
+    "oc": "organic_carbon",
+}
+"""ADS request names (``variable``) of the CAMS-GLOB-ANT species xaqf uses."""
+
+_FILE_SPECIES = re.compile(r"_anthro_([a-z0-9]+)_", re.IGNORECASE)
+_TOTAL = "sum"
+
+
+def _species_of(path: Path, ds: xr.Dataset) -> str:
+    match = _FILE_SPECIES.search(path.name)
+    species = (match.group(1) if match else str(ds.attrs.get("species", ""))).lower()
+    if species not in CAMS_GLOB_ANT_SPECIES:
+        raise LayoutError(
+            f"{path}: cannot tell its species (expected '_anthro_<species>_' in the name, one "
+            f"of {sorted(CAMS_GLOB_ANT_SPECIES)}); rename the file as the ADS delivers it")
+    return species
+
+
+def _sectors_total(path: Path, ds: xr.Dataset) -> xr.DataArray:
+    """The all-sector flux: the file's ``sum`` variable, else the sum of its sectors."""
+    if _TOTAL in ds.data_vars:
+        return ds[_TOTAL]
+    sectors = [v for v in ds.data_vars if {"lat", "lon"} <= set(map(str, ds[v].dims))]
+    if not sectors:
+        raise MissingVariableError(f"{path}: no sector fields on (lat, lon) in "
+                                   f"{sorted(map(str, ds.data_vars))}")
+    total = sum((convert(ds[v], UNITS) for v in sectors[1:]), convert(ds[sectors[0]], UNITS))
+    return total.assign_attrs(units=UNITS)
+
+
+def _joined_years(species: str, parts: list[xr.DataArray]) -> xr.DataArray:
+    """The monthly series of one species from several files (one per year, as the ADS
+    delivers a request per year), in time order. A month in several files is kept once if
+    the files agree on it (a multi-year file fetched twice) and refused if they differ."""
+    joined = xr.concat(parts, "time").sortby("time")
+    times = pd.DatetimeIndex(joined["time"].values)
+    for month in times[times.duplicated()].unique():
+        copies = joined.isel(time=np.flatnonzero(times == month))
+        if not all(copies.isel(time=0).equals(copies.isel(time=k))
+                   for k in range(1, copies.sizes["time"])):
+            raise LayoutError(f"CAMS-GLOB-ANT {species}: the month {month:%Y-%m} is in "
+                              f"several files with different values; give each year once, "
+                              f"from one version of the inventory")
+    return joined.drop_duplicates("time")
+
+
+def _monthly(da: xr.DataArray) -> xr.DataArray:
+    """Mean over the years of each calendar month, on ``month`` 1..12."""
+    if "time" not in da.dims:
+        return da
+    return da.groupby("time.month").mean("time")
+
+
+def open_cams_glob_ant(paths: str | Path | Iterable[str | Path]) -> xr.Dataset:
+    """Open CAMS-GLOB-ANT files (one per species, as unzipped from the ADS) as canonical
+    emission fields: ``emi_<species>`` on ``(month, latitude, longitude)``, kg m-2 s-1.
+
+    Sectors are summed (the file's ``sum`` total when present, else every sector field);
+    monthly fields of several years, in one file or in one file per year, are averaged into
+    a climatology of calendar months;
+    coordinates follow xaqf's layout (latitude descending, longitude in [0, 360)). Bring
+    them onto the model grid with ``ds.aqf.regrid(grid, method="conservative")``.
+
+    Raises
+    ------
+    LayoutError
+        A file whose species cannot be told from its name; a month of a species in
+        several files with different values.
+    MissingVariableError
+        A file without sector fields.
+    """
+    files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    totals: dict[str, list[xr.DataArray]] = {}
+    for path in files:
+        ds = xr.open_dataset(path)
+        totals.setdefault(_species_of(path, ds), []).append(
+            convert(_sectors_total(path, ds), UNITS))
+    fields = {}
+    for species, parts in totals.items():
+        series = parts[0] if len(parts) == 1 else _joined_years(species, parts)
+        fields[variable_of(species)] = _monthly(series).assign_attrs(
+            units=UNITS, long_name=f"Anthropogenic emission flux of {SPECIES[species]} "
+                                   f"(CAMS-GLOB-ANT, all sectors)")
+    out = xr.Dataset(fields).rename({"lat": "latitude", "lon": "longitude"})
+    return _canonical_layout(out)
+
+
+def open_emissions(paths: str | Path | Iterable[str | Path]) -> xr.Dataset:
+    """Open emission inventory files, lazily: CAMS-GLOB-ANT downloads (every file named
+    ``..._anthro_<species>_...``, :func:`open_cams_glob_ant`) or files of canonical
+    ``emi_*`` fields (merged). ``paths``: paths, glob patterns or a list of them.
+
+    Raises
+    ------
+    FileNotFoundError
+        A path or pattern matches no file.
+    LayoutError
+        CAMS-GLOB-ANT files mixed with other files.
+
+    Examples
+    --------
+    >>> open_emissions("/no/such/inventory_*.nc")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no file or zarr store matches '/no/such/inventory_*.nc'
+    """
+    from xaqf.data.io import expand_paths
+
+    files = expand_paths(paths)
+    inventories = [f for f in files if "_anthro_" in Path(f).name]
+    if inventories and len(inventories) != len(files):
+        others = sorted(set(files) - set(inventories))
+        raise LayoutError(f"CAMS-GLOB-ANT files (named '_anthro_') mixed with other files "
+                          f"{others[:3]}; give either the CAMS-GLOB-ANT downloads or files "
+                          f"of canonical emi_* fields")
+    if inventories:
+        return open_cams_glob_ant(files)
+    return xr.merge([xr.open_dataset(f) for f in files])
+
+
+def _canonical_layout(ds: xr.Dataset) -> xr.Dataset:
+    lon = np.mod(ds["longitude"].values, 360.0)
+    ds = ds.assign_coords(longitude=lon).sortby("longitude").sortby("latitude", ascending=False)
+    ds["latitude"].attrs = {"units": "degrees_north", "standard_name": "latitude"}
+    ds["longitude"].attrs = {"units": "degrees_east", "standard_name": "longitude"}
+    return ds

@@ -1,0 +1,334 @@
+"""Surface air-quality products: daily means, WHO 2021 exceedances, the European AQI.
+
+From a forecast (or an analysis) and, for the gases, the met:
+
+* :func:`surface_fields`: surface PM2.5, PM10, NO2, SO2, O3 (and CO) in ``ug m-3``
+  (:mod:`xaqf.products.surface`: one rule for stations and products);
+* :func:`daily_means`: the mean of the values valid on each UTC calendar day;
+* :func:`who_exceedance`: where a daily mean exceeds the WHO 2021 guideline level
+  (:data:`WHO_2021`);
+* :func:`eaqi`: the European Air Quality Index category of each value (:data:`EAQI_BANDS`);
+* :func:`area_share`: the share of the globe's area where a condition holds (a category
+  poor or worse, a guideline exceeded);
+* :func:`plot_category_map`: a map of categories with a discrete legend.
+
+What 12-hourly output can and cannot support
+--------------------------------------------
+xaqf forecasts every 12 hours (00 and 12 UTC). A "daily mean" is then the mean of at most
+two instantaneous values: a coarse estimate of the 24-hour mean, blind to the diurnal cycle
+between the two times. Days with fewer than 2 values (the first and last days of a forecast)
+are flagged (coordinate ``complete`` is False, ``n_values`` says how many). It cannot give:
+the WHO ozone guideline (daily maximum 8-hour running mean) or its peak-season statistic,
+1-hour peaks (NO2, SO2), the hourly basis of the EAQI for the gases, and, from a 5-day
+forecast, any annual mean. :func:`who_exceedance` refuses these averaging periods with an
+error saying why; only the 24-hour guidelines are computed.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd, xarray as xr
+>>> pm = xr.DataArray([10.0, 30.0, 50.0], dims="time", name="pm2p5",
+...                   coords={"time": pd.date_range("2022-06-01", periods=3, freq="12h")})
+>>> daily = daily_means(pm.to_dataset())
+>>> daily["pm2p5"].values.tolist(), daily["complete"].values.tolist()
+([20.0, 50.0], [True, False])
+>>> who_exceedance(daily)["pm2p5"].values.tolist()
+[True, True]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from xaqf.errors import ConfigError, LayoutError, MissingVariableError
+from xaqf.products.surface import UNITS, surface_concentrations
+from xaqf.variables import SPATIAL_DIMS
+
+__all__ = [
+    "EAQI_BANDS",
+    "EAQI_COLOURS",
+    "EAQI_LABELS",
+    "PRODUCT_VARIABLES",
+    "WHO_2021",
+    "Guideline",
+    "area_share",
+    "daily_means",
+    "eaqi",
+    "plot_category_map",
+    "surface_fields",
+    "who_exceedance",
+]
+
+PRODUCT_VARIABLES: tuple[str, ...] = ("pm2p5", "pm10", "no2", "so2", "go3", "co")
+"""The variables of the surface products."""
+
+
+@dataclass(frozen=True)
+class Guideline:
+    """One WHO air-quality guideline level.
+
+    Parameters
+    ----------
+    variable
+        Canonical variable name.
+    averaging
+        Averaging period: ``"24h"``, ``"annual"``, ``"8h"`` (daily maximum 8-hour mean) or
+        ``"peak_season"``.
+    level
+        Guideline level in ``ug m-3``.
+    note
+        What the statistic is.
+    """
+
+    variable: str
+    averaging: str
+    level: float
+    note: str
+
+
+WHO_2021: tuple[Guideline, ...] = (
+    Guideline("pm2p5", "annual", 5.0, "annual mean"),
+    Guideline("pm2p5", "24h", 15.0, "24-hour mean, 99th percentile (3-4 exceedance days/year)"),
+    Guideline("pm10", "annual", 15.0, "annual mean"),
+    Guideline("pm10", "24h", 45.0, "24-hour mean, 99th percentile"),
+    Guideline("go3", "peak_season", 60.0,
+              "mean of the daily maximum 8-hour mean over the six highest consecutive months"),
+    Guideline("go3", "8h", 100.0, "daily maximum 8-hour mean, 99th percentile"),
+    Guideline("no2", "annual", 10.0, "annual mean"),
+    Guideline("no2", "24h", 25.0, "24-hour mean, 99th percentile"),
+    Guideline("so2", "24h", 40.0, "24-hour mean, 99th percentile"),
+    Guideline("co", "24h", 4000.0, "24-hour mean (4 mg m-3), 99th percentile"),
+)
+"""The WHO global air quality guidelines (2021) AQG levels, in ug m-3, as data."""
+
+_UNSUPPORTED = {
+    "8h": "the daily maximum 8-hour running mean needs (at least) hourly values; 12-hourly "
+          "output holds two values a day",
+    "peak_season": "the peak-season statistic needs six months of daily maximum 8-hour "
+                   "means, built from hourly values",
+    "annual": "an annual mean needs a year of values; a forecast covers days",
+}
+
+EAQI_LABELS: tuple[str, ...] = ("good", "fair", "moderate", "poor", "very poor",
+                                "extremely poor")
+"""The six European Air Quality Index categories, numbered 1..6 in this order (0: no data)."""
+
+EAQI_BANDS: dict[str, tuple[float, ...]] = {
+    "pm2p5": (10.0, 20.0, 25.0, 50.0, 75.0),
+    "pm10": (20.0, 40.0, 50.0, 100.0, 150.0),
+    "no2": (40.0, 90.0, 120.0, 230.0, 340.0),
+    "go3": (50.0, 100.0, 130.0, 240.0, 380.0),
+    "so2": (100.0, 200.0, 350.0, 500.0, 750.0),
+}
+"""Upper bounds (ug m-3) of the first five EAQI categories per pollutant (the sixth is open).
+
+The EEA's European Air Quality Index as published from 2021 (six levels): PM on 24-hour
+means, NO2, O3 and SO2 on hourly values. Bands are closed above: a value equal to a bound
+belongs to the lower category (10 ug m-3 of PM2.5 is "good")."""
+
+EAQI_COLOURS: tuple[str, ...] = ("#50f0e6", "#50ccaa", "#f0e641", "#ff5050", "#960032",
+                                 "#7d2181")
+"""The EEA's colours of the six categories."""
+
+
+def surface_fields(forecast: xr.Dataset, met: xr.Dataset | None = None) -> xr.Dataset:
+    """Surface PM2.5, PM10, NO2, SO2, O3 and CO (those present) in ``ug m-3``.
+
+    Gases are included only with ``met`` (see :mod:`xaqf.products.surface` for the density rule).
+
+    Raises
+    ------
+    MissingVariableError
+        None of :data:`PRODUCT_VARIABLES` in ``forecast``.
+    """
+    names = [n for n in PRODUCT_VARIABLES if n in forecast.data_vars
+             and (n in ("pm2p5", "pm10") or met is not None)]
+    return surface_concentrations(forecast, met, names or None)
+
+
+def _daily_of_series(ds: xr.Dataset, time: str) -> xr.Dataset:
+    day = ds[time].dt.floor("D").rename("date")
+    grouped = ds.assign_coords(date=(ds[time].dims, day.values)).groupby("date")
+    means = grouped.mean(time, keep_attrs=True)
+    counts = ds[time].groupby(day).count().values
+    return means.assign_coords(n_values=("date", counts), complete=("date", counts >= 2))
+
+
+def daily_means(ds: xr.Dataset) -> xr.Dataset:
+    """Means over the values valid on each UTC calendar day, with a completeness flag.
+
+    Parameters
+    ----------
+    ds
+        Surface fields with ``time`` (analysis) or ``init_time, lead_time`` (forecast).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dim ``date`` replacing ``time`` (or ``lead_time``, one set of dates per
+        ``init_time``, NaN where an init does not reach a date); coordinates ``n_values``
+        (values averaged) and ``complete`` (``n_values >= 2``).
+
+    Raises
+    ------
+    LayoutError
+        No time axis.
+    """
+    if "init_time" in ds.dims and "lead_time" in ds.dims:
+        parts = []
+        for init in ds["init_time"].values:
+            one = ds.sel(init_time=init)
+            one = one.assign_coords(valid=("lead_time", (init + one["lead_time"]).values))
+            one = one.swap_dims(lead_time="valid").drop_vars(["lead_time", "init_time"])
+            part = _daily_of_series(one, "valid").drop_vars("complete")
+            counts = part["n_values"].expand_dims(init_time=[init])
+            parts.append(part.drop_vars("n_values").expand_dims(init_time=[init])
+                         .assign_coords(n_values=counts))
+        out = xr.concat(parts, "init_time", join="outer", fill_value={"n_values": 0})
+        return out.assign_coords(complete=out["n_values"] >= 2)
+    if "time" in ds.dims:
+        return _daily_of_series(ds, "time")
+    raise LayoutError(f"daily means need a time axis ('time' or 'init_time' and 'lead_time'); "
+                      f"got dims {tuple(ds.dims)}")
+
+
+def who_exceedance(daily: xr.Dataset, averaging: str = "24h") -> xr.Dataset:
+    """Where daily means exceed the WHO 2021 guideline level of their averaging period.
+
+    Parameters
+    ----------
+    daily
+        :func:`daily_means` of surface fields in ``ug m-3``.
+    averaging
+        Only ``"24h"`` is supported by 12-hourly output; the others are refused.
+
+    Returns
+    -------
+    xarray.Dataset
+        Boolean per variable that has a guideline of this period, with attributes
+        ``who_level`` and ``averaging``; the ``complete`` coordinate of ``daily`` is kept.
+
+    Raises
+    ------
+    ConfigError
+        ``averaging`` other than ``"24h"`` (the message says why it cannot be supported),
+        or none of ``daily``'s variables has a guideline of that period.
+    """
+    if averaging in _UNSUPPORTED:
+        raise ConfigError(f"WHO averaging period {averaging!r} is not supported: "
+                          f"{_UNSUPPORTED[averaging]}. Use averaging='24h'")
+    levels = {g.variable: g for g in WHO_2021 if g.averaging == averaging}
+    if not levels:
+        raise ConfigError(f"unknown WHO averaging period {averaging!r}; the table has "
+                          f"{sorted({g.averaging for g in WHO_2021})}")
+    names = [n for n in daily.data_vars if n in levels]
+    if not names:
+        raise MissingVariableError(
+            f"no variable with a WHO {averaging} guideline in the data (they hold "
+            f"{sorted(map(str, daily.data_vars))}; guidelines exist for {sorted(levels)})")
+    return xr.Dataset({
+        name: (daily[name] > levels[name].level).where(daily[name].notnull(), False)
+        .astype(bool).assign_attrs(who_level=levels[name].level, units=UNITS,
+                                   averaging=averaging, long_name=f"{name} above WHO 2021 "
+                                   f"{averaging} guideline ({levels[name].level:g} {UNITS})")
+        for name in names}, attrs={"source": "WHO global air quality guidelines, 2021"})
+
+
+def _category(values: xr.DataArray, bounds: tuple[float, ...]) -> xr.DataArray:
+    index = xr.apply_ufunc(lambda x: np.digitize(x, bounds, right=True) + 1, values,
+                           dask="parallelized", output_dtypes=[np.int8])
+    return index.where(values.notnull(), 0).astype(np.int8)
+
+
+def eaqi(ds: xr.Dataset) -> xr.Dataset:
+    """European Air Quality Index category (1 good .. 6 extremely poor; 0 no data).
+
+    Applied to the values as given: pass :func:`daily_means` to follow the 24-hour basis of
+    PM (for the gases, whose index is hourly, daily means understate peaks).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``int8`` category per pollutant of :data:`EAQI_BANDS` present, and ``eaqi``, the
+        worst category over them; CF ``flag_values``/``flag_meanings`` attributes.
+
+    Raises
+    ------
+    MissingVariableError
+        None of the EAQI pollutants in ``ds``.
+
+    Examples
+    --------
+    >>> pm = xr.DataArray([10.0, 10.01, 75.0, 80.0], dims="x")
+    >>> eaqi(xr.Dataset({"pm2p5": pm}))["eaqi"].values.tolist()
+    [1, 2, 5, 6]
+    """
+    names = [n for n in EAQI_BANDS if n in ds.data_vars]
+    if not names:
+        raise MissingVariableError(f"no EAQI pollutant {list(EAQI_BANDS)} in the data (they "
+                                   f"hold {sorted(map(str, ds.data_vars))})")
+    attrs = {"flag_values": np.arange(7, dtype=np.int8),
+             "flag_meanings": " ".join(["no_data", *(s.replace(" ", "_") for s in EAQI_LABELS)])}
+    out = {n: _category(ds[n], EAQI_BANDS[n]).assign_attrs(
+        long_name=f"European Air Quality Index category of {n}", **attrs) for n in names}
+    worst = xr.concat(list(out.values()), "pollutant").max("pollutant")
+    out["eaqi"] = worst.assign_attrs(long_name="European Air Quality Index category", **attrs)
+    return xr.Dataset(out, attrs={"source": "EEA European Air Quality Index bands"})
+
+
+def area_share(mask: xr.DataArray | xr.Dataset) -> xr.DataArray | xr.Dataset:
+    """Share of the area of the grid (cos-latitude weighted) where ``mask`` is true.
+
+    Examples
+    --------
+    >>> mask = xr.DataArray([[True, True], [False, False]], dims=("latitude", "longitude"),
+    ...                     coords={"latitude": [60.0, 0.0], "longitude": [0.0, 180.0]})
+    >>> round(float(area_share(mask)), 3)  # cos 60 / (cos 60 + cos 0)
+    0.333
+    """
+    from xaqf.metrics.weights import latitude_weights
+
+    weights = latitude_weights(mask["latitude"])
+    return mask.astype(np.float64).weighted(weights).mean(list(SPATIAL_DIMS))
+
+
+def plot_category_map(category: xr.DataArray, title: str = "") -> Any:
+    """Map of EAQI categories (one 2-D field) with a discrete legend of the labels, and
+    coastlines where cartopy is installed (:func:`xaqf.metrics.plot.add_coastlines`).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> cat = xr.DataArray(np.array([[1, 2], [3, 6]], np.int8),
+    ...                    dims=("latitude", "longitude"),
+    ...                    coords={"latitude": [10.0, 0.0], "longitude": [0.0, 10.0]})
+    >>> fig = plot_category_map(cat)
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:2]
+    ['good', 'fair']
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    from xaqf.metrics.plot import add_coastlines
+
+    extra = [d for d in category.dims if d not in SPATIAL_DIMS]
+    if extra:
+        raise LayoutError(f"plot_category_map needs one 2-D field; select {extra} first, "
+                          f"e.g. category.isel({extra[0]}=0)")
+    colours = ["#d9d9d9", *EAQI_COLOURS]
+    fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
+    ax.pcolormesh(category["longitude"], category["latitude"],
+                  category.transpose(*SPATIAL_DIMS).values, shading="nearest",
+                  cmap=ListedColormap(colours), norm=BoundaryNorm(np.arange(-0.5, 7.5), 7))
+    handles = [Patch(color=c, label=label) for c, label in zip(EAQI_COLOURS, EAQI_LABELS,
+                                                                strict=True)]
+    add_coastlines(ax)
+    ax.legend(handles=handles, loc="lower left", fontsize="small", title="EAQI")
+    ax.set(xlabel="longitude (degrees east)", ylabel="latitude (degrees north)",
+           title=title or str(category.attrs.get("long_name", "EAQI")))
+    return fig
+
