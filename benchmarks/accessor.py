@@ -24,7 +24,7 @@ import xarray as xr
 import xaqf  # noqa: F401  (registers the accessor)
 from xaqf import variables
 from xaqf.preprocessing.transform import inverse_log_transform, log_transform
-from xaqf.regrid.bilinear import global_grid
+from xaqf.regrid import global_grid
 
 
 def best_of(repeat: int, fn: Callable[[], object]) -> float:

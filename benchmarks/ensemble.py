@@ -34,7 +34,7 @@ import xarray as xr
 from predict import synthetic
 
 from xaqf.forecaster import Forecaster
-from xaqf.regrid.bilinear import global_grid
+from xaqf.regrid import global_grid
 from xaqf.variables import (
     MET_CHANNELS,
     MET_VARIABLES,

@@ -46,7 +46,7 @@ from xaqf.forecaster.heap import retained_heap
 from xaqf.forecaster.inputs import prepare_inputs
 from xaqf.forecaster.output import empty_forecast
 from xaqf.preprocessing.channels import to_channels
-from xaqf.regrid.bilinear import global_grid
+from xaqf.regrid import global_grid
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 

@@ -56,7 +56,7 @@ from xaqf.forecaster import Forecaster
 from xaqf.forecaster.heap import heap_retention_available, retained_heap
 from xaqf.forecaster.rollout import float32_head
 from xaqf.model import summary
-from xaqf.regrid.bilinear import global_grid
+from xaqf.regrid import global_grid
 from xaqf.variables import (
     MET_CHANNELS,
     MET_VARIABLES,

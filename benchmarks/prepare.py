@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.regrid.bilinear import global_grid
+from xaqf.regrid import global_grid
 from xaqf.variables import MET_VARIABLES, POLLUTANT_VARIABLES, PRESSURE_LEVELS, VARIABLES
 
 SINGLE = [n for n in MET_VARIABLES if not VARIABLES[n].on_levels and n != "tp"]

@@ -27,7 +27,7 @@ import dask.array as dsa
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
-from xaqf.regrid.bilinear import Regridder, global_grid
+from xaqf.regrid import Regridder, global_grid
 from xaqf.variables import MET_CHANNELS
 
 MIB = 2**20

@@ -12,12 +12,11 @@ import xarray as xr
 
 import xaqf  # noqa: F401  (registers the accessor)
 from tests.helpers import canonical_dataset
-from xaqf import variables
+from xaqf import regrid, variables
 from xaqf.accessor import DataArrayAccessor, DatasetAccessor
 from xaqf.data import io
 from xaqf.errors import UnitError
 from xaqf.preprocessing import channels, grey_line, normalization, transform
-from xaqf.regrid import bilinear as regrid
 
 
 @pytest.fixture

@@ -18,9 +18,8 @@ from typing import Any
 
 from xaqf import accessor as _accessor  # noqa: F401  (registers ds.aqf)
 from xaqf import errors, variables
+from xaqf._version import __version__
 from xaqf.data.io import open_cams, open_met, open_static
-
-__version__ = "0.1.0"
 
 _LAZY_MODULES = {
     **{name: f"xaqf.{name}" for name in (

@@ -26,10 +26,10 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
+from xaqf import regrid
 from xaqf.data import io
 from xaqf.preprocessing import channels, normalization, transform
 from xaqf.preprocessing import grey_line as grey_line_module
-from xaqf.regrid import bilinear as regrid
 from xaqf.variables import GREY_LINE
 
 
@@ -44,13 +44,13 @@ class _AqfAccessor:
         """Regrid to ``target`` (bilinear or conservative), periodic in longitude.
 
         To regrid many objects between the same two grids, build one
-        :class:`xaqf.regrid.bilinear.Regridder` and reuse its weights.
+        :class:`xaqf.regrid.Regridder` and reuse its weights.
 
         Parameters
         ----------
         target
             A Dataset/DataArray whose ``latitude``/``longitude`` define the grid, or a
-            resolution in degrees (a global grid, see :func:`xaqf.regrid.bilinear.global_grid`).
+            resolution in degrees (a global grid, see :func:`xaqf.regrid.global_grid`).
         method
             ``"bilinear"``, or ``"conservative"`` for fluxes such as emission inventories
             (area-weighted, keeps global totals; :mod:`xaqf.regrid.conservative`).
@@ -59,7 +59,7 @@ class _AqfAccessor:
         -------
         Dataset or DataArray
             On the target grid; lazy where the input is dask-backed. The object itself when
-            it is already on the target grid. See :func:`xaqf.regrid.bilinear.regrid`.
+            it is already on the target grid. See :func:`xaqf.regrid.regrid`.
 
         Examples
         --------

@@ -194,7 +194,7 @@ class InventoryClient:
         self.calls: list[str] = []
 
     def retrieve(self, dataset: str, request: dict, target: str) -> None:
-        from xaqf.preprocessing.emissions import CAMS_GLOB_ANT_SPECIES
+        from xaqf.data.inventory import CAMS_GLOB_ANT_SPECIES
 
         year = request["year"][0]
         self.calls.append(year)
@@ -214,7 +214,7 @@ class InventoryClient:
 
 def test_the_inventory_lands_year_by_year_and_opens_as_one_climatology(tmp_path):
     from xaqf.data.download import download_emissions
-    from xaqf.preprocessing.emissions import open_emissions
+    from xaqf.data.inventory import open_emissions
 
     client = InventoryClient()
     folders = download_emissions(2021, 2022, tmp_path, species=("co", "so2"), client=client,

@@ -13,14 +13,13 @@ import xarray as xr
 from tests.helpers import grid, micro_config
 from xaqf import Forecaster
 from xaqf._utils.tensor_file import read_file, write_file
+from xaqf.data.inventory import open_cams_glob_ant, open_emissions
 from xaqf.errors import LayoutError, MissingVariableError
 from xaqf.forecaster import model_file
 from xaqf.preprocessing.emissions import (
     EmissionEncoder,
     EmissionSettings,
     emission_stats,
-    open_cams_glob_ant,
-    open_emissions,
 )
 from xaqf.preprocessing.normalization import compute_model_stats
 from xaqf.preprocessing.statics import STATIC_CHANNELS

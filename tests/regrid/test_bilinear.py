@@ -11,7 +11,7 @@ import xarray as xr
 from tests.helpers import canonical_dataset
 from xaqf import variables
 from xaqf.errors import ConfigError, GridMismatchError, LayoutError
-from xaqf.regrid.bilinear import Regridder, check_same_grid, global_grid, regrid, same_grid
+from xaqf.regrid import Regridder, check_same_grid, global_grid, regrid, same_grid
 
 SOURCE = global_grid(4.0)
 TARGET = global_grid(3.0)

@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 from xaqf.errors import ConfigError
-from xaqf.regrid.bilinear import global_grid, regrid
+from xaqf.regrid import global_grid, regrid
 from xaqf.regrid.conservative import ConservativeRegridder, cell_areas
 
 

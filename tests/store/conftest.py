@@ -42,7 +42,7 @@ def expected(raw: RawDownloads, start: str = START, end: str = END,
     from xaqf.data.sources import accumulate_precipitation
     from xaqf.data.validation import check_dataset
     from xaqf.preprocessing.normalization import compute_stats
-    from xaqf.regrid.bilinear import Regridder, global_grid
+    from xaqf.regrid import Regridder, global_grid
 
     grid = global_grid(resolution)
     times = pd.date_range(start, pd.Timestamp(end) + pd.Timedelta("12h"), freq="12h")

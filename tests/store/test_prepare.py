@@ -20,7 +20,7 @@ import xaqf
 from tests.helpers import micro_config
 from tests.store.conftest import END, RESOLUTION, START, expected, product_files, write_raw
 from xaqf.errors import ConfigError, StoreError
-from xaqf.regrid.bilinear import Regridder
+from xaqf.regrid import Regridder
 from xaqf.store import open_store, prepare
 from xaqf.store.progress import progress_dir, write_layout
 

@@ -11,7 +11,7 @@ import xarray as xr
 import xaqf
 from xaqf.data.download import check_download
 from xaqf.data.sources import accumulate_precipitation, requests
-from xaqf.regrid.bilinear import global_grid, regrid
+from xaqf.regrid import global_grid, regrid
 from xaqf.tutorial import raw_downloads_world, save_raw_downloads
 
 START, DAYS = "2022-06-29", 4

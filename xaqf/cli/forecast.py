@@ -64,9 +64,9 @@ def run(args: argparse.Namespace) -> int:
     """Forecast; returns the exit status."""
     import pandas as pd
 
+    from xaqf.data.inventory import open_emissions
     from xaqf.data.io import open_cams, open_met
     from xaqf.forecaster import Forecaster
-    from xaqf.preprocessing.emissions import open_emissions
 
     forecaster = Forecaster.load(args.model)
     cams, met = open_cams(args.cams), open_met(args.met)

@@ -233,14 +233,14 @@ def download_emissions(start_year: int, end_year: int, directory: str | os.PathL
     directory
         Download folder.
     species
-        Species of :data:`xaqf.preprocessing.emissions.CAMS_GLOB_ANT_SPECIES`; default all of them.
+        Species of :data:`xaqf.data.inventory.CAMS_GLOB_ANT_SPECIES`; default all of them.
     client, retries, backoff, progress, dry_run, sleep
         As for :func:`download` (the default client is the ADS's).
 
     Returns
     -------
     list of pathlib.Path
-        The year folders; open them with ``xaqf.preprocessing.emissions.open_emissions(
+        The year folders; open them with ``xaqf.data.inventory.open_emissions(
         "DIR/cams-glob-ant/*/*.nc")`` or give them to ``xaqf prepare --emissions``.
 
     Raises
@@ -279,7 +279,7 @@ def check_inventory(folder: str | os.PathLike, request: Request) -> str | None:
     >>> check_inventory("nowhere", emission_requests(2022, 2022)[0])
     'nowhere holds no file'
     """
-    from xaqf.preprocessing.emissions import CAMS_GLOB_ANT_SPECIES
+    from xaqf.data.inventory import CAMS_GLOB_ANT_SPECIES
 
     folder = Path(folder)
     files = sorted(folder.glob("*.nc")) if folder.is_dir() else []

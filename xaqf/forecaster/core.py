@@ -527,7 +527,7 @@ class Forecaster:
         return self._compiled[key]
 
     def _attrs(self, steps: int, met: xr.Dataset) -> dict[str, str]:
-        from xaqf import __version__
+        from xaqf._version import __version__
 
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         source = met.attrs.get("title") or met.attrs.get("source") or "unnamed met input"

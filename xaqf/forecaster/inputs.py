@@ -46,7 +46,7 @@ from xaqf.data.validation import check_dataset
 from xaqf.errors import LayoutError, MissingTimeError
 from xaqf.preprocessing.channels import channel_values
 from xaqf.preprocessing.windows import Need, complete_windows
-from xaqf.regrid.bilinear import check_same_grid, regrid, same_grid
+from xaqf.regrid import check_same_grid, regrid, same_grid
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 

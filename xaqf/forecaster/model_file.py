@@ -42,8 +42,8 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from xaqf import __version__
 from xaqf._utils.tensor_file import read_file, write_file
+from xaqf._version import __version__
 from xaqf.errors import ConfigError, ModelFileError
 from xaqf.model import FusionUNet, ModelConfig, build_model
 from xaqf.preprocessing.emissions import EmissionEncoder

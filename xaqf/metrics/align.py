@@ -26,7 +26,7 @@ from xaqf.errors import (
     MissingVariableError,
     UnitError,
 )
-from xaqf.regrid.bilinear import check_same_grid
+from xaqf.regrid import check_same_grid
 from xaqf.variables import SPATIAL_DIMS, VARIABLES
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)

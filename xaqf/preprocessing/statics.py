@@ -33,7 +33,7 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import MissingVariableError
-from xaqf.regrid.bilinear import check_same_grid
+from xaqf.regrid import check_same_grid
 
 STATIC_CHANNELS: tuple[str, ...] = (
     "orography", "lsm", "sin_latitude", "cos_latitude", "sin_longitude", "cos_longitude",

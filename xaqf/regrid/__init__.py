@@ -1,7 +1,9 @@
 """Regridding between regular latitude/longitude grids: bilinear and conservative.
 
-* :mod:`xaqf.regrid.bilinear` -- grids, the bilinear :class:`Regridder`, :func:`regrid`;
-* :mod:`xaqf.regrid.conservative` -- area-weighted, mass-conserving regridding.
+* :mod:`xaqf.regrid.grid` -- building, reading and comparing grids;
+* :mod:`xaqf.regrid.bilinear` -- the bilinear :class:`Regridder` (states);
+* :mod:`xaqf.regrid.conservative` -- area-weighted, mass-conserving regridding (fluxes);
+* :mod:`xaqf.regrid.methods` -- :func:`regrid`, one call for either method.
 
 Examples
 --------
@@ -12,16 +14,10 @@ Examples
 
 from __future__ import annotations
 
-from xaqf.regrid.bilinear import (
-    Regridder,
-    as_grid,
-    check_same_grid,
-    coords_of,
-    global_grid,
-    regrid,
-    same_grid,
-)
+from xaqf.regrid.bilinear import Regridder
 from xaqf.regrid.conservative import ConservativeRegridder, cell_areas
+from xaqf.regrid.grid import as_grid, check_same_grid, coords_of, global_grid, same_grid
+from xaqf.regrid.methods import regrid
 
 __all__ = ["ConservativeRegridder", "Regridder", "as_grid", "cell_areas", "check_same_grid",
            "coords_of", "global_grid", "regrid", "same_grid"]

@@ -21,7 +21,7 @@ arrays (lazy, block by block), DataArrays and Datasets are handled as by
 Examples
 --------
 >>> import numpy as np
->>> from xaqf.regrid.bilinear import global_grid
+>>> from xaqf.regrid import global_grid
 >>> coarse, fine = global_grid(4.0), global_grid(2.0)
 >>> regridder = ConservativeRegridder(fine, coarse)
 >>> regridder
@@ -41,7 +41,8 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import GridMismatchError, LayoutError
-from xaqf.regrid.bilinear import LAT, LON, Regridder, as_grid, coords_of
+from xaqf.regrid.bilinear import Regridder
+from xaqf.regrid.grid import LAT, LON, as_grid, coords_of
 
 EARTH_RADIUS = 6_371_000.0
 """Radius (m) of the sphere that :func:`cell_areas` measures on."""
@@ -117,7 +118,7 @@ def cell_areas(grid: Any) -> np.ndarray:
 
     Examples
     --------
-    >>> from xaqf.regrid.bilinear import global_grid
+    >>> from xaqf.regrid import global_grid
     >>> areas = cell_areas(global_grid(4.0))
     >>> bool(np.isclose(areas.sum(), 4 * np.pi * EARTH_RADIUS**2))
     True
@@ -148,7 +149,7 @@ class ConservativeRegridder(Regridder):
     Examples
     --------
     >>> import numpy as np
-    >>> from xaqf.regrid.bilinear import global_grid
+    >>> from xaqf.regrid import global_grid
     >>> same = ConservativeRegridder(global_grid(30.0), global_grid(30.0))
     >>> x = np.random.default_rng(1).random((7, 12))
     >>> bool(np.allclose(same(x), x))

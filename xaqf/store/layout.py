@@ -9,7 +9,7 @@ writes the coordinates, the metadata of every array (no data) and the regridded 
 Examples
 --------
 >>> import numpy as np, pandas as pd
->>> from xaqf.regrid.bilinear import global_grid
+>>> from xaqf.regrid import global_grid
 >>> tmpl = template("met", pd.date_range("2022-06-01", periods=2, freq="12h"), global_grid(30))
 >>> tmpl["t"].dims, tmpl["t"].dtype.name, tmpl["t"].encoding["chunks"]
 (('time', 'level', 'latitude', 'longitude'), 'float32', (1, 13, 7, 12))

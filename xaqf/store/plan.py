@@ -336,7 +336,7 @@ def make_plan(cams: Iterable[str] | str, met: Iterable[str] | str, statics: str,
     statics
         The static file (orography, land-sea mask).
     resolution
-        Target grid spacing in degrees (:func:`xaqf.regrid.bilinear.global_grid`).
+        Target grid spacing in degrees (:func:`xaqf.regrid.global_grid`).
     start, end
         The period (see :func:`target_times`).
 

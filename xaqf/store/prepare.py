@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from xaqf.data.io import open_raw, standardize, variables_of_kind
 from xaqf.errors import StoreError
 from xaqf.preprocessing.normalization import compute_stats
-from xaqf.regrid.bilinear import Regridder, global_grid
+from xaqf.regrid import Regridder, global_grid
 from xaqf.store import layout
 from xaqf.store.plan import Plan, Step, make_plan
 from xaqf.store.progress import done_steps, progress_dir, read_layout, read_marker, write_layout
@@ -51,9 +51,9 @@ def _statics(path: str, grid: xr.Dataset) -> xr.Dataset:
 
 
 def _emissions(paths: str | Iterable[str], grid: xr.Dataset) -> xr.Dataset:
-    """Emission fields (:func:`xaqf.preprocessing.emissions.open_emissions`) on ``grid``, regridded
+    """Emission fields (:func:`xaqf.data.inventory.open_emissions`) on ``grid``, regridded
     conservatively."""
-    from xaqf.preprocessing.emissions import open_emissions
+    from xaqf.data.inventory import open_emissions
 
     return open_emissions(paths).load().aqf.regrid(grid, method="conservative")
 
@@ -73,7 +73,7 @@ def _write_emissions(fields: xr.Dataset | None, output: Path) -> None:
 
 def _open_or_create(plan: Plan, output: Path, command: str) -> bool:
     """Check an existing store against ``plan`` or write the template; whether complete."""
-    from xaqf import __version__
+    from xaqf._version import __version__
 
     folder = progress_dir(output)
     attrs = layout.read_root(output)
@@ -182,7 +182,7 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
         The command recorded in the provenance (default: this process's command line).
     emissions
         Emission inventory files: CAMS-GLOB-ANT downloads (sectors summed,
-        :func:`xaqf.preprocessing.emissions.open_cams_glob_ant`) or files of canonical ``emi_*``
+        :func:`xaqf.data.inventory.open_cams_glob_ant`) or files of canonical ``emi_*``
         fields.
         They are read and regridded conservatively onto the grid before the time steps
         run (so a bad file fails at once), and written to the group ``emissions``, whole or

@@ -27,7 +27,7 @@ from xaqf.data.io import open_raw, standardize, variables_of_kind
 from xaqf.data.sources import accumulate_precipitation
 from xaqf.data.validation import check_dataset
 from xaqf.errors import StoreError, XaqfError
-from xaqf.regrid.bilinear import Regridder, global_grid
+from xaqf.regrid import Regridder, global_grid
 from xaqf.store.layout import write_step
 from xaqf.store.plan import Accumulation, Source, Step
 from xaqf.store.progress import write_marker

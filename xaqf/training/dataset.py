@@ -50,7 +50,7 @@ from xaqf.model.step import time_features
 from xaqf.preprocessing.channels import to_channels
 from xaqf.preprocessing.emissions import prepare_emissions, with_emissions
 from xaqf.preprocessing.windows import Need, complete_windows
-from xaqf.regrid.bilinear import check_same_grid
+from xaqf.regrid import check_same_grid
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 if TYPE_CHECKING:

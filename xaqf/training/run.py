@@ -27,17 +27,16 @@ from typing import Any
 
 import xarray as xr
 
+from xaqf.data.inventory import open_cams_glob_ant, open_emissions
 from xaqf.errors import ConfigError, GridMismatchError
 from xaqf.preprocessing.emissions import (
     EmissionEncoder,
     EmissionSettings,
     emission_stats,
     emissions_on_grid,
-    open_cams_glob_ant,
-    open_emissions,
 )
 from xaqf.preprocessing.normalization import combine_stats
-from xaqf.regrid.bilinear import same_grid
+from xaqf.regrid import same_grid
 from xaqf.training.config import StageConfig, TrainConfig
 from xaqf.training.dataset import WindowDataset
 from xaqf.training.distributed import Distributed, setup

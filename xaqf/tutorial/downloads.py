@@ -6,7 +6,7 @@ runs end to end without an account: one netCDF file per product and month, named
 :class:`~xaqf.data.sources.Request` targets (``cams-analysis/cams-analysis_2022-06.nc``...).
 
 Grids (decided): the world is generated at the ERA5-like ``met_resolution``; the CAMS-like
-pollutants are brought to the coarser ``cams_resolution`` with :func:`xaqf.regrid.bilinear.regrid`
+pollutants are brought to the coarser ``cams_resolution`` with :func:`xaqf.regrid.regrid`
 (exact subsampling when the coarse grid's points are points of the fine one, as 4 deg and
 2 deg). The files have what the new CDS/ADS netCDF files have: ``valid_time`` (forecasts:
 ``forecast_reference_time`` and ``forecast_period`` in hours with a 2-D ``valid_time``),
@@ -41,7 +41,7 @@ import xarray as xr
 
 from xaqf._utils.atomic import atomic_path
 from xaqf.data.sources import Request, expected_coords, product, requests
-from xaqf.regrid.bilinear import global_grid, regrid
+from xaqf.regrid import global_grid, regrid
 from xaqf.tutorial.world import ToyWorld, toy_world
 
 __all__ = ["RawDownloads", "save_raw_downloads", "store_layout", "store_units", "write_raw"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xaqf.errors import ConfigError
-from xaqf.regrid.bilinear import global_grid
+from xaqf.regrid import global_grid
 
 EARTH_RADIUS = 6.371e6
 """Mean Earth radius (m)."""
@@ -82,7 +82,7 @@ def make_grid(resolution: float) -> Grid:
     ------
     ConfigError
         If ``resolution`` does not divide 180 and 360 evenly (see
-        :func:`xaqf.regrid.bilinear.global_grid`), or leaves fewer than 4 rows.
+        :func:`xaqf.regrid.global_grid`), or leaves fewer than 4 rows.
 
     Examples
     --------

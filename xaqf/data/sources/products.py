@@ -348,10 +348,10 @@ def emission_requests(start_year: int, end_year: int,
     """ADS requests of the CAMS-GLOB-ANT anthropogenic inventory, one per year.
 
     Each asks for every species (ADS names in
-    :data:`xaqf.preprocessing.emissions.CAMS_GLOB_ANT_SPECIES`) of the ``anthropogenic`` source, as
+    :data:`xaqf.data.inventory.CAMS_GLOB_ANT_SPECIES`) of the ``anthropogenic`` source, as
     the
     zip of one monthly netCDF file per species, sectors as separate variables (xaqf sums
-    them: :func:`xaqf.preprocessing.emissions.open_cams_glob_ant`), fluxes in kg m-2 s-1. The
+    them: :func:`xaqf.data.inventory.open_cams_glob_ant`), fluxes in kg m-2 s-1. The
     target of
     each is the folder its files are unpacked into (:func:`xaqf.data.download.download_emissions`).
 
@@ -362,7 +362,7 @@ def emission_requests(start_year: int, end_year: int,
     ('cams-global-emission-inventories', ['carbon_monoxide', 'nitrogen_oxides'], ['2022'], \
 'cams-glob-ant/2022')
     """
-    from xaqf.preprocessing.emissions import CAMS_GLOB_ANT_SPECIES
+    from xaqf.data.inventory import CAMS_GLOB_ANT_SPECIES
 
     unknown = [s for s in species if s not in CAMS_GLOB_ANT_SPECIES]
     if unknown or end_year < start_year:
