@@ -203,7 +203,7 @@ class DatasetAccessor(_AqfAccessor):
         variables
             Variables to transform; default every pollutant variable present.
         floor
-            Values are clamped to at least this before the logarithm (decided: 1e-6).
+            Values are clamped to at least this before the logarithm (default 1e-6).
         force
             Transform even variables already transformed or in physical units.
 

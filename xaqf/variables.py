@@ -5,7 +5,7 @@ any other weather source). A *channel* is one variable on one pressure level, or
 surface/total-column variable. Channel names are ``"<variable>"`` for single-level
 variables and ``"<variable>_<level>"`` for variables on pressure levels, e.g. ``"go3_850"``.
 
-Channel order (decided, fixed; the model's weights depend on it):
+Channel order (fixed: a model's weights depend on it):
 
 * pollutants: the 5 total columns, then the 5 species on levels (variable-major, levels
   ascending in hPa, 50 ... 1000), then the 3 particulate-matter variables;
@@ -191,7 +191,7 @@ its ``valid_ranges`` parameter."""
 GREY_LINE: frozenset[str] = frozenset({"no", "tc_no", "no2", "tcno2", "pm1", "pm2p5", "pm10"})
 """Default grey-line variables, whose base is the value 24 h before the target time.
 
-Decided (the paper lists none): the split of the public Aurora air-pollution model.
+The paper lists none; this is the split of the public Aurora air-pollution model.
 """
 
 

@@ -33,7 +33,7 @@ from xaqf.errors import DownloadError
 DATA_DIR_ENV = "XAQF_DATA_DIR"
 """Environment variable that overrides the cache folder."""
 BASE_URL = "https://github.com/xaqf/xaqf-data/raw/main/"
-"""Where registered files are published (decided; nothing is published there yet)."""
+"""Where registered files are published (nothing is published there yet)."""
 REGISTRY: dict[str, str] = {}
 """Registered sample files: name -> ``"sha256:<hex digest>"``."""
 

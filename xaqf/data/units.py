@@ -10,7 +10,7 @@ Conversions go through pint-xarray: the data are quantified in that registry
 dequantified (``.pint.dequantify``), the ``units`` attribute then keeping the catalogue's
 spelling. pint wraps dask arrays without computing them, so conversions stay lazy.
 
-Policy for data without a ``units`` attribute (decided): it is an error
+Data without a ``units`` attribute are an error
 (:class:`~xaqf.errors.UnitError`), because guessing units is how PM in µg m-3 ends up being
 read as kg m-3. Pass ``assume_units=True`` to declare that unlabelled data are already in
 the catalogue units.

@@ -12,7 +12,7 @@ Value checks read the data: on dask-backed input they **compute** every checked 
 once (a single pass, all variables together). Pass ``check_values=False`` to skip them
 and stay lazy.
 
-Tiny negative concentrations (decided): CAMS fields carry small negative values left by
+Tiny negative concentrations: CAMS fields carry small negative values left by
 numerical advection. A negative value whose size is at most ``negative_tolerance`` (default
 1e-3) times the variable's largest absolute value in the Dataset is clamped to 0 (lazily);
 anything more negative raises :class:`~xaqf.errors.InvalidValueError`.

@@ -9,14 +9,13 @@ Two methods, both written as ``(x - mean) / std`` so that one code path applies 
   time and space.
 
 Catalogued pollutants get ``"scale"``; uncatalogued variables are recognised as emission
-inventories only when listed in ``scale_variables`` (decided: no guessing from names or
-attributes). Everything else gets ``"standard"``.
+inventories only when listed in ``scale_variables``. Everything else gets ``"standard"``.
 
-A constant field (zero spread, or an all-zero pollutant) would divide by zero: decided,
-:func:`compute_stats` stores ``std = 1`` for such a channel (the field is then only shifted
-by its mean), and :func:`normalize` refuses in-memory statistics that hold a zero ``std``.
+For a constant field (zero spread, or an all-zero pollutant) :func:`compute_stats` stores
+``std = 1`` (the field is then only shifted by its mean), and :func:`normalize` refuses
+in-memory statistics that hold a zero ``std``.
 
-Provenance (decided): :func:`normalize` records on each field a ``normalization`` note and
+Provenance: :func:`normalize` records on each field a ``normalization`` note and
 ``normalization_stats``, a 12-character fingerprint of the statistics
 (:func:`fingerprint`). It refuses fields that already carry the note; :func:`denormalize`
 refuses fields whose attributes show physical units without the note, fields still

@@ -1,6 +1,6 @@
 """Static input features of the network: orography, land-sea mask and position.
 
-The network receives six time-invariant channels on the model grid (decided):
+The network receives six time-invariant channels on the model grid:
 
 =================  ======================================================================
 channel            definition

@@ -6,21 +6,13 @@ emission hot spots reach far above. The transform
 .. math:: y = x + \\frac{\\log_{10}(2.5\\cdot 10^4\\, x)}{\\log_{10} 25}
 
 stretches the small values while staying strictly increasing. It diverges at ``x = 0``, so
-``x`` is first clamped to ``floor`` (:data:`DEFAULT_FLOOR` = 1e-6, decided): every value
+``x`` is first clamped to ``floor`` (:data:`DEFAULT_FLOOR` = 1e-6): every value
 below the floor, zeros included, maps to the image of the floor, and the inverse returns the
 floor for it.
 
-The inverse has a closed form: with :math:`c = \\ln 25` and :math:`k = 2.5\\cdot 10^4`,
-:math:`x = W(a) / c` with :math:`a = c/k\\, e^{c y}` (Lambert W). :func:`inverse_log_transform`
-avoids an overflowing ``exp`` and any scipy dependency: it starts from Winitzki's
-approximation :math:`W(a) \\approx \\ell\\,(1 - \\ln(1 + \\ell) / (2 + \\ell))`, where
-:math:`\\ell = \\ln(1 + a)` is computed as a softplus of :math:`\\ln a` (no overflow), whose
-error in :math:`u = \\ln x` stays below 0.02 over the whole range. Newton steps on :math:`u`
-follow; the error at least squares (and halves) at each step, 2e-4, 2e-8, 2e-16: two steps
-reach float32 precision, three float64 round-off. Inputs of float32 or narrower get two, all
-others three. The first step runs in float32 (its 2e-4 is far above float32 round-off;
-this halves its cost), the others in float64. With ``precise=False`` every step runs in
-float32 (for outputs of a bfloat16 network, whose rounding dwarfs the difference).
+The inverse is exact (Lambert W, computed without overflow and without scipy; see the
+design notes); ``precise=False`` computes it in float32 throughout, for the outputs of a
+bfloat16 network.
 
 The array functions dispatch on the type: numpy, dask (lazy) and torch tensors (any device,
 float32/bfloat16/float16, under autocast or not). They compute in float64 (but for the
@@ -30,7 +22,7 @@ then matches ``max(x, floor)`` to float32 precision (relative error below 1e-6).
 that float32 step, the inverse holds for transformed values within float32's range
 (below 3.4e38).
 
-Provenance (decided): the Dataset and channel wrappers write a ``transform`` note and the
+Provenance: the Dataset and channel wrappers write a ``transform`` note and the
 ``transform_floor`` on what they transform, and refuse, with
 :class:`~xaqf.errors.InvalidValueError` unless ``force=True``: to transform a field that
 already carries the note, or (Datasets) one in physical units (a ``units`` attribute other
@@ -52,7 +44,7 @@ from xaqf.preprocessing.channels import channel_table
 from xaqf.variables import POLLUTANT_VARIABLES
 
 DEFAULT_FLOOR: float = 1e-6
-"""Default lower clamp of the normalised concentration before the transform (decided)."""
+"""Default lower clamp of the normalised concentration before the transform."""
 
 _K = 2.5e4
 _C = math.log(25.0)

@@ -6,7 +6,7 @@ several nodes its rendezvous does the same). :func:`setup` reads them and joins 
 group -- NCCL on CUDA (one GPU per process, ``cuda:LOCAL_RANK``), gloo on the CPU; without
 them it is a single process and nothing is initialised.
 
-How a batch is reduced (decided): the Eq. 9 loss divides each channel's weighted error by
+How a batch is reduced: the Eq. 9 loss divides each channel's weighted error by
 the same error of the base, both summed over the batch and the grid. The base error has no
 gradient, so each process sums its own errors, the base errors are summed over all
 processes (:meth:`Distributed.sum`, one all-reduce of ``C + 1`` numbers per step) and each

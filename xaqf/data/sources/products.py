@@ -21,7 +21,7 @@ writes it, and the relative file name the downloader writes
 (``<product>/<product>_<YYYY-MM>.nc``). The pollutants are the 13 CAMS variables of
 :mod:`xaqf.variables` on its 13 pressure levels; the meteorology is the 70 met channels.
 
-Precipitation (decided): ERA5's ``tp`` is an accumulation over the hour ending at each
+Precipitation: ERA5's ``tp`` is an accumulation over the hour ending at each
 time stamp, while xaqf's ``tp`` is the accumulation over the 12 h ending at each 00/12 UTC
 step. ``era5-precipitation`` therefore asks for every hour, from the day before the period
 (the 12 h ending at its first 00 UTC start the evening before) to its last day; the 12 h
