@@ -15,6 +15,7 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import ConfigError, InvalidValueError
+from xaqf.regrid.conservative import latitude_bands
 
 WeightKind = Literal["cos", "area"]
 ArrayOrDataArray = TypeVar("ArrayOrDataArray", np.ndarray, xr.DataArray)
@@ -24,17 +25,6 @@ def cos_weights(latitude: np.ndarray) -> np.ndarray:
     """``cos(latitude)``, exactly 0 at the poles (degrees in, unnormalised)."""
     cos = np.clip(np.cos(np.deg2rad(latitude)), 0.0, None)
     return np.where(np.abs(latitude) == 90.0, 0.0, cos)
-
-
-def _area_weights(latitude: np.ndarray) -> np.ndarray:
-    """Cell areas between edges half-way to the neighbouring rows, clipped at the poles."""
-    order = np.argsort(latitude)
-    lat = latitude[order]
-    edges = np.concatenate(([-90.0], (lat[1:] + lat[:-1]) / 2.0, [90.0]))
-    sorted_area = np.diff(np.sin(np.deg2rad(np.clip(edges, -90.0, 90.0))))
-    area = np.empty_like(sorted_area)
-    area[order] = sorted_area
-    return area
 
 
 def latitude_weights(latitude: ArrayOrDataArray, kind: WeightKind = "cos") -> ArrayOrDataArray:
@@ -61,6 +51,8 @@ def latitude_weights(latitude: ArrayOrDataArray, kind: WeightKind = "cos") -> Ar
         If a latitude is outside [-90, 90], or every weight is zero.
     ConfigError
         If ``kind`` is unknown.
+    LayoutError
+        With ``kind="area"``, for fewer than two distinct latitudes (a row has no edges).
 
     Examples
     --------
@@ -80,7 +72,7 @@ def latitude_weights(latitude: ArrayOrDataArray, kind: WeightKind = "cos") -> Ar
     if kind == "cos":
         weights = cos_weights(values)
     elif kind == "area":
-        weights = _area_weights(values)
+        weights = latitude_bands(values)
     else:
         raise ConfigError(f"unknown latitude weight kind {kind!r}; use 'cos' or 'area'")
     if not weights.sum() > 0:

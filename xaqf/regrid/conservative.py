@@ -81,6 +81,21 @@ def longitude_edges(longitude: np.ndarray) -> np.ndarray:
     return np.concatenate([[west], 0.5 * (lon[1:] + lon[:-1]), [west + 360.0]])
 
 
+def latitude_bands(latitude: np.ndarray) -> np.ndarray:
+    """``sin(north edge) - sin(south edge)`` of each row's cell (cells as in the module notes):
+    the rows' shares of the sphere's area, times 2, for latitudes in any order.
+
+    Examples
+    --------
+    >>> latitude_bands(np.array([90.0, 0.0, -90.0])).round(3).tolist()
+    [0.293, 1.414, 0.293]
+    """
+    lat_sorted, order = _ascending(np.asarray(latitude, np.float64), wrap=False)
+    band = np.empty(lat_sorted.size)
+    band[order] = np.diff(np.sin(np.deg2rad(latitude_edges(lat_sorted))))
+    return band
+
+
 def _overlap(source: np.ndarray, target: np.ndarray, period: float | None) -> np.ndarray:
     """``(n_target, n_source)`` lengths of overlap of the intervals between edges."""
     shifts = (0.0,) if period is None else (-period, 0.0, period)
@@ -124,13 +139,10 @@ def cell_areas(grid: Any) -> np.ndarray:
     True
     """
     lat, lon = coords_of(as_grid(grid), "grid")
-    lat_sorted, lat_order = _ascending(lat, wrap=False)
     lon_sorted, lon_order = _ascending(lon, wrap=True)
-    band = np.empty(lat.size)
-    band[lat_order] = np.diff(np.sin(np.deg2rad(latitude_edges(lat_sorted))))
     width = np.empty(lon.size)
     width[lon_order] = np.deg2rad(np.diff(longitude_edges(lon_sorted)))
-    areas: np.ndarray = EARTH_RADIUS**2 * band[:, None] * width[None, :]
+    areas: np.ndarray = EARTH_RADIUS**2 * latitude_bands(lat)[:, None] * width[None, :]
     return areas
 
 
