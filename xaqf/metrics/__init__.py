@@ -6,13 +6,14 @@ Built from small composable pieces, in the manner of WeatherBench-X:
 * :mod:`~xaqf.metrics.align`: :func:`align_truth` matches the truth to each forecast at
   ``valid_time = init_time + lead_time`` and checks variables, levels and grid;
 * :mod:`~xaqf.metrics.pointwise`: per-point statistics (error, squared, absolute);
-* :mod:`~xaqf.metrics.aggregation`: the weighted spatial mean, then the mean over inits;
+* :mod:`~xaqf.metrics.aggregation`: the weighted spatial sums and means, the mean over inits;
+* :mod:`~xaqf.metrics.streaming`: :class:`ScoreState`, the one scoring engine: additive
+  weighted-sum states that score a forecast whole or piece by piece (:func:`score_state`,
+  :func:`score_states`);
 * :mod:`~xaqf.metrics.scores`: :func:`rmse`, :func:`mse`, :func:`mae`, :func:`bias`,
-  :func:`acc`, :func:`normalized_rmse`;
+  :func:`acc`, :func:`normalized_rmse`, each the state of the whole forecast, finished;
 * :mod:`~xaqf.metrics.ensemble`: :func:`crps` (fair), :func:`ensemble_mean`,
   :func:`ensemble_spread`, :func:`spread_skill_ratio`, :func:`rank_histogram`;
-* :mod:`~xaqf.metrics.streaming`: :class:`ScoreState`, additive weighted-sum states that
-  score a forecast piece by piece (:func:`score_state`, :func:`score_states`);
 * :mod:`~xaqf.metrics.summary`: :func:`score_matrix` by lead day, :func:`share_better`;
 * :mod:`~xaqf.metrics.baselines`: persistence and climatology forecasts.
 

@@ -16,9 +16,18 @@ import xarray as xr
 from xaqf.errors import LayoutError
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
+Dims = Hashable | Iterable[Hashable]
+"""One dimension name or several."""
 
 
-def _as_tuple(dims: Hashable | Iterable[Hashable] | None) -> tuple[Hashable, ...]:
+def as_tuple(dims: Dims | None) -> tuple[Hashable, ...]:
+    """``dims`` as a tuple of names (``None``: none).
+
+    Examples
+    --------
+    >>> as_tuple("init_time"), as_tuple(None), as_tuple(["latitude", "longitude"])
+    (('init_time',), (), ('latitude', 'longitude'))
+    """
     if dims is None:
         return ()
     if isinstance(dims, str) or not isinstance(dims, Iterable):
@@ -95,7 +104,7 @@ def weighted_sums(values: XarrayObj, weights: xr.DataArray, dims: Hashable | Ite
     >>> [float(total) for total in weighted_sums(x, w, ("latitude", "longitude"))]
     [27.0, 8.0]
     """
-    dims = _as_tuple(dims)
+    dims = as_tuple(dims)
     absent = [dim for dim in dims if dim not in values.dims]
     if absent:
         raise LayoutError(f"cannot average over {absent[0]!r}: the data has dims "
@@ -122,5 +131,5 @@ def average(values: XarrayObj, over: Hashable | Iterable[Hashable] | None,
     >>> float(average(x, "init_time")), average(x, None).values.tolist()
     (2.0, [1.0, 3.0])
     """
-    present = [dim for dim in _as_tuple(over) if dim in values.dims]
+    present = [dim for dim in as_tuple(over) if dim in values.dims]
     return values.mean(present, skipna=skipna, keep_attrs=True) if present else values

@@ -256,3 +256,16 @@ def match(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, role: str = "tr
     forecast, aligned = ascending(forecast), ascending(aligned)
     check_same_grid(forecast, aligned, names=("forecast", role))
     return forecast, aligned.assign_coords({dim: forecast[dim] for dim in SPATIAL_DIMS})
+
+
+def restore_order(result: XarrayObj, forecast: xr.Dataset | xr.DataArray) -> XarrayObj:
+    """``result`` with a kept latitude/longitude axis back in the forecast's order.
+
+    Examples
+    --------
+    >>> fc = xr.DataArray([1.0, 2.0], dims="latitude", coords={"latitude": [30.0, -30.0]})
+    >>> restore_order(ascending(fc), fc).latitude.values.tolist()
+    [30.0, -30.0]
+    """
+    kept = {dim: forecast[dim].values for dim in SPATIAL_DIMS if dim in result.dims}
+    return result.sel(kept) if kept else result

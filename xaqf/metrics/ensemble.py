@@ -47,17 +47,12 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import ConfigError, InvalidValueError, LayoutError
-from xaqf.metrics.aggregation import average, weighted_mean
-from xaqf.metrics.align import SPATIAL_DIMS, ascending, match
-from xaqf.metrics.scores import (
-    Dims,
-    RmseForm,
-    describe_score,
-    restore_order,
-    rmse,
-    same_units,
-    weights_on_grid,
-)
+from xaqf.metrics.aggregation import Dims, average, weighted_mean
+from xaqf.metrics.align import SPATIAL_DIMS, ascending, match, restore_order
+from xaqf.metrics.describe import describe_score, dimensionless, same_units
+from xaqf.metrics.scores import rmse
+from xaqf.metrics.streaming import RmseForm
+from xaqf.metrics.weights import weights_on_grid
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 
@@ -308,7 +303,7 @@ def spread_skill_ratio(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
     spread = ensemble_spread(forecast, member_dim=member_dim, **options)
     skill = rmse(ensemble_mean(forecast, member_dim), truth, **options)
     ratio = ((size + 1) / size) ** 0.5 * spread / skill
-    return describe_score(ratio, forecast, "spread-skill ratio", lambda units: "1")
+    return describe_score(ratio, forecast, "spread-skill ratio", dimensionless)
 
 
 def rank_points(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
@@ -373,4 +368,4 @@ def rank_histogram(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
     points = rank_points(matched_forecast, matched_truth, member_dim)
     per_forecast = restore_order(weighted_mean(points, w, dims, skipna), forecast)
     return describe_score(average(per_forecast, average_over, skipna), forecast,
-                     "rank histogram", lambda units: "1")
+                     "rank histogram", dimensionless)
