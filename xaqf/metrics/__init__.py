@@ -15,7 +15,9 @@ Built from small composable pieces, in the manner of WeatherBench-X:
 * :mod:`~xaqf.metrics.ensemble`: :func:`crps` (fair), :func:`ensemble_mean`,
   :func:`ensemble_spread`, :func:`spread_skill_ratio`, :func:`rank_histogram`;
 * :mod:`~xaqf.metrics.summary`: :func:`score_matrix` by lead day, :func:`share_better`;
-* :mod:`~xaqf.metrics.baselines`: persistence and climatology forecasts.
+* :mod:`~xaqf.metrics.baselines`: persistence and climatology forecasts;
+* :mod:`~xaqf.metrics.evaluation`: :func:`evaluate`, every score of ``xaqf evaluate`` in one
+  tree, and :func:`evaluation_figures`.
 
 Examples
 --------
@@ -43,6 +45,7 @@ from xaqf.metrics.ensemble import (
     rank_histogram,
     spread_skill_ratio,
 )
+from xaqf.metrics.evaluation import evaluate, evaluation_figures
 from xaqf.metrics.scores import acc, bias, common_forecasts, mae, mse, normalized_rmse, rmse
 from xaqf.metrics.streaming import ScoreState, score_state, score_states
 from xaqf.metrics.summary import by_lead_day, channel_scores, lead_day, score_matrix, share_better
@@ -61,6 +64,8 @@ __all__ = [
     "crps",
     "ensemble_mean",
     "ensemble_spread",
+    "evaluate",
+    "evaluation_figures",
     "latitude_weights",
     "lead_day",
     "mae",

@@ -27,11 +27,9 @@ from xaqf.errors import (
     UnitError,
 )
 from xaqf.regrid import check_same_grid
-from xaqf.variables import SPATIAL_DIMS, VARIABLES
+from xaqf.variables import FORECAST_DIMS, SPATIAL_DIMS, VARIABLES
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
-
-FORECAST_DIMS: tuple[str, str] = ("init_time", "lead_time")
 
 
 def valid_times(forecast: xr.Dataset | xr.DataArray) -> xr.DataArray:

@@ -50,7 +50,7 @@ import xarray as xr
 from xaqf.errors import DataWarning, MissingTimeError, MissingVariableError
 from xaqf.metrics import streaming
 from xaqf.metrics.aggregation import Dims
-from xaqf.metrics.align import SPATIAL_DIMS, match
+from xaqf.metrics.align import FORECAST_DIMS, SPATIAL_DIMS, match
 from xaqf.metrics.streaming import SCORE_SUMS, RmseForm, ScoreState
 from xaqf.metrics.weights import weights_on_grid
 
@@ -295,7 +295,7 @@ def common_forecasts(forecast: XarrayObj, reference: XarrayObj
                 f"forecast {sorted(map(str, forecast.data_vars))} and reference "
                 f"{sorted(map(str, reference.data_vars))} share no variable to compare")
         forecast, reference = forecast[names], reference[names]
-    for dim in ("init_time", "lead_time"):
+    for dim in FORECAST_DIMS:
         if dim not in forecast.dims or dim not in reference.dims:
             continue
         shared = forecast.indexes[dim].intersection(reference.indexes[dim])
