@@ -15,14 +15,15 @@ Examples
 --------
 >>> import numpy as np, pandas as pd, xarray as xr
 >>> from xaqf import metrics
->>> times = pd.date_range("2022-06-01", periods=6, freq="12h")
->>> truth = xr.Dataset(
-...     {"pm10": (("time", "latitude", "longitude"), np.arange(36.0).reshape(6, 3, 2))},
-...     coords={"time": times, "latitude": [45.0, 0.0, -45.0], "longitude": [0.0, 180.0]})
->>> fc = metrics.persistence_forecast(truth, times[:3], ["12h", "24h"])
+>>> grid = {"latitude": [30.0, -30.0], "longitude": [90.0, 270.0]}
+>>> truth = xr.Dataset({"go3": (("time", "latitude", "longitude"),
+...                             np.arange(20.0).reshape(5, 2, 2))},
+...                    coords={"time": pd.date_range("2022-06-01", periods=5, freq="12h"),
+...                            **grid})
+>>> fc = metrics.persistence_forecast(truth, truth.time[:2], ["12h", "36h"])
 >>> tree = evaluate(fc, truth, climatology="mean")
->>> sorted(tree.children), tree["rmse"].pm10.sel(model="forecast").values
-(['acc', 'rmse'], array([ 6., 12.]))
+>>> sorted(tree.children), tree["rmse"].go3.sel(model="forecast").values
+(['acc', 'rmse'], array([ 4., 12.]))
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ import xarray as xr
 from xaqf.data.open import open_lazily
 from xaqf.errors import ConfigError, DataWarning
 from xaqf.metrics import streaming
+from xaqf.metrics.aggregation import RmseForm
 from xaqf.metrics.baselines import ClimatologyKind, compute_climatology
 from xaqf.metrics.scores import common_forecasts
-from xaqf.metrics.streaming import RmseForm
 from xaqf.metrics.summary import by_lead_day, share_better
 
 if TYPE_CHECKING:

@@ -49,9 +49,9 @@ import xarray as xr
 
 from xaqf.errors import DataWarning, MissingTimeError, MissingVariableError
 from xaqf.metrics import streaming
-from xaqf.metrics.aggregation import Dims
+from xaqf.metrics.aggregation import Dims, RmseForm
 from xaqf.metrics.align import FORECAST_DIMS, SPATIAL_DIMS, match
-from xaqf.metrics.streaming import SCORE_SUMS, RmseForm, ScoreState
+from xaqf.metrics.streaming import SCORE_SUMS, ScoreState
 from xaqf.metrics.weights import weights_on_grid
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)

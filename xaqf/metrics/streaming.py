@@ -41,22 +41,19 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
 from xaqf.errors import ConfigError, GridMismatchError
-from xaqf.metrics.aggregation import Dims, as_tuple, weighted_sums
+from xaqf.metrics.aggregation import Dims, RmseForm, as_tuple, averaged_root, weighted_sums
 from xaqf.metrics.align import SPATIAL_DIMS, match, restore_order
 from xaqf.metrics.anomalies import anomalies
 from xaqf.metrics.describe import describe_score, dimensionless, same_units, squared_units
 from xaqf.metrics.pointwise import absolute_error, error, squared_error
 from xaqf.metrics.weights import cos_weights, weights_on_grid
-
-RmseForm = Literal["per_forecast", "mse_then_sqrt"]
-"""RMSE of each forecast then averaged (WeatherBench 1), or root of the mean MSE (WB 2)."""
 
 STATISTICS = {"squared_error": squared_error, "absolute_error": absolute_error,
               "error": error}
@@ -236,13 +233,8 @@ class ScoreState:
             If ``form`` is unknown.
         """
         mean, present = self._per_forecast("squared_error")
-        if form == "per_forecast":
-            result = self._average(mean ** 0.5, present, average_over)
-        elif form == "mse_then_sqrt":
-            result = self._average(mean, present, average_over) ** 0.5
-        else:
-            raise ConfigError(f"unknown RMSE form {form!r}; use 'per_forecast' (WeatherBench "
-                              f"1, default) or 'mse_then_sqrt' (WeatherBench 2)")
+        result = averaged_root(mean, form, lambda values: self._average(values, present,
+                                                                        average_over))
         return self._finish(result, "RMSE", same_units)
 
     def mae(self, average_over: Dims | None = "init_time") -> xr.Dataset:

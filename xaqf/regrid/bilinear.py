@@ -44,7 +44,7 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import GridMismatchError, LayoutError
-from xaqf.regrid.grid import _difference, _grid_only, as_grid, coords_of
+from xaqf.regrid.grid import _difference, _grid_only, as_grid, check_whole_circle, coords_of
 from xaqf.variables import SPATIAL_DIMS
 
 _SNAP = 1e-9
@@ -160,11 +160,7 @@ def longitude_interpolation(source: np.ndarray, target: np.ndarray) -> AxisWeigh
             f"duplicates, got {wrapped.size} values; drop the repeated column (e.g. 360 == 0)")
     order = np.argsort(wrapped)
     ordered = wrapped[order]
-    gap = ordered[0] + 360.0 - ordered[-1]
-    if gap > 2 * np.diff(ordered).max() + 1e-9:
-        raise GridMismatchError(
-            f"source longitude covers only {ordered[0]:g}..{ordered[-1]:g} degrees east, not "
-            f"the whole circle; xaqf regrids global grids only (periodic in longitude)")
+    check_whole_circle(ordered, "bilinear")
     extended = np.concatenate([[ordered[-1] - 360.0], ordered, [ordered[0] + 360.0]])
     index = np.concatenate([[order[-1]], order, [order[0]]])
     return _pairs(extended, index, np.mod(np.asarray(target, dtype=np.float64), 360.0))

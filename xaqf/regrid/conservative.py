@@ -40,9 +40,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from xaqf.errors import GridMismatchError, LayoutError
+from xaqf.errors import LayoutError
 from xaqf.regrid.bilinear import Regridder
-from xaqf.regrid.grid import LAT, LON, as_grid, coords_of
+from xaqf.regrid.grid import LAT, LON, as_grid, check_whole_circle, coords_of
 
 EARTH_RADIUS = 6_371_000.0
 """Radius (m) of the sphere that :func:`cell_areas` measures on."""
@@ -186,11 +186,7 @@ class ConservativeRegridder(Regridder):
     def _longitude_matrix(self) -> np.ndarray:
         (src, src_order), (tgt, tgt_order) = (_ascending(self._src_lon, wrap=True),
                                               _ascending(self._tgt_lon, wrap=True))
-        gap = src[0] + 360.0 - src[-1]
-        if gap > 2 * np.diff(src).max() + 1e-9:
-            raise GridMismatchError(
-                f"source longitude covers only {src[0]:g}..{src[-1]:g} degrees east, not the "
-                f"whole circle; conservative regridding needs global grids")
+        check_whole_circle(src, "conservative")
         matrix = _axis_matrix(longitude_edges(src), longitude_edges(tgt), 360.0)
         return _placed(matrix, src_order, tgt_order)
 
