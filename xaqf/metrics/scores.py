@@ -57,7 +57,7 @@ from xaqf.metrics.weights import weights_on_grid
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 
 __all__ = ["Dims", "RmseForm", "acc", "bias", "common_forecasts", "mae", "mse",
-           "normalized_rmse", "rmse"]
+           "normalized_rmse", "rmse", "whole_state"]
 
 
 def _chosen_skipna(skipna: bool | None, truth: xr.Dataset) -> bool:
