@@ -46,6 +46,9 @@ PRESSURE_LEVELS: tuple[float, ...] = (
 SPATIAL_DIMS: tuple[str, str] = ("latitude", "longitude")
 """The horizontal dimensions of the canonical layout, in order."""
 
+FORECAST_DIMS: tuple[str, str] = ("init_time", "lead_time")
+"""The dimensions that tell the forecasts of a forecast-layout Dataset apart."""
+
 
 @dataclass(frozen=True)
 class Variable:

@@ -12,6 +12,7 @@ import xarray as xr
 from tests.helpers import canonical_dataset
 from xaqf import metrics
 from xaqf.cli import evaluate
+from xaqf.data.open import open_data
 
 TIMES = pd.date_range("2022-06-01", periods=14, freq="12h")
 LEADS = pd.to_timedelta(np.arange(1, 7) * 12, unit="h")
@@ -90,7 +91,7 @@ def test_unscorable_data_exits_1(files, capsys):
 @pytest.mark.real_data
 def test_evaluate_on_a_real_cams_download(real_data, tmp_path):
     """Truth straight from the ADS (EAC4 cut-out, kg m**-2, descending latitude)."""
-    truth = evaluate.open_data(real_data / "eac4_sfc_cutout_2020-07.nc")
+    truth = open_data(real_data / "eac4_sfc_cutout_2020-07.nc")
     inits, leads = truth.time.values[:4], pd.to_timedelta([3, 6, 9], unit="h")
     metrics.persistence_forecast(truth, inits, leads).to_netcdf(tmp_path / "persistence.nc")
     climatology = metrics.climatology_forecast(truth.mean("time"), inits, leads)
@@ -108,7 +109,7 @@ def test_evaluate_on_a_real_cams_download(real_data, tmp_path):
 def test_scores_come_from_one_state_per_model(files):
     """The streamed scores written equal the in-memory metrics, normalised RMSE included."""
     _, forecast, reference, truth = files
-    tree = evaluate.score(forecast, truth, reference, form="mse_then_sqrt")
+    tree = metrics.evaluate(forecast, truth, reference, form="mse_then_sqrt")
     expected = metrics.normalized_rmse(forecast, reference, truth, form="mse_then_sqrt")
     xr.testing.assert_allclose(tree["normalized_rmse"].to_dataset(), expected, rtol=1e-5)
     assert tree["normalized_rmse"].to_dataset().pm10.attrs["units"] == "1"
@@ -157,3 +158,24 @@ def test_a_missing_climatology_file_exits_2(files, capsys):
                   folder / "no-climatology.nc"])
     assert evaluate.run(args) == 2
     assert "no-climatology.nc" in capsys.readouterr().err
+
+
+def test_the_library_evaluate_is_what_the_command_writes(files):
+    """A Python user's xaqf.metrics.evaluate gives exactly the tree in scores.nc."""
+    folder, *_ = files
+    out = folder / "written"
+    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--reference",
+                  folder / "reference.nc", "--climatology", "hour", "--output", out,
+                  "--form", "mse_then_sqrt"])
+    assert evaluate.run(args) == 0
+    truth = open_data(folder / "truth.nc")
+    tree = metrics.evaluate(open_data(folder / "forecast.zarr"), truth,
+                            open_data(folder / "reference.nc"), form="mse_then_sqrt",
+                            climatology="hour")
+    with xr.open_datatree(out / "scores.nc") as written:
+        assert set(written.children) == set(tree.children) == {
+            "rmse", "acc", "normalized_rmse", "score_matrix", "share_better"}
+        assert written.attrs == tree.attrs
+        for group in tree.children:
+            xr.testing.assert_identical(written[group].to_dataset().load(),
+                                        tree[group].to_dataset())

@@ -228,3 +228,42 @@ def test_acc_centred_anomaly_values(pair):
     expected = (w * f * o).sum((-2, -1)) / np.sqrt(
         (w * f ** 2).sum((-2, -1)) * (w * o ** 2).sum((-2, -1)))
     np.testing.assert_allclose(result, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("score", ["rmse", "mse", "mae", "bias", "acc"])
+def test_in_memory_scores_finish_the_streaming_state(pair, score, monkeypatch):
+    """One engine: each in-memory score builds a ScoreState holding only its declared sums
+    and finishes it with the state's own method."""
+    from xaqf.metrics import streaming
+
+    forecast, truth = pair
+    built, finished = [], []
+    build, finish = streaming.matched_state, getattr(streaming.ScoreState, score)
+
+    def recording_build(*args, **kwargs):
+        built.append(build(*args, **kwargs))
+        return built[-1]
+
+    def recording_finish(self, *args, **kwargs):
+        finished.append(score)
+        return finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(streaming, "matched_state", recording_build)
+    monkeypatch.setattr(streaming.ScoreState, score, recording_finish)
+    extra = (metrics.compute_climatology(truth, by="hour"),) if score == "acc" else ()
+    result = getattr(metrics, score)(forecast, truth, *extra)
+    assert finished == [score]
+    assert set(built[0].sums) == {"weight", *streaming.SCORE_SUMS[score]}
+    state = streaming.score_state(forecast, truth, climatology=extra[0] if extra else None)
+    xr.testing.assert_allclose(result, getattr(state, score)(), rtol=1e-6)
+
+
+def test_whole_state_refuses_undeclared_sums(pair):
+    forecast, truth = pair
+    state = metrics.scores.whole_state(forecast, truth, ["error"])
+    with pytest.raises(ConfigError, match="squared_error"):
+        state.rmse()
+    with pytest.raises(ConfigError, match="climatology"):
+        metrics.scores.whole_state(forecast, truth, ["anomaly_product"])
+    with pytest.raises(ConfigError, match="unknown score sums"):
+        metrics.scores.whole_state(forecast, truth, ["squared"])

@@ -126,8 +126,8 @@ def run(args: argparse.Namespace) -> int:
     """Make the products; returns the exit status."""
     import matplotlib
 
-    from xaqf.cli.evaluate import open_data
     from xaqf.data.io import open_met
+    from xaqf.data.open import open_data
 
     matplotlib.use("Agg")
     forecast = open_data(args.forecast)

@@ -99,8 +99,8 @@ def _figures(table: pd.DataFrame, fc: xr.DataArray, obs: xr.DataArray, output: P
 
 def run(args: argparse.Namespace) -> int:
     """Run ``xaqf verify``; returns the exit status."""
-    from xaqf.cli.evaluate import open_data
     from xaqf.data.io import open_met
+    from xaqf.data.open import open_data
     from xaqf.products.surface import REFERENCE_CONDITIONS
     from xaqf.stations import open_stations
 

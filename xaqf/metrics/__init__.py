@@ -6,15 +6,18 @@ Built from small composable pieces, in the manner of WeatherBench-X:
 * :mod:`~xaqf.metrics.align`: :func:`align_truth` matches the truth to each forecast at
   ``valid_time = init_time + lead_time`` and checks variables, levels and grid;
 * :mod:`~xaqf.metrics.pointwise`: per-point statistics (error, squared, absolute);
-* :mod:`~xaqf.metrics.aggregation`: the weighted spatial mean, then the mean over inits;
+* :mod:`~xaqf.metrics.aggregation`: the weighted spatial sums and means, the mean over inits;
+* :mod:`~xaqf.metrics.streaming`: :class:`ScoreState`, the one scoring engine: additive
+  weighted-sum states that score a forecast whole or piece by piece (:func:`score_state`,
+  :func:`score_states`);
 * :mod:`~xaqf.metrics.scores`: :func:`rmse`, :func:`mse`, :func:`mae`, :func:`bias`,
-  :func:`acc`, :func:`normalized_rmse`;
+  :func:`acc`, :func:`normalized_rmse`, each the state of the whole forecast, finished;
 * :mod:`~xaqf.metrics.ensemble`: :func:`crps` (fair), :func:`ensemble_mean`,
   :func:`ensemble_spread`, :func:`spread_skill_ratio`, :func:`rank_histogram`;
-* :mod:`~xaqf.metrics.streaming`: :class:`ScoreState`, additive weighted-sum states that
-  score a forecast piece by piece (:func:`score_state`, :func:`score_states`);
 * :mod:`~xaqf.metrics.summary`: :func:`score_matrix` by lead day, :func:`share_better`;
-* :mod:`~xaqf.metrics.baselines`: persistence and climatology forecasts.
+* :mod:`~xaqf.metrics.baselines`: persistence and climatology forecasts;
+* :mod:`~xaqf.metrics.evaluation`: :func:`evaluate`, every score of ``xaqf evaluate`` in one
+  tree, and :func:`evaluation_figures`.
 
 Examples
 --------
@@ -42,6 +45,7 @@ from xaqf.metrics.ensemble import (
     rank_histogram,
     spread_skill_ratio,
 )
+from xaqf.metrics.evaluation import evaluate, evaluation_figures
 from xaqf.metrics.scores import acc, bias, common_forecasts, mae, mse, normalized_rmse, rmse
 from xaqf.metrics.streaming import ScoreState, score_state, score_states
 from xaqf.metrics.summary import by_lead_day, channel_scores, lead_day, score_matrix, share_better
@@ -60,6 +64,8 @@ __all__ = [
     "crps",
     "ensemble_mean",
     "ensemble_spread",
+    "evaluate",
+    "evaluation_figures",
     "latitude_weights",
     "lead_day",
     "mae",

@@ -7,18 +7,29 @@ weights over the valid points that remain.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Hashable, Iterable
+from typing import Literal, TypeVar
 
 import numpy as np
 import xarray as xr
 
-from xaqf.errors import LayoutError
+from xaqf.errors import ConfigError, LayoutError
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
+Dims = Hashable | Iterable[Hashable]
+"""One dimension name or several."""
+RmseForm = Literal["per_forecast", "mse_then_sqrt"]
+"""RMSE of each forecast then averaged (WeatherBench 1), or root of the mean MSE (WB 2)."""
 
 
-def _as_tuple(dims: Hashable | Iterable[Hashable] | None) -> tuple[Hashable, ...]:
+def as_tuple(dims: Dims | None) -> tuple[Hashable, ...]:
+    """``dims`` as a tuple of names (``None``: none).
+
+    Examples
+    --------
+    >>> as_tuple("init_time"), as_tuple(None), as_tuple(["latitude", "longitude"])
+    (('init_time',), (), ('latitude', 'longitude'))
+    """
     if dims is None:
         return ()
     if isinstance(dims, str) or not isinstance(dims, Iterable):
@@ -95,7 +106,7 @@ def weighted_sums(values: XarrayObj, weights: xr.DataArray, dims: Hashable | Ite
     >>> [float(total) for total in weighted_sums(x, w, ("latitude", "longitude"))]
     [27.0, 8.0]
     """
-    dims = _as_tuple(dims)
+    dims = as_tuple(dims)
     absent = [dim for dim in dims if dim not in values.dims]
     if absent:
         raise LayoutError(f"cannot average over {absent[0]!r}: the data has dims "
@@ -122,5 +133,31 @@ def average(values: XarrayObj, over: Hashable | Iterable[Hashable] | None,
     >>> float(average(x, "init_time")), average(x, None).values.tolist()
     (2.0, [1.0, 3.0])
     """
-    present = [dim for dim in _as_tuple(over) if dim in values.dims]
+    present = [dim for dim in as_tuple(over) if dim in values.dims]
     return values.mean(present, skipna=skipna, keep_attrs=True) if present else values
+
+
+def averaged_root(mean_square: XarrayObj, form: RmseForm,
+                  average: Callable[[XarrayObj], XarrayObj]) -> XarrayObj:
+    """The root of each forecast's mean square averaged by ``average`` (``"per_forecast"``),
+    or the root of the averaged mean squares (``"mse_then_sqrt"``): the two RMSE forms.
+
+    Raises
+    ------
+    ConfigError
+        If ``form`` is unknown.
+
+    Examples
+    --------
+    >>> x = xr.DataArray([1.0, 9.0], dims="init_time")
+    >>> def mean(values):
+    ...     return average(values, "init_time")
+    >>> [float(averaged_root(x, form, mean)) for form in ("per_forecast", "mse_then_sqrt")]
+    [2.0, 2.23606797749979]
+    """
+    if form == "per_forecast":
+        return average(mean_square ** 0.5)
+    if form == "mse_then_sqrt":
+        return average(mean_square) ** 0.5
+    raise ConfigError(f"unknown RMSE form {form!r}; use 'per_forecast' (WeatherBench 1, "
+                      f"default) or 'mse_then_sqrt' (WeatherBench 2)")

@@ -27,11 +27,9 @@ from xaqf.errors import (
     UnitError,
 )
 from xaqf.regrid import check_same_grid
-from xaqf.variables import SPATIAL_DIMS, VARIABLES
+from xaqf.variables import FORECAST_DIMS, SPATIAL_DIMS, VARIABLES
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
-
-FORECAST_DIMS: tuple[str, str] = ("init_time", "lead_time")
 
 
 def valid_times(forecast: xr.Dataset | xr.DataArray) -> xr.DataArray:
@@ -256,3 +254,16 @@ def match(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, role: str = "tr
     forecast, aligned = ascending(forecast), ascending(aligned)
     check_same_grid(forecast, aligned, names=("forecast", role))
     return forecast, aligned.assign_coords({dim: forecast[dim] for dim in SPATIAL_DIMS})
+
+
+def restore_order(result: XarrayObj, forecast: xr.Dataset | xr.DataArray) -> XarrayObj:
+    """``result`` with a kept latitude/longitude axis back in the forecast's order.
+
+    Examples
+    --------
+    >>> fc = xr.DataArray([1.0, 2.0], dims="latitude", coords={"latitude": [30.0, -30.0]})
+    >>> restore_order(ascending(fc), fc).latitude.values.tolist()
+    [30.0, -30.0]
+    """
+    kept = {dim: forecast[dim].values for dim in SPATIAL_DIMS if dim in result.dims}
+    return result.sel(kept) if kept else result

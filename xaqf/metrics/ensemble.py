@@ -41,23 +41,18 @@ Examples
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
 import xarray as xr
 
-from xaqf.errors import ConfigError, InvalidValueError, LayoutError
-from xaqf.metrics.aggregation import average, weighted_mean
-from xaqf.metrics.align import SPATIAL_DIMS, ascending, match
-from xaqf.metrics.scores import (
-    Dims,
-    RmseForm,
-    describe_score,
-    restore_order,
-    rmse,
-    same_units,
-    weights_on_grid,
-)
+from xaqf.errors import InvalidValueError, LayoutError
+from xaqf.metrics.aggregation import Dims, RmseForm, average, averaged_root, weighted_mean
+from xaqf.metrics.align import SPATIAL_DIMS, ascending, match, restore_order
+from xaqf.metrics.describe import describe_score, dimensionless, same_units
+from xaqf.metrics.scores import rmse
+from xaqf.metrics.weights import weights_on_grid
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 
@@ -154,17 +149,6 @@ def ensemble_mean(forecast: XarrayObj, member_dim: str = MEMBER_DIM) -> XarrayOb
     return forecast.mean(member_dim, keep_attrs=True)
 
 
-def _average_root(per_forecast: XarrayObj, average_over: Dims | None, skipna: bool,
-                  form: RmseForm) -> XarrayObj:
-    """``sqrt`` then mean over forecasts, or mean then ``sqrt`` (as :func:`rmse`)."""
-    if form == "per_forecast":
-        return average(per_forecast ** 0.5, average_over, skipna)
-    if form == "mse_then_sqrt":
-        return average(per_forecast, average_over, skipna) ** 0.5
-    raise ConfigError(f"unknown form {form!r}; use 'per_forecast' (WeatherBench 1, default) "
-                      f"or 'mse_then_sqrt' (WeatherBench 2)")
-
-
 def ensemble_spread(forecast: XarrayObj, *, member_dim: str = MEMBER_DIM,
                     dims: Dims = SPATIAL_DIMS, weights: Any = None, skipna: bool = False,
                     average_over: Dims | None = "init_time",
@@ -203,8 +187,8 @@ def ensemble_spread(forecast: XarrayObj, *, member_dim: str = MEMBER_DIM,
     variance = ascending(forecast.var(member_dim, ddof=1, keep_attrs=True))
     w = weights_on_grid(weights, forecast, variance)
     per_forecast = restore_order(weighted_mean(variance, w, dims, skipna), forecast)
-    return describe_score(_average_root(per_forecast, average_over, skipna, form), forecast,
-                     "ensemble spread", same_units)
+    spread = averaged_root(per_forecast, form, partial(average, over=average_over, skipna=skipna))
+    return describe_score(spread, forecast, "ensemble spread", same_units)
 
 
 def crps(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
@@ -308,7 +292,7 @@ def spread_skill_ratio(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
     spread = ensemble_spread(forecast, member_dim=member_dim, **options)
     skill = rmse(ensemble_mean(forecast, member_dim), truth, **options)
     ratio = ((size + 1) / size) ** 0.5 * spread / skill
-    return describe_score(ratio, forecast, "spread-skill ratio", lambda units: "1")
+    return describe_score(ratio, forecast, "spread-skill ratio", dimensionless)
 
 
 def rank_points(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
@@ -373,4 +357,4 @@ def rank_histogram(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
     points = rank_points(matched_forecast, matched_truth, member_dim)
     per_forecast = restore_order(weighted_mean(points, w, dims, skipna), forecast)
     return describe_score(average(per_forecast, average_over, skipna), forecast,
-                     "rank histogram", lambda units: "1")
+                     "rank histogram", dimensionless)

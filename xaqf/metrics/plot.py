@@ -35,7 +35,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from xaqf.errors import InvalidValueError, MissingLevelError, MissingTimeError
-from xaqf.metrics import align_truth, by_lead_day, channel_scores
+from xaqf.metrics.align import align_truth
+from xaqf.metrics.summary import by_lead_day, channel_scores
 from xaqf.variables import VARIABLES, channel_name, split_channel
 
 _LABELS: dict[str, str] = {

@@ -1,10 +1,13 @@
 """Deterministic scores of a forecast against the truth, on xarray.
 
-Every score is built the same way: match forecast and truth (valid time, variables,
-levels, grid, latitude order; :func:`~xaqf.metrics.align.match`), compute a per-point
-statistic (:mod:`~xaqf.metrics.pointwise`), average it over ``dims`` with latitude weights
-(:func:`~xaqf.metrics.aggregation.weighted_mean`), then average over forecasts
-(``average_over``, by default ``init_time``). ``lead_time`` and ``level`` are kept.
+Every score is built the same way, by the one scoring engine of
+:mod:`~xaqf.metrics.streaming`: match forecast and truth (valid time, variables, levels,
+grid, latitude order; :func:`~xaqf.metrics.align.match`), sum the per-point statistics the
+score declares (:data:`~xaqf.metrics.streaming.SCORE_SUMS`, :mod:`~xaqf.metrics.pointwise`)
+and their latitude weights over ``dims``, once, into a
+:class:`~xaqf.metrics.streaming.ScoreState` (:func:`whole_state`), then finish it: the
+weighted mean of each forecast, averaged over forecasts (``average_over``, by default
+``init_time``). ``lead_time`` and ``level`` are kept.
 
 RMSE comes in two forms (``form``):
 
@@ -39,122 +42,74 @@ array([1., 1.])
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Hashable, Iterable
-from functools import partial
-from typing import Any, Literal, TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
-import numpy as np
 import xarray as xr
 
-from xaqf.errors import (
-    ConfigError,
-    DataWarning,
-    GridMismatchError,
-    LayoutError,
-    MissingTimeError,
-    MissingVariableError,
-)
-from xaqf.metrics.aggregation import average, weighted_mean
-from xaqf.metrics.align import SPATIAL_DIMS, ascending, match
-from xaqf.metrics.baselines import climatology_forecast
-from xaqf.metrics.pointwise import absolute_error, error, squared_error
-from xaqf.metrics.weights import latitude_weights
-from xaqf.variables import VARIABLES
+from xaqf.errors import DataWarning, MissingTimeError, MissingVariableError
+from xaqf.metrics import streaming
+from xaqf.metrics.aggregation import Dims, RmseForm
+from xaqf.metrics.align import FORECAST_DIMS, SPATIAL_DIMS, match
+from xaqf.metrics.streaming import SCORE_SUMS, ScoreState
+from xaqf.metrics.weights import weights_on_grid
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
-Dims = Hashable | Iterable[Hashable]
-RmseForm = Literal["per_forecast", "mse_then_sqrt"]
+
+__all__ = ["Dims", "RmseForm", "acc", "bias", "common_forecasts", "mae", "mse",
+           "normalized_rmse", "rmse", "whole_state"]
 
 
-def weights_on_grid(weights: Any, original: XarrayObj, matched: XarrayObj) -> xr.DataArray:
-    """Weights as a DataArray on the matched (ascending) grid; cos-lat by default."""
-    if weights is None:
-        return latitude_weights(matched["latitude"])
-    if not isinstance(weights, xr.DataArray):
-        values = np.asarray(weights, dtype=np.float64)
-        if values.shape != (original.sizes["latitude"],):
-            raise LayoutError(
-                f"weights of shape {values.shape} do not match the forecast's "
-                f"{original.sizes['latitude']} latitudes; pass one weight per latitude, in "
-                f"the forecast's order, or a DataArray with latitude/longitude coordinates"
-            )
-        weights = xr.DataArray(values, dims="latitude",
-                               coords={"latitude": original["latitude"].values})
-    weights = ascending(weights)
-    for dim in SPATIAL_DIMS:
-        if dim not in weights.dims:
-            continue
-        if dim not in weights.coords:
-            weights = weights.assign_coords({dim: original[dim].values})
-            weights = ascending(weights)
-        if weights.sizes[dim] != matched.sizes[dim] or not np.allclose(
-                weights[dim].values, matched[dim].values, rtol=0, atol=1e-6):
-            raise GridMismatchError(
-                f"the weights' {dim} coordinate does not match the forecast's; build them "
-                f"from the forecast grid, e.g. xaqf.metrics.latitude_weights(forecast.{dim})"
-            )
-        weights = weights.assign_coords({dim: matched[dim]})
-    return weights
-
-
-def restore_order(result: XarrayObj, forecast: xr.Dataset | xr.DataArray) -> XarrayObj:
-    """Put a kept latitude/longitude axis back in the forecast's order."""
-    kept = {dim: forecast[dim].values for dim in SPATIAL_DIMS if dim in result.dims}
-    return result.sel(kept) if kept else result
-
-
-def describe_score(result: XarrayObj, source: XarrayObj, score: str,
-                   units: Callable[[str], str]) -> XarrayObj:
-    """Attributes of a score: long name and units derived from the variable's."""
-    def attrs(name: Hashable, da: xr.DataArray) -> dict[str, str]:
-        variable = VARIABLES.get(str(name))
-        long_name = da.attrs.get("long_name") or (variable.long_name if variable else name)
-        source_units = da.attrs.get("units") or (variable.units if variable else "")
-        return {"long_name": f"{score} of {long_name}", "units": units(source_units)}
-
-    if isinstance(result, xr.Dataset):
-        for name in result.data_vars:
-            result[name].attrs = attrs(name, source[name])
-    else:
-        result.attrs = attrs(source.name, source)
-    return result
-
-
-def same_units(units: str) -> str:
-    """The units of a score in the variable's units (bias, RMSE)."""
-    return units
-
-
-def squared_units(units: str) -> str:
-    """The units of a score in the variable's units squared (MSE)."""
-    return f"({units})**2" if units else ""
-
-
-def _chosen_skipna(skipna: bool | None, truth: xr.Dataset | xr.DataArray) -> bool:
+def _chosen_skipna(skipna: bool | None, truth: xr.Dataset) -> bool:
     """``skipna`` itself when chosen; else ``False``, warning about NaN in the truth."""
     if skipna is not None or truth.chunks:  # dask-backed: stay lazy, no check
         return bool(skipna)
-    flags = truth.isnull().any() if isinstance(truth, xr.DataArray) else \
-        truth.isnull().any().to_array()
+    flags = truth.isnull().any().to_array()
     if bool(flags.any()):
-        names = [str(truth.name)] if isinstance(truth, xr.DataArray) else \
-            [str(n) for n, f in zip(flags["variable"].values, flags.values, strict=True) if f]
+        names = [str(n) for n, f in zip(flags["variable"].values, flags.values, strict=True) if f]
         warnings.warn(f"the truth has NaN values in {names}: their scores are NaN. Pass "
                       f"skipna=True to skip them (weights renormalised) or skipna=False to "
-                      f"keep NaN scores without this warning", DataWarning, stacklevel=3)
+                      f"keep NaN scores without this warning", DataWarning, stacklevel=4)
     return False
 
 
-def _score(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
-           statistic: Callable[[Any, Any], Any], *, dims: Dims, weights: Any,
-           skipna: bool | None) -> tuple[XarrayObj, bool]:
-    """Spatially averaged ``statistic`` per forecast (before averaging over inits), and the
-    ``skipna`` used."""
+def whole_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.DataArray,
+                sums: Iterable[str], *, dims: Dims = SPATIAL_DIMS, weights: Any = None,
+                skipna: bool | None = None, climatology: Any = None) -> ScoreState:
+    """The :class:`~xaqf.metrics.streaming.ScoreState` of a whole forecast, holding ``sums``:
+    what every score of this module finishes. Arguments as for :func:`mse` (default
+    weights: cos-latitude with mean 1; ``skipna=None`` warns about NaN in the truth).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from xaqf import metrics
+    >>> truth = xr.Dataset({"pm10": (("time", "latitude", "longitude"), np.ones((2, 2, 2)))},
+    ...                    coords={"time": pd.date_range("2022-06-01", periods=2, freq="12h"),
+    ...                            "latitude": [-30.0, 30.0], "longitude": [0.0, 180.0]})
+    >>> fc = metrics.persistence_forecast(truth, truth.time[:1], ["12h"]) + 2.0
+    >>> state = whole_state(fc, truth, SCORE_SUMS["rmse"])
+    >>> sorted(state.sums), state.rmse().pm10.values
+    (['squared_error', 'weight'], array([2.]))
+    """
+    forecast, truth, climatology = streaming.as_datasets(forecast, truth, climatology)
     matched_forecast, matched_truth = match(forecast, truth)
     chosen = _chosen_skipna(skipna, matched_truth)
-    w = weights_on_grid(weights, forecast, matched_forecast)
-    per_forecast = weighted_mean(statistic(matched_forecast, matched_truth), w, dims, chosen)
-    return restore_order(per_forecast, forecast), chosen
+    return streaming.matched_state(
+        forecast, matched_forecast, matched_truth,
+        weights_on_grid(weights, forecast, matched_forecast), dims=dims, skipna=chosen,
+        climatology=climatology, sums=sums)
+
+
+def _like_forecast(score: xr.Dataset, forecast: XarrayObj) -> XarrayObj:
+    """A finished score as the forecast's type, keeping the forecast's coordinates that are
+    not indexes (``valid_time``, a scalar ``level``) where its dims remain."""
+    kept = {name: coord for name, coord in forecast.coords.items()
+            if name not in forecast.indexes and set(coord.dims) <= set(score.dims)}
+    score = score.assign_coords(kept)
+    if isinstance(forecast, xr.DataArray):
+        return score[streaming.forecast_name(forecast)].rename(forecast.name)
+    return score
 
 
 def mse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -192,10 +147,9 @@ def mse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = S
     MissingVariableError, MissingLevelError, MissingTimeError, GridMismatchError, LayoutError
         When forecast and truth cannot be matched.
     """
-    per_forecast, skipna = _score(forecast, truth, squared_error, dims=dims,
-                                  weights=weights, skipna=skipna)
-    return describe_score(average(per_forecast, average_over, skipna), forecast, "MSE",
-                     squared_units)
+    state = whole_state(forecast, truth, SCORE_SUMS["mse"], dims=dims, weights=weights,
+                        skipna=skipna)
+    return _like_forecast(state.mse(average_over), forecast)
 
 
 def rmse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -222,26 +176,18 @@ def rmse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = 
     ConfigError
         If ``form`` is unknown; otherwise as :func:`mse`.
     """
-    if form not in ("per_forecast", "mse_then_sqrt"):
-        raise ConfigError(f"unknown RMSE form {form!r}; use 'per_forecast' (WeatherBench 1, "
-                          f"default) or 'mse_then_sqrt' (WeatherBench 2)")
-    per_forecast, skipna = _score(forecast, truth, squared_error, dims=dims,
-                                  weights=weights, skipna=skipna)
-    if form == "per_forecast":
-        result = average(per_forecast ** 0.5, average_over, skipna)
-    else:
-        result = average(per_forecast, average_over, skipna) ** 0.5
-    return describe_score(result, forecast, "RMSE", same_units)
+    state = whole_state(forecast, truth, SCORE_SUMS["rmse"], dims=dims, weights=weights,
+                        skipna=skipna)
+    return _like_forecast(state.rmse(average_over, form), forecast)
 
 
 def mae(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
         weights: Any = None, skipna: bool | None = None,
         average_over: Dims | None = "init_time") -> XarrayObj:
     """Latitude-weighted mean absolute error; arguments as for :func:`mse`."""
-    per_forecast, skipna = _score(forecast, truth, absolute_error, dims=dims,
-                                  weights=weights, skipna=skipna)
-    return describe_score(average(per_forecast, average_over, skipna), forecast, "MAE",
-                     same_units)
+    state = whole_state(forecast, truth, SCORE_SUMS["mae"], dims=dims, weights=weights,
+                        skipna=skipna)
+    return _like_forecast(state.mae(average_over), forecast)
 
 
 def bias(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -251,37 +197,9 @@ def bias(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = 
 
     Positive when the forecast is too high on average.
     """
-    per_forecast, skipna = _score(forecast, truth, error, dims=dims, weights=weights,
-                                  skipna=skipna)
-    return describe_score(average(per_forecast, average_over, skipna), forecast, "bias",
-                     same_units)
-
-
-def _climatology_like(climatology: Any, forecast: XarrayObj) -> Any:
-    """The climatology in forecast layout (unless it already has a time axis)."""
-    if "time" in climatology.dims or "init_time" in climatology.dims:
-        return climatology
-    return climatology_forecast(climatology, forecast["init_time"].values,
-                                forecast["lead_time"].values)
-
-
-def anomalies(forecast: XarrayObj, matched_forecast: XarrayObj, matched_truth: XarrayObj,
-              climatology: xr.Dataset | xr.DataArray, skipna: bool
-              ) -> tuple[XarrayObj, XarrayObj]:
-    """The anomalies ``a = forecast - c`` and ``b = truth - c`` against the climatology ``c``.
-
-    ``matched_forecast`` and ``matched_truth`` are :func:`~xaqf.metrics.align.match` of
-    ``forecast`` and the truth; the climatology (as for :func:`acc`) is matched to
-    ``forecast`` the same way. With ``skipna`` both anomalies are NaN wherever either is,
-    so that the sums of ``a b``, ``a^2`` and ``b^2`` run over the same points.
-    """
-    _, matched_clim = match(forecast, _climatology_like(climatology, forecast),
-                            role="climatology")
-    fa, oa = matched_forecast - matched_clim, matched_truth - matched_clim
-    if skipna:
-        valid = fa.notnull() & oa.notnull()
-        fa, oa = fa.where(valid), oa.where(valid)
-    return fa, oa
+    state = whole_state(forecast, truth, SCORE_SUMS["bias"], dims=dims, weights=weights,
+                        skipna=skipna)
+    return _like_forecast(state.bias(average_over), forecast)
 
 
 def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
@@ -309,15 +227,9 @@ def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
     xarray.Dataset or xarray.DataArray
         Dimensionless, in [-1, 1]. Lazy on dask input.
     """
-    matched_forecast, matched_truth = match(forecast, truth)
-    skipna = _chosen_skipna(skipna, matched_truth)
-    w = weights_on_grid(weights, forecast, matched_forecast)
-    fa, oa = anomalies(forecast, matched_forecast, matched_truth, climatology, skipna)
-    covariance = weighted_mean(fa * oa, w, dims, skipna)
-    variance = weighted_mean(fa ** 2, w, dims, skipna) * weighted_mean(oa ** 2, w, dims, skipna)
-    per_forecast = restore_order(covariance / variance ** 0.5, forecast)
-    return describe_score(average(per_forecast, average_over, skipna), forecast, "ACC",
-                     lambda units: "1")
+    state = whole_state(forecast, truth, SCORE_SUMS["acc"], dims=dims, weights=weights,
+                        skipna=skipna, climatology=climatology)
+    return _like_forecast(state.acc(average_over), forecast)
 
 
 def normalized_rmse(forecast: XarrayObj, reference: XarrayObj,
@@ -348,10 +260,12 @@ def normalized_rmse(forecast: XarrayObj, reference: XarrayObj,
         If forecast and reference share no init or lead time.
     """
     forecast, reference = common_forecasts(forecast, reference)
-    score = partial(rmse, truth=truth, dims=dims, weights=weights, skipna=skipna,
-                    average_over=average_over, form=form)
-    ratio = score(forecast) / score(reference)
-    return describe_score(ratio, forecast, "RMSE normalised by the reference's", lambda units: "1")
+    state, reference_state = (whole_state(model, truth, SCORE_SUMS["rmse"], dims=dims,
+                                          weights=weights, skipna=skipna)
+                              for model in (forecast, reference))
+    ratio = streaming.normalized_rmse(state, reference_state, average_over=average_over,
+                                      form=form)
+    return _like_forecast(ratio, forecast)
 
 
 def common_forecasts(forecast: XarrayObj, reference: XarrayObj
@@ -367,7 +281,7 @@ def common_forecasts(forecast: XarrayObj, reference: XarrayObj
 
     Examples
     --------
-    >>> import pandas as pd
+    >>> import numpy as np, pandas as pd
     >>> a = xr.Dataset({"pm10": ("init_time", [1.0, 2.0, 3.0])},
     ...                coords={"init_time": pd.date_range("2022-06-01", periods=3)})
     >>> b = a.assign_coords(init_time=a.init_time + np.timedelta64(1, "D"))
@@ -381,7 +295,7 @@ def common_forecasts(forecast: XarrayObj, reference: XarrayObj
                 f"forecast {sorted(map(str, forecast.data_vars))} and reference "
                 f"{sorted(map(str, reference.data_vars))} share no variable to compare")
         forecast, reference = forecast[names], reference[names]
-    for dim in ("init_time", "lead_time"):
+    for dim in FORECAST_DIMS:
         if dim not in forecast.dims or dim not in reference.dims:
             continue
         shared = forecast.indexes[dim].intersection(reference.indexes[dim])

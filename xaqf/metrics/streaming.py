@@ -13,7 +13,9 @@ c`` (:data:`ANOMALY_SUMS`). These sums are additive, so the states of pieces spl
 :meth:`~ScoreState.mse`, :meth:`~ScoreState.mae`, :meth:`~ScoreState.bias`,
 :meth:`~ScoreState.acc`) equal those of :mod:`xaqf.metrics.scores` on the whole forecast,
 both RMSE forms included: each forecast's score comes from its own sums, then the scores
-are averaged over initial times.
+are averaged over initial times. This is the one scoring engine: each in-memory score of
+:mod:`xaqf.metrics.scores` builds the state of the whole forecast, holding only the sums it
+declares (:data:`SCORE_SUMS`), and finishes it.
 
 The default weights are ``cos(latitude)`` *without* the mean-1 normalisation of
 :func:`~xaqf.metrics.latitude_weights` (which would differ from band to band); the
@@ -46,20 +48,12 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from xaqf.errors import ConfigError, GridMismatchError
-from xaqf.metrics.aggregation import weighted_sums
-from xaqf.metrics.align import SPATIAL_DIMS, match
+from xaqf.metrics.aggregation import Dims, RmseForm, as_tuple, averaged_root, weighted_sums
+from xaqf.metrics.align import SPATIAL_DIMS, match, restore_order
+from xaqf.metrics.anomalies import anomalies
+from xaqf.metrics.describe import describe_score, dimensionless, same_units, squared_units
 from xaqf.metrics.pointwise import absolute_error, error, squared_error
-from xaqf.metrics.scores import (
-    Dims,
-    RmseForm,
-    anomalies,
-    describe_score,
-    restore_order,
-    same_units,
-    squared_units,
-    weights_on_grid,
-)
-from xaqf.metrics.weights import cos_weights
+from xaqf.metrics.weights import cos_weights, weights_on_grid
 
 STATISTICS = {"squared_error": squared_error, "absolute_error": absolute_error,
               "error": error}
@@ -71,6 +65,10 @@ SUMS = (*STATISTICS, "weight", "count")
 ANOMALY_SUMS = ("anomaly_product", "forecast_anomaly_squared", "truth_anomaly_squared")
 """Names of the sums a state built with a climatology adds: ``sum(w a b)``, ``sum(w a^2)``,
 ``sum(w b^2)``."""
+
+SCORE_SUMS = {"mse": ("squared_error",), "rmse": ("squared_error",),
+              "mae": ("absolute_error",), "bias": ("error",), "acc": ANOMALY_SUMS}
+"""The sums each score is finished from (with ``weight``, which every state holds)."""
 
 
 @dataclass(frozen=True)
@@ -141,9 +139,9 @@ class ScoreState:
             raise ConfigError("cannot merge score states built with skipna=True and "
                               "skipna=False; build every piece's state with the same skipna")
         if set(other.sums) != set(self.sums):
-            raise ConfigError("cannot merge a score state built with a climatology (anomaly "
-                              "sums) and one built without; give every piece's score_state "
-                              "the same climatology=")
+            raise ConfigError(f"cannot merge score states holding different sums "
+                              f"({sorted(self.sums)} and {sorted(other.sums)}); give every "
+                              f"piece's score_state the same climatology= and sums=")
         sums = {}
         for name in self.sums:
             mine, theirs = xr.align(self.sums[name], other.sums[name], join="outer",
@@ -196,6 +194,10 @@ class ScoreState:
         if not self.sums:
             raise ConfigError("the score state is empty; add the state of at least one "
                               "forecast piece (score_state(piece, truth)) before scoring")
+        if name not in self.sums:
+            raise ConfigError(f"this score state holds no {name!r} sums (only "
+                              f"{sorted(self.sums)}); build it with score_state(..., "
+                              f"sums=None), which holds them all")
         weight = self.sums["weight"]
         present = weight > 0
         mean = self.sums[name] / weight.where(present)
@@ -204,7 +206,7 @@ class ScoreState:
     def _average(self, values: xr.Dataset, present: xr.Dataset,
                  average_over: Dims | None) -> xr.Dataset:
         """Mean over ``average_over`` of the forecasts that had points (like the scores)."""
-        over = [dim for dim in _dims(average_over) if dim in values.dims]
+        over = [dim for dim in as_tuple(average_over) if dim in values.dims]
         if not over:
             return values
         total = values.where(present, 0).sum(over, skipna=self.skipna)
@@ -231,13 +233,8 @@ class ScoreState:
             If ``form`` is unknown.
         """
         mean, present = self._per_forecast("squared_error")
-        if form == "per_forecast":
-            result = self._average(mean ** 0.5, present, average_over)
-        elif form == "mse_then_sqrt":
-            result = self._average(mean, present, average_over) ** 0.5
-        else:
-            raise ConfigError(f"unknown RMSE form {form!r}; use 'per_forecast' (WeatherBench "
-                              f"1, default) or 'mse_then_sqrt' (WeatherBench 2)")
+        result = averaged_root(mean, form, lambda values: self._average(values, present,
+                                                                        average_over))
         return self._finish(result, "RMSE", same_units)
 
     def mae(self, average_over: Dims | None = "init_time") -> xr.Dataset:
@@ -270,7 +267,7 @@ class ScoreState:
         if self.skipna:  # points with a truth but no climatology leave a forecast no anomaly
             present = present & per_forecast.notnull()
         return self._finish(self._average(per_forecast, present, average_over), "ACC",
-                            lambda units: "1")
+                            dimensionless)
 
 
 def compute_states(*states: ScoreState, **kwargs: Any) -> list[ScoreState]:
@@ -283,14 +280,6 @@ def compute_states(*states: ScoreState, **kwargs: Any) -> list[ScoreState]:
     computed = dask.compute(*(dict(state.sums) for state in states), **kwargs)
     return [ScoreState(sums, state.attrs, state.skipna)
             for sums, state in zip(computed, states, strict=True)]
-
-
-def _dims(dims: Dims | None) -> tuple[Hashable, ...]:
-    if dims is None:
-        return ()
-    if isinstance(dims, str) or not isinstance(dims, Iterable):
-        return (dims,)
-    return tuple(dims)
 
 
 def _default_weights(forecast: xr.Dataset) -> xr.DataArray:
@@ -322,7 +311,8 @@ def _plain(sums: xr.Dataset, forecast: xr.Dataset) -> xr.Dataset:
 
 def score_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.DataArray, *,
                 dims: Dims = SPATIAL_DIMS, weights: Any = None, skipna: bool = False,
-                climatology: xr.Dataset | xr.DataArray | None = None) -> ScoreState:
+                climatology: xr.Dataset | xr.DataArray | None = None,
+                sums: Iterable[str] | None = None) -> ScoreState:
     """The weighted-sum state of one forecast piece against the truth.
 
     Parameters
@@ -343,6 +333,9 @@ def score_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.Data
         As for :func:`xaqf.metrics.acc` (on the truth's grid; cut to the piece like the
         truth): adds the anomaly sums (:data:`ANOMALY_SUMS`) that :meth:`ScoreState.acc`
         finishes.
+    sums
+        Names of the sums to hold (of :data:`SUMS` and :data:`ANOMALY_SUMS`, e.g. those of
+        a score in :data:`SCORE_SUMS`); ``weight`` is always held. ``None``: all of them.
 
     Returns
     -------
@@ -353,41 +346,88 @@ def score_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.Data
     ------
     MissingVariableError, MissingLevelError, MissingTimeError, GridMismatchError, LayoutError
         When forecast and truth cannot be matched.
+    ConfigError
+        For an unknown name in ``sums``, or anomaly sums without a climatology.
     """
-    if isinstance(forecast, xr.DataArray):
-        forecast = forecast.to_dataset(name=forecast.name or "forecast")
-        name = next(iter(forecast.data_vars))
-        if isinstance(truth, xr.DataArray):
-            truth = truth.to_dataset(name=name)
-        if isinstance(climatology, xr.DataArray):
-            climatology = climatology.to_dataset(name=name)
+    forecast, truth, climatology = as_datasets(forecast, truth, climatology)
     matched_forecast, matched_truth = match(forecast, _truth_for(forecast, truth))
     w = weights_on_grid(_default_weights(matched_forecast) if weights is None else weights,
-                 forecast, matched_forecast)
-    sums: dict[str, xr.Dataset] = {}
-    for name, statistic in STATISTICS.items():
-        values = statistic(matched_forecast, matched_truth)
-        total, weight = weighted_sums(values, w, dims, skipna)
-        sums[name] = _plain(total, forecast)
-        if name == "squared_error":
-            sums["weight"] = _plain(xr.ones_like(total) * weight, forecast)
-            sums["count"] = _plain(values.notnull().sum(_dims(dims)), forecast)
-    if climatology is not None:
-        sums.update(_anomaly_sums(forecast, matched_forecast, matched_truth,
-                                  _truth_for(forecast, climatology), w, dims, skipna))
+                        forecast, matched_forecast)
+    return matched_state(forecast, matched_forecast, matched_truth, w, dims=dims,
+                         skipna=skipna, sums=sums, climatology=None if climatology is None
+                         else _truth_for(forecast, climatology))
+
+
+def as_datasets(forecast: xr.Dataset | xr.DataArray, truth: Any, climatology: Any = None
+                ) -> tuple[xr.Dataset, Any, Any]:
+    """A DataArray forecast as a one-variable Dataset, with a DataArray truth and
+    climatology under the same name; Datasets as they are."""
+    if not isinstance(forecast, xr.DataArray):
+        return forecast, truth, climatology
+    name = forecast_name(forecast)
+    forecast = forecast.to_dataset(name=name)
+    if isinstance(truth, xr.DataArray):
+        truth = truth.to_dataset(name=name)
+    if isinstance(climatology, xr.DataArray):
+        climatology = climatology.to_dataset(name=name)
+    return forecast, truth, climatology
+
+
+def forecast_name(forecast: xr.DataArray) -> Hashable:
+    """The variable name a DataArray forecast is scored under."""
+    return forecast.name or "forecast"
+
+
+def _wanted(sums: Iterable[str] | None, climatology: Any) -> tuple[str, ...]:
+    """The names of the sums to build, checked."""
+    if sums is None:
+        return (*SUMS, *(ANOMALY_SUMS if climatology is not None else ()))
+    wanted = tuple(sums)
+    unknown = [name for name in wanted if name not in (*SUMS, *ANOMALY_SUMS)]
+    if unknown:
+        raise ConfigError(f"unknown score sums {unknown}; choose from {[*SUMS, *ANOMALY_SUMS]}")
+    if climatology is None and any(name in ANOMALY_SUMS for name in wanted):
+        raise ConfigError("the anomaly sums need a climatology: pass climatology=... (e.g. "
+                          "from xaqf.metrics.compute_climatology)")
+    return wanted
+
+
+def _point_values(forecast: xr.Dataset, matched_forecast: xr.Dataset,
+                  matched_truth: xr.Dataset, climatology: Any, skipna: bool,
+                  wanted: tuple[str, ...]) -> dict[str, xr.Dataset]:
+    """The per-point values whose weighted sums are wanted, in the order of the state."""
+    values = {name: statistic(matched_forecast, matched_truth)
+              for name, statistic in STATISTICS.items() if name in wanted}
+    if any(name in ANOMALY_SUMS for name in wanted):
+        fa, oa = anomalies(forecast, matched_forecast, matched_truth, climatology, skipna)
+        values.update(zip(ANOMALY_SUMS, (fa * oa, fa ** 2, oa ** 2), strict=True))
+    return values
+
+
+def matched_state(forecast: xr.Dataset, matched_forecast: xr.Dataset,
+                  matched_truth: xr.Dataset, weights: xr.DataArray, *, dims: Dims,
+                  skipna: bool, climatology: Any = None,
+                  sums: Iterable[str] | None = None) -> ScoreState:
+    """The state of ``forecast`` from its :func:`~xaqf.metrics.align.match` with the truth
+    and weights on the matched grid (:func:`~xaqf.metrics.weights.weights_on_grid`).
+
+    The ``weight`` sum (and ``count``) is that of the first sum's valid points; other
+    arguments as for :func:`score_state`.
+    """
+    wanted = _wanted(sums, climatology)
+    values = _point_values(forecast, matched_forecast, matched_truth, climatology, skipna,
+                           wanted)
+    state: dict[str, xr.Dataset] = {}
+    for name, points in values.items():
+        total, weight = weighted_sums(points, weights, dims, skipna)
+        state[name] = _plain(total, forecast)
+        if "weight" not in state:
+            state["weight"] = _plain(xr.ones_like(total) * weight, forecast)
+            if "count" in wanted:
+                state["count"] = _plain(points.notnull().sum(as_tuple(dims)), forecast)
     attrs = {name: {key: da.attrs[key] for key in ("long_name", "units") if key in da.attrs}
              for name, da in forecast.data_vars.items()}
-    return ScoreState(sums, attrs, skipna)
-
-
-def _anomaly_sums(forecast: xr.Dataset, matched_forecast: xr.Dataset, matched_truth: xr.Dataset,
-                  climatology: Any, w: xr.DataArray, dims: Dims, skipna: bool
-                  ) -> dict[str, xr.Dataset]:
-    """The :data:`ANOMALY_SUMS` of one piece."""
-    fa, oa = anomalies(forecast, matched_forecast, matched_truth, climatology, skipna)
-    products = dict(zip(ANOMALY_SUMS, (fa * oa, fa ** 2, oa ** 2), strict=True))
-    return {name: _plain(weighted_sums(values, w, dims, skipna)[0], forecast)
-            for name, values in products.items()}
+    return ScoreState(state, attrs, skipna)
 
 
 def score_states(pieces: Iterable[xr.Dataset], truth: xr.Dataset, *, progress: bool = False,
@@ -435,4 +475,4 @@ def normalized_rmse(state: ScoreState, reference: ScoreState, *,
     :func:`xaqf.metrics.common_forecasts`. Below 1 the forecast beats the reference.
     """
     ratio = state.rmse(average_over, form) / reference.rmse(average_over, form)
-    return state._finish(ratio, "RMSE normalised by the reference's", lambda units: "1")
+    return state._finish(ratio, "RMSE normalised by the reference's", dimensionless)

@@ -14,8 +14,9 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import LayoutError
+from xaqf.metrics.aggregation import Dims, RmseForm
 from xaqf.metrics.align import SPATIAL_DIMS
-from xaqf.metrics.scores import Dims, RmseForm, normalized_rmse
+from xaqf.metrics.scores import normalized_rmse
 from xaqf.preprocessing.channels import variable_to_channels
 
 XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)

@@ -9,12 +9,14 @@ constant field is that constant.
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import xarray as xr
 
-from xaqf.errors import ConfigError, InvalidValueError
+from xaqf.errors import ConfigError, GridMismatchError, InvalidValueError, LayoutError
+from xaqf.metrics.align import SPATIAL_DIMS, ascending
+from xaqf.regrid.conservative import latitude_bands
 
 WeightKind = Literal["cos", "area"]
 ArrayOrDataArray = TypeVar("ArrayOrDataArray", np.ndarray, xr.DataArray)
@@ -24,17 +26,6 @@ def cos_weights(latitude: np.ndarray) -> np.ndarray:
     """``cos(latitude)``, exactly 0 at the poles (degrees in, unnormalised)."""
     cos = np.clip(np.cos(np.deg2rad(latitude)), 0.0, None)
     return np.where(np.abs(latitude) == 90.0, 0.0, cos)
-
-
-def _area_weights(latitude: np.ndarray) -> np.ndarray:
-    """Cell areas between edges half-way to the neighbouring rows, clipped at the poles."""
-    order = np.argsort(latitude)
-    lat = latitude[order]
-    edges = np.concatenate(([-90.0], (lat[1:] + lat[:-1]) / 2.0, [90.0]))
-    sorted_area = np.diff(np.sin(np.deg2rad(np.clip(edges, -90.0, 90.0))))
-    area = np.empty_like(sorted_area)
-    area[order] = sorted_area
-    return area
 
 
 def latitude_weights(latitude: ArrayOrDataArray, kind: WeightKind = "cos") -> ArrayOrDataArray:
@@ -61,6 +52,8 @@ def latitude_weights(latitude: ArrayOrDataArray, kind: WeightKind = "cos") -> Ar
         If a latitude is outside [-90, 90], or every weight is zero.
     ConfigError
         If ``kind`` is unknown.
+    LayoutError
+        With ``kind="area"``, for fewer than two distinct latitudes (a row has no edges).
 
     Examples
     --------
@@ -80,7 +73,7 @@ def latitude_weights(latitude: ArrayOrDataArray, kind: WeightKind = "cos") -> Ar
     if kind == "cos":
         weights = cos_weights(values)
     elif kind == "area":
-        weights = _area_weights(values)
+        weights = latitude_bands(values)
     else:
         raise ConfigError(f"unknown latitude weight kind {kind!r}; use 'cos' or 'area'")
     if not weights.sum() > 0:
@@ -93,4 +86,61 @@ def latitude_weights(latitude: ArrayOrDataArray, kind: WeightKind = "cos") -> Ar
             weights, dims=latitude.dims, coords=latitude.coords, name="latitude_weights",
             attrs={"long_name": f"latitude weights ({kind}), mean 1", "units": "1"},
         )
+    return weights
+
+
+def weights_on_grid(weights: Any, original: xr.Dataset | xr.DataArray,
+                    matched: xr.Dataset | xr.DataArray) -> xr.DataArray:
+    """Weights as a DataArray on the matched (ascending) grid; cos-lat (mean 1) for ``None``.
+
+    Parameters
+    ----------
+    weights
+        ``None``, a 1-D array over the latitudes of ``original`` (in its order) or a
+        DataArray with ``latitude`` (and optionally ``longitude``) dims.
+    original
+        The forecast as given.
+    matched
+        The forecast on the ascending grid (:func:`~xaqf.metrics.align.match`).
+
+    Raises
+    ------
+    LayoutError
+        If an array does not hold one weight per latitude.
+    GridMismatchError
+        If a DataArray's coordinates differ from the forecast's.
+
+    Examples
+    --------
+    >>> fc = xr.DataArray(np.zeros((2, 1)), dims=("latitude", "longitude"),
+    ...                   coords={"latitude": [30.0, -30.0], "longitude": [0.0]})
+    >>> weights_on_grid([1.0, 3.0], fc, fc.sortby("latitude")).values.tolist()
+    [3.0, 1.0]
+    """
+    if weights is None:
+        return latitude_weights(matched["latitude"])
+    if not isinstance(weights, xr.DataArray):
+        values = np.asarray(weights, dtype=np.float64)
+        if values.shape != (original.sizes["latitude"],):
+            raise LayoutError(
+                f"weights of shape {values.shape} do not match the forecast's "
+                f"{original.sizes['latitude']} latitudes; pass one weight per latitude, in "
+                f"the forecast's order, or a DataArray with latitude/longitude coordinates"
+            )
+        weights = xr.DataArray(values, dims="latitude",
+                               coords={"latitude": original["latitude"].values})
+    weights = ascending(weights)
+    for dim in SPATIAL_DIMS:
+        if dim not in weights.dims:
+            continue
+        if dim not in weights.coords:
+            weights = weights.assign_coords({dim: original[dim].values})
+            weights = ascending(weights)
+        if weights.sizes[dim] != matched.sizes[dim] or not np.allclose(
+                weights[dim].values, matched[dim].values, rtol=0, atol=1e-6):
+            raise GridMismatchError(
+                f"the weights' {dim} coordinate does not match the forecast's; build them "
+                f"from the forecast grid, e.g. xaqf.metrics.latitude_weights(forecast.{dim})"
+            )
+        weights = weights.assign_coords({dim: matched[dim]})
     return weights

@@ -44,7 +44,7 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import GridMismatchError, LayoutError
-from xaqf.regrid.grid import _difference, _grid_only, as_grid, coords_of
+from xaqf.regrid.grid import _difference, _grid_only, as_grid, check_whole_circle, coords_of
 from xaqf.variables import SPATIAL_DIMS
 
 _SNAP = 1e-9
@@ -100,7 +100,7 @@ def _pairs(source: np.ndarray, index: np.ndarray, target: np.ndarray) -> AxisWei
     return AxisWeights(lo, hi, weight)
 
 
-def latitude_weights(source: np.ndarray, target: np.ndarray) -> AxisWeights:
+def latitude_interpolation(source: np.ndarray, target: np.ndarray) -> AxisWeights:
     """Interpolation operator along latitude, clamped beyond the outermost source rows.
 
     Parameters
@@ -117,7 +117,7 @@ def latitude_weights(source: np.ndarray, target: np.ndarray) -> AxisWeights:
 
     Examples
     --------
-    >>> ops = latitude_weights(np.array([60.0, 0.0, -60.0]), np.array([90.0, 30.0, 0.0]))
+    >>> ops = latitude_interpolation(np.array([60.0, 0.0, -60.0]), np.array([90.0, 30.0, 0.0]))
     >>> ops.lo.tolist(), ops.hi.tolist(), ops.weight.tolist()
     ([0, 1, 1], [0, 0, 1], [0.0, 0.5, 0.0])
     """
@@ -130,7 +130,7 @@ def latitude_weights(source: np.ndarray, target: np.ndarray) -> AxisWeights:
     return _pairs(source[order], order, np.asarray(target, dtype=np.float64))
 
 
-def longitude_weights(source: np.ndarray, target: np.ndarray) -> AxisWeights:
+def longitude_interpolation(source: np.ndarray, target: np.ndarray) -> AxisWeights:
     """Interpolation operator along longitude, periodic with period 360 degrees.
 
     Parameters
@@ -149,7 +149,7 @@ def longitude_weights(source: np.ndarray, target: np.ndarray) -> AxisWeights:
 
     Examples
     --------
-    >>> ops = longitude_weights(np.array([0.0, 90.0, 180.0, 270.0]), np.array([315.0, -45.0]))
+    >>> ops = longitude_interpolation(np.array([0.0, 90.0, 180.0, 270.0]), np.array([315.0, -45.0]))
     >>> ops.lo.tolist(), ops.hi.tolist(), ops.weight.tolist()
     ([3, 3], [0, 0], [0.5, 0.5])
     """
@@ -160,11 +160,7 @@ def longitude_weights(source: np.ndarray, target: np.ndarray) -> AxisWeights:
             f"duplicates, got {wrapped.size} values; drop the repeated column (e.g. 360 == 0)")
     order = np.argsort(wrapped)
     ordered = wrapped[order]
-    gap = ordered[0] + 360.0 - ordered[-1]
-    if gap > 2 * np.diff(ordered).max() + 1e-9:
-        raise GridMismatchError(
-            f"source longitude covers only {ordered[0]:g}..{ordered[-1]:g} degrees east, not "
-            f"the whole circle; xaqf regrids global grids only (periodic in longitude)")
+    check_whole_circle(ordered, "bilinear")
     extended = np.concatenate([[ordered[-1] - 360.0], ordered, [ordered[0] + 360.0]])
     index = np.concatenate([[order[-1]], order, [order[0]]])
     return _pairs(extended, index, np.mod(np.asarray(target, dtype=np.float64), 360.0))
@@ -201,8 +197,8 @@ class Regridder:
         self._tgt_lat, self._tgt_lon = coords_of(as_grid(target), "target")
         self.source = _grid_only(as_grid(source))
         self.target = _grid_only(as_grid(target))
-        self.lat_weights = latitude_weights(self._src_lat, self._tgt_lat)
-        self.lon_weights = longitude_weights(self._src_lon, self._tgt_lon)
+        self.lat_weights = latitude_interpolation(self._src_lat, self._tgt_lat)
+        self.lon_weights = longitude_interpolation(self._src_lon, self._tgt_lon)
 
     @property
     def source_shape(self) -> tuple[int, int]:

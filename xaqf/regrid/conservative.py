@@ -40,9 +40,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from xaqf.errors import GridMismatchError, LayoutError
+from xaqf.errors import LayoutError
 from xaqf.regrid.bilinear import Regridder
-from xaqf.regrid.grid import LAT, LON, as_grid, coords_of
+from xaqf.regrid.grid import LAT, LON, as_grid, check_whole_circle, coords_of
 
 EARTH_RADIUS = 6_371_000.0
 """Radius (m) of the sphere that :func:`cell_areas` measures on."""
@@ -79,6 +79,21 @@ def longitude_edges(longitude: np.ndarray) -> np.ndarray:
                           f"{lon.size}; drop a repeated column (e.g. 360 == 0)")
     west = 0.5 * (lon[0] + lon[-1] - 360.0)
     return np.concatenate([[west], 0.5 * (lon[1:] + lon[:-1]), [west + 360.0]])
+
+
+def latitude_bands(latitude: np.ndarray) -> np.ndarray:
+    """``sin(north edge) - sin(south edge)`` of each row's cell (cells as in the module notes):
+    the rows' shares of the sphere's area, times 2, for latitudes in any order.
+
+    Examples
+    --------
+    >>> latitude_bands(np.array([90.0, 0.0, -90.0])).round(3).tolist()
+    [0.293, 1.414, 0.293]
+    """
+    lat_sorted, order = _ascending(np.asarray(latitude, np.float64), wrap=False)
+    band = np.empty(lat_sorted.size)
+    band[order] = np.diff(np.sin(np.deg2rad(latitude_edges(lat_sorted))))
+    return band
 
 
 def _overlap(source: np.ndarray, target: np.ndarray, period: float | None) -> np.ndarray:
@@ -124,13 +139,10 @@ def cell_areas(grid: Any) -> np.ndarray:
     True
     """
     lat, lon = coords_of(as_grid(grid), "grid")
-    lat_sorted, lat_order = _ascending(lat, wrap=False)
     lon_sorted, lon_order = _ascending(lon, wrap=True)
-    band = np.empty(lat.size)
-    band[lat_order] = np.diff(np.sin(np.deg2rad(latitude_edges(lat_sorted))))
     width = np.empty(lon.size)
     width[lon_order] = np.deg2rad(np.diff(longitude_edges(lon_sorted)))
-    areas: np.ndarray = EARTH_RADIUS**2 * band[:, None] * width[None, :]
+    areas: np.ndarray = EARTH_RADIUS**2 * latitude_bands(lat)[:, None] * width[None, :]
     return areas
 
 
@@ -174,11 +186,7 @@ class ConservativeRegridder(Regridder):
     def _longitude_matrix(self) -> np.ndarray:
         (src, src_order), (tgt, tgt_order) = (_ascending(self._src_lon, wrap=True),
                                               _ascending(self._tgt_lon, wrap=True))
-        gap = src[0] + 360.0 - src[-1]
-        if gap > 2 * np.diff(src).max() + 1e-9:
-            raise GridMismatchError(
-                f"source longitude covers only {src[0]:g}..{src[-1]:g} degrees east, not the "
-                f"whole circle; conservative regridding needs global grids")
+        check_whole_circle(src, "conservative")
         matrix = _axis_matrix(longitude_edges(src), longitude_edges(tgt), 360.0)
         return _placed(matrix, src_order, tgt_order)
 

@@ -82,6 +82,33 @@ def coords_of(grid: Any, role: str) -> tuple[np.ndarray, np.ndarray]:
     return grid[LAT].values.astype(np.float64), grid[LON].values.astype(np.float64)
 
 
+def check_whole_circle(longitude: np.ndarray, method: str) -> None:
+    """Refuse source longitudes (ascending, in [0, 360)) that leave a gap in the circle.
+
+    The gap across the wrap may be at most twice the largest spacing between neighbouring
+    longitudes; ``method`` names the regridding in the message.
+
+    Raises
+    ------
+    GridMismatchError
+        If the longitudes cover only part of the circle (a regional grid).
+
+    Examples
+    --------
+    >>> check_whole_circle(np.array([0.0, 90.0, 180.0, 270.0]), "bilinear")
+    >>> check_whole_circle(np.array([0.0, 10.0, 20.0]), "bilinear")
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.GridMismatchError: source longitude covers only 0..20 degrees east, not the ...
+    """
+    gap = longitude[0] + 360.0 - longitude[-1]
+    if gap > 2 * np.diff(longitude).max() + 1e-9:
+        raise GridMismatchError(
+            f"source longitude covers only {longitude[0]:g}..{longitude[-1]:g} degrees east, "
+            f"not the whole circle; {method} regridding needs global grids (periodic in "
+            f"longitude)")
+
+
 def as_grid(target: Any) -> Any:
     """A grid object from a Dataset/DataArray, or a resolution in degrees."""
     if isinstance(target, int | float | np.number) and not isinstance(target, bool):

@@ -1,15 +1,14 @@
 """Bringing gridded fields to station locations: bilinear or nearest, periodic in longitude.
 
 The interpolation weights are those of :mod:`xaqf.regrid.bilinear`
-(:func:`~xaqf.regrid.bilinear.latitude_weights`,
-:func:`~xaqf.regrid.bilinear.longitude_weights`): exact bilinear interpolation on the rectilinear
-grid,
-periodic in longitude for global grids (a station at 359.9 E or -0.1 E interpolates between
-the last and the first grid columns). Regional grids (longitudes not covering the circle)
-are interpolated without wrapping. A station more than half a grid spacing beyond the
-outermost grid rows or columns is *outside the grid* and refused; one within that half
-spacing takes the value of the edge row or column (as :mod:`xaqf.regrid.bilinear` does at the
-poles).
+(:func:`~xaqf.regrid.bilinear.latitude_interpolation`,
+:func:`~xaqf.regrid.bilinear.longitude_interpolation`): exact bilinear interpolation on the
+rectilinear grid, periodic in longitude for global grids (a station at 359.9 E or -0.1 E
+interpolates between the last and the first grid columns). Regional grids (longitudes not
+covering the circle) are interpolated without wrapping. A station more than half a grid
+spacing beyond the outermost grid rows or columns is *outside the grid* and refused; one
+within that half spacing takes the value of the edge row or column (as
+:mod:`xaqf.regrid.bilinear` does at the poles).
 
 Examples
 --------
@@ -30,7 +29,7 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import ConfigError, GridMismatchError, LayoutError
-from xaqf.regrid.bilinear import AxisWeights, latitude_weights, longitude_weights
+from xaqf.regrid.bilinear import AxisWeights, latitude_interpolation, longitude_interpolation
 
 __all__ = ["interpolate", "station_weights"]
 
@@ -96,14 +95,14 @@ def station_weights(grid: xr.Dataset | xr.DataArray, stations: xr.Dataset | xr.D
     lat, lon = _station_coords(stations)
     names = stations["station"].values if "station" in stations.coords else np.arange(lat.size)
     _check_inside(grid_lat, lat, "latitude", names)
-    lat_ops = latitude_weights(grid_lat, lat)
+    lat_ops = latitude_interpolation(grid_lat, lat)
     try:
-        lon_ops = longitude_weights(grid_lon, lon)
+        lon_ops = longitude_interpolation(grid_lon, lon)
     except GridMismatchError:  # a regional grid: no wrap, stations must lie inside
         east = grid_lon.min() + np.mod(lon - grid_lon.min(), 360.0)
         east = np.where(east > grid_lon.max() + 180.0, east - 360.0, east)
         _check_inside(grid_lon, east, "longitude", names)
-        lon_ops = latitude_weights(grid_lon, east)
+        lon_ops = latitude_interpolation(grid_lon, east)
     if method == "nearest":
         return _nearest(lat_ops), _nearest(lon_ops)
     return lat_ops, lon_ops
