@@ -234,21 +234,34 @@ def _finish(da: xr.DataArray, name: str, text: str) -> xr.DataArray:
 
 def _relative_humidity_kernel(t: np.ndarray, q: np.ndarray, p: np.ndarray) -> np.ndarray:
     t, q, p = np.broadcast_arrays(*(np.asarray(x, np.float64) for x in (t, q, p)))
+    _check_temperature(t, "r")
     r = thermo.relative_humidity_from_specific_humidity(t, q, p)
-    _check_range(r, "r", "%", VALID_RANGES["r"], t, {"q": (q, 0.1, "g kg-1", "kg kg-1")})
+    _check_range(r, "r", "%", VALID_RANGES["r"], {"q": (q, 0.1, "g kg-1", "kg kg-1")})
     return np.asarray(r, np.float32)
 
 
 def _specific_humidity_kernel(t: np.ndarray, r: np.ndarray, p: np.ndarray) -> np.ndarray:
     t, r, p = np.broadcast_arrays(*(np.asarray(x, np.float64) for x in (t, r, p)))
+    _check_temperature(t, "q")
     q = thermo.specific_humidity_from_relative_humidity(t, r, p)
-    _check_range(q, "q", "kg kg-1", EXTRA_RANGES["q"], t,
+    _check_range(q, "q", "kg kg-1", EXTRA_RANGES["q"],
                  {"r": (r, VALID_RANGES["r"][1], "per mille or another scale", "%")})
     return np.asarray(q, np.float32)
 
 
+def _check_temperature(t: np.ndarray, name: str) -> None:
+    lowest, highest = VALID_RANGES["t"]
+    finite = t[np.isfinite(t)]
+    if finite.size and (finite.min() < lowest or finite.max() > highest):
+        slip = "degrees Celsius labelled K" if finite.max() < 100.0 else "not kelvin"
+        raise InvalidValueError(
+            f"t spans {finite.min():.4g} ... {finite.max():.4g} K, outside {lowest:g} ... "
+            f"{highest:g} K: it looks like {slip}. Fix the 'units' attribute of t (or "
+            f"convert it) before deriving {name}")
+
+
 def _check_range(values: np.ndarray, name: str, units: str, valid: tuple[float, float],
-                 t: np.ndarray, humidity: dict[str, tuple[np.ndarray, float, str, str]]
+                 humidity: dict[str, tuple[np.ndarray, float, str, str]]
                  ) -> None:
     finite = values[np.isfinite(values)]
     if not finite.size or (valid[0] <= finite.min() and finite.max() <= valid[1]):
@@ -256,16 +269,14 @@ def _check_range(values: np.ndarray, name: str, units: str, valid: tuple[float, 
     raise InvalidValueError(
         f"{name} derived from {', '.join(humidity)} and t spans {finite.min():.4g} ... "
         f"{finite.max():.4g} {units}, far outside {valid[0]:g} ... {valid[1]:g} {units}: "
-        f"{_unit_slip(t, humidity)}. Fix the 'units' attribute of that variable (or convert "
+        f"{_unit_slip(humidity)}. Fix the 'units' attribute of that variable (or convert "
         f"it) before deriving {name}")
 
 
-def _unit_slip(t: np.ndarray, humidity: dict[str, tuple[np.ndarray, float, str, str]]) -> str:
+def _unit_slip(humidity: dict[str, tuple[np.ndarray, float, str, str]]) -> str:
     slips = []
-    if np.nanmax(t) < 100.0:
-        slips.append(f"t (max {np.nanmax(t):.4g}) looks like degrees Celsius labelled K")
     for name, (values, highest, looks, labelled) in humidity.items():
         if np.nanmax(values) > highest:
             slips.append(f"{name} (max {np.nanmax(values):.4g}) looks like {looks} labelled "
                          f"{labelled}")
-    return "; ".join(slips) or "check the units of q, r, t and the pressure levels"
+    return "; ".join(slips) or "check the units of q, r and the pressure levels"

@@ -40,7 +40,7 @@ from xaqf.errors import LayoutError, MissingLevelError
 from xaqf.variables import MET_ON_LEVELS, MET_SURFACE
 
 __all__ = ["PRECIPITATION_6H", "SURFACE_NAMES", "UNITS", "VARIABLE_DIM", "from_lexicon",
-           "is_lexicon", "lexicon_name", "parse_name", "to_lexicon"]
+           "is_lexicon", "lexicon_name", "parse_name", "precipitation_from_6h", "to_lexicon"]
 
 VARIABLE_DIM = "variable"
 """The dimension along which earth2studio stacks its channels."""
@@ -182,12 +182,29 @@ def _on_levels(variable: str, arrays: dict[float | None, xr.DataArray]) -> xr.Da
 
 
 def _surface(name: str, da: xr.DataArray) -> xr.DataArray:
-    return _precipitation_12h(da) if name == PRECIPITATION_6H else da
+    return precipitation_from_6h(da) if name == PRECIPITATION_6H else da
 
 
-def _precipitation_12h(tp06: xr.DataArray) -> xr.DataArray:
-    """The 12 h amounts ending at each time: this 6 h amount plus the previous one (twice
-    the first amount at the axis start, see the module notes)."""
+def precipitation_from_6h(tp06: xr.DataArray) -> xr.DataArray:
+    """The 12 h amounts ending at each time: this 6 h amount plus the previous one; twice
+    the first amount at the axis start, with a warning (see the module notes). A NaN
+    amount makes the two totals it belongs to NaN.
+
+    Raises
+    ------
+    LayoutError
+        No 6-hourly ``lead_time`` or ``time`` axis (the gap named).
+
+    Examples
+    --------
+    >>> import pandas as pd, xarray as xr, warnings
+    >>> six = xr.DataArray([1.0, 2.0, 3.0], dims="lead_time",
+    ...                    coords={"lead_time": pd.to_timedelta([0, 6, 12], "h")})
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     precipitation_from_6h(six).values.tolist()
+    [2.0, 3.0, 5.0]
+    """
     dim = next((d for d in ("lead_time", "time") if d in tp06.dims and tp06.sizes[d] > 1), None)
     if dim is None:
         raise LayoutError(f"{PRECIPITATION_6H!r} needs a 6-hourly 'lead_time' or 'time' axis to "

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 
 import xarray as xr
 
-from xaqf.data.derived import DERIVATIONS, precipitation_12h
+from xaqf.data.derived import DERIVATIONS, add_history, precipitation_12h
 from xaqf.data.extra_met import KNOWN_VARIABLES
-from xaqf.data.lexicon import PRECIPITATION_6H, lexicon_name
+from xaqf.data.lexicon import PRECIPITATION_6H, lexicon_name, precipitation_from_6h
 from xaqf.data.units import to_canonical_dataset
 from xaqf.errors import ConfigError, MissingVariableError
 from xaqf.variables import MET_CHANNELS, PRESSURE_LEVELS
@@ -171,9 +171,10 @@ def required_variables(channels: Sequence[str]) -> tuple[str, ...]:
 
 def apply_preset(met: xr.Dataset, preset: str | MetPreset) -> xr.Dataset:
     """Canonical met read with ``preset``'s conventions: its ``tp`` made into 12 h totals
-    (from hourly amounts for ERA5, 6-hourly ones for AIFS, since-start accumulations for
-    IFS), and the preset recorded in ``attrs["xaqf_met_preset"]``. Applying the same preset
-    twice changes nothing.
+    (from hourly amounts for ERA5; from 6-hourly ones for AIFS, as ``tp06`` is read by
+    :func:`xaqf.data.lexicon.from_lexicon`; from since-start accumulations for IFS, NaN at
+    leads under 12 h), and the preset recorded in ``attrs["xaqf_met_preset"]``. Applying
+    the same preset twice changes nothing.
 
     Raises
     ------
@@ -186,8 +187,11 @@ def apply_preset(met: xr.Dataset, preset: str | MetPreset) -> xr.Dataset:
     if met.attrs.get(PRESET_ATTR) == preset.name:
         return met
     out = met.copy()
-    if preset.precipitation is not None and preset.precipitation != "12h" and "tp" in met:
-        out["tp"] = precipitation_12h(met["tp"], preset.precipitation)
+    if preset.precipitation == "6h" and "tp" in met:  # as earth2studio's tp06 is read
+        out["tp"] = add_history(precipitation_from_6h(met["tp"]),
+                                f"tp: 12 h totals from {preset.name}'s 6 h amounts")
+    elif preset.precipitation not in (None, "12h", "6h") and "tp" in met:
+        out["tp"] = precipitation_12h(met["tp"], str(preset.precipitation))
     out.attrs[PRESET_ATTR] = preset.name
     return out
 
@@ -243,7 +247,8 @@ def resolve_met(met: xr.Dataset, channels: Sequence[str] = MET_CHANNELS, *,
     --------
     >>> import numpy as np, xarray as xr
     >>> coords = {"level": [850.0]}
-    >>> met = xr.Dataset({"t": ("level", [280.0]), "q": ("level", [0.005])}, coords=coords)
+    >>> met = xr.Dataset({"t": ("level", [280.0], {"units": "K"}),
+    ...                   "q": ("level", [5.0], {"units": "g kg-1"})}, coords=coords)
     >>> round(float(resolve_met(met, ["t_850", "r_850"])["r"][0]), 1)
     68.8
     """

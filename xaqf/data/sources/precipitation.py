@@ -173,6 +173,8 @@ def _check_spacing(amounts: xr.DataArray, dim: str, step: pd.Timedelta) -> None:
     wrong = np.flatnonzero(spacing != step)
     if wrong.size:
         after = labels[wrong[0] + 1]
+        after = pd.Timedelta(after) if np.issubdtype(labels.dtype, np.timedelta64) \
+            else pd.Timestamp(after)
         raise LayoutError(
             f"precipitation amounts over {_hours(step)} along {dim!r} are not "
             f"{_hours(step)} apart: {_hours(spacing[wrong[0]])} before {after}. Every amount "
