@@ -9,7 +9,7 @@ import pytest
 from xaqf.data.io import standardize
 from xaqf.data.presets import resolve_met
 from xaqf.errors import ConfigError
-from xaqf.tutorial import preset_forecast, toy_world
+from xaqf.tutorial import preset_forecast, preset_met, toy_world
 
 INIT = pd.to_datetime(["2022-06-01T12"])
 LEADS = pd.to_timedelta([0, 6, 12], "h").values
@@ -60,3 +60,11 @@ def test_presets_the_toy_cannot_write_are_refused():
         preset_forecast(30.0, INIT, "era5")
     with pytest.raises(ConfigError, match="did you mean 'pangu'"):
         preset_forecast(30.0, INIT, "pangoo")
+
+
+def test_the_truth_in_a_preset_s_configuration(world):
+    graphcast, pangu = preset_met(world.era5, "graphcast"), preset_met(world.era5, "pangu")
+    assert "q" in graphcast and "r" not in graphcast and "tp" in graphcast
+    assert "tp" not in pangu and "r" not in pangu
+    np.testing.assert_allclose(resolve_met(graphcast)["r"].values, world.era5["r"].values,
+                               rtol=1e-4, atol=1e-3)

@@ -18,13 +18,13 @@ Examples
 from xaqf.data.registry import fetch, make_registry, open_dataset
 from xaqf.tutorial.downloads import RawDownloads, raw_downloads_world, save_raw_downloads
 from xaqf.tutorial.ensemble import ensemble_forecast
-from xaqf.tutorial.met_presets import preset_forecast
+from xaqf.tutorial.met_presets import preset_forecast, preset_met
 from xaqf.tutorial.simulation import Processes
 from xaqf.tutorial.store import save_toy_world
 from xaqf.tutorial.world import ToyWorld, toy_world
 
 __all__ = [
     "Processes", "RawDownloads", "ToyWorld", "ensemble_forecast", "fetch", "make_registry",
-    "open_dataset", "preset_forecast",
+    "open_dataset", "preset_forecast", "preset_met",
     "raw_downloads_world", "save_raw_downloads", "save_toy_world", "toy_world",
 ]

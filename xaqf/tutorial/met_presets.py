@@ -9,7 +9,9 @@ met has specific humidity instead of relative humidity (derived from the toy's a
 :func:`xaqf.data.derived.specific_humidity` does) and 6-hourly ``tp06``; Pangu-like met has
 ``q`` and no precipitation. Variables the toy world does not simulate (GraphCast's ``w``,
 SFNO's ``tcwv``...) are left out. Open the result with :func:`xaqf.data.io.standardize`
-(kind ``"met"``) or write it and use :func:`xaqf.open_met`.
+(kind ``"met"``) or write it and use :func:`xaqf.open_met`. :func:`preset_met` gives
+the world's canonical met (``world.era5``, ``world.fuxi``) with a preset's variables, as
+xaqf reads them (e.g. to train or adapt a model on a configuration).
 
 Examples
 --------
@@ -29,6 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
+from xaqf.data.derived import specific_humidity
 from xaqf.data.lexicon import PRECIPITATION_6H, to_lexicon
 from xaqf.data.presets import MetPreset, met_preset
 from xaqf.errors import ConfigError
@@ -36,7 +39,8 @@ from xaqf.tutorial.forecast import forecast_dataset
 from xaqf.tutorial.grid import make_grid
 from xaqf.tutorial.simulation import Setup, make_setup
 
-__all__ = ["PRESET_LEAD_TIMES", "TOY_PRESETS", "preset_dataset", "preset_forecast"]
+__all__ = ["PRESET_LEAD_TIMES", "TOY_PRESETS", "preset_dataset", "preset_forecast",
+           "preset_met"]
 
 TOY_PRESETS: tuple[str, ...] = ("fuxi", "graphcast", "pangu", "sfno", "aifs", "aurora")
 """Presets the toy world writes: those with 6-hourly (or no) precipitation amounts."""
@@ -96,3 +100,29 @@ def preset_forecast(resolution: float = 4.0, init_times: Sequence | npt.ArrayLik
     """
     return preset_dataset(make_setup(make_grid(resolution), seed), init_times, preset,
                           lead_times)
+
+
+def preset_met(met: xr.Dataset, preset: str | MetPreset) -> xr.Dataset:
+    """The toy world's canonical ``met`` with the variables ``preset`` provides, as xaqf
+    reads them: ``q`` derived from ``r`` (:func:`xaqf.data.derived.specific_humidity`)
+    where the preset has ``q``, ``r`` and ``tp`` dropped where it has none; variables the
+    toy world does not simulate are absent.
+
+    Raises
+    ------
+    ConfigError
+        Unknown preset (the closest names given).
+
+    Examples
+    --------
+    >>> from xaqf.tutorial import toy_world
+    >>> world = toy_world(resolution=30.0, days=1, spinup_days=0)
+    >>> sorted(preset_met(world.era5, "pangu").data_vars)
+    ['msl', 'q', 't', 't2m', 'u', 'u10', 'v', 'v10', 'z']
+    """
+    chosen = met_preset(preset)
+    wanted = [name for name in SIMULATED if name in chosen.variables]
+    if "q" in wanted and "q" not in met:
+        met = met.assign(q=specific_humidity(met["r"], met["t"]))
+    source = f"{met.attrs.get('source', 'xaqf toy world')}, as {chosen.earth2studio} provides"
+    return met[wanted].assign_attrs(source=source)
