@@ -12,8 +12,10 @@ import xarray as xr
 
 from tests.data.test_lexicon import as_earth2studio, met_forecast
 from tests.helpers import cams_and_met, micro_config
+from xaqf.data.derived import relative_humidity, specific_humidity
+from xaqf.data.lexicon import to_lexicon
 from xaqf.earth2studio import PollutionPrognostic, met_from_io
-from xaqf.errors import LayoutError, MissingDependencyError
+from xaqf.errors import LayoutError, MissingDependencyError, MissingVariableError
 from xaqf.forecaster import Forecaster
 from xaqf.preprocessing.channels import to_channels
 from xaqf.preprocessing.normalization import compute_model_stats
@@ -112,3 +114,21 @@ def test_with_earth2studio(tmp_path, setup):
     xr.testing.assert_allclose(met["t"].drop_vars("valid_time"),
                                forecast["t"].transpose(*met["t"].dims)
                                .drop_vars("valid_time", errors="ignore"))
+
+
+def test_met_from_any_preset(setup):
+    """GraphCast-like met (q, no r) drives the adapter as predict with r derived does;
+    Pangu-like met (no precipitation) is refused at once, naming tp and the preset."""
+    cams, forecast, fc, _ = setup
+    q = specific_humidity(forecast["r"].clip(1.0, 100.0), forecast["t"])
+    graphcast = forecast.drop_vars("r").assign(q=q)
+    model = PollutionPrognostic(fc, to_lexicon(graphcast), steps=2, preset="graphcast")
+    assert "r" in model.met and "history" in model.met["r"].attrs
+    x, coords = initial_state(model, cams)
+    steps = list(model.create_iterator(x, coords))
+    expected = fc.predict(cams, graphcast.assign(r=relative_humidity(q, forecast["t"])),
+                          steps=2, init_times=TIMES[1:2], progress=False)
+    want = to_channels(expected.isel(lead_time=-1), "pollutant").values
+    np.testing.assert_array_equal(steps[-1][0][0, 0, 0].numpy(), want[0])
+    with pytest.raises(MissingVariableError, match=r"\['tp'\].*'pangu'.*adapt-met"):
+        PollutionPrognostic(fc, to_lexicon(graphcast.drop_vars("tp")), preset="pangu")

@@ -11,13 +11,16 @@ channels of :data:`xaqf.variables.POLLUTANT_CHANNELS` (earth2studio's lexicon ha
 for pollutants on pressure levels).
 
 The meteorology is a forcing, not part of the state: the adapter is given a met forecast
-(e.g. FuXi's, written by earth2studio; see :func:`met_from_io`) and, for each initial
-``time``, drives the network with the forecast started then. Install with
+(FuXi's, GraphCast's, Pangu's... as earth2studio writes it; see :func:`met_from_io`) and,
+for each initial ``time``, drives the network with the forecast started then. Met from any
+preset of :mod:`xaqf.data.presets` is accepted: what the model needs is derived where
+physics gives it (relative humidity from GraphCast's specific humidity...), or the adapter
+refuses it at once, naming what is missing. Install with
 ``pip install 'xaqf[earth2studio]'``; only :func:`met_from_io` imports earth2studio.
 
 Examples
 --------
->>> from xaqf.variables import POLLUTANT_CHANNELS
+>>> from xaqf.variables import MET_CHANNELS, POLLUTANT_CHANNELS
 >>> len(POLLUTANT_CHANNELS), POLLUTANT_CHANNELS[-1]
 (73, 'pm10')
 """
@@ -35,9 +38,10 @@ import torch
 import xarray as xr
 
 from xaqf.data.io import MEMBER_DIM, standardize
+from xaqf.data.presets import MetPreset, apply_preset, resolve_met
 from xaqf.errors import ConfigError, LayoutError, MissingDependencyError, MissingTimeError
 from xaqf.preprocessing.channels import channel_values, from_channels
-from xaqf.variables import POLLUTANT_CHANNELS
+from xaqf.variables import MET_CHANNELS, POLLUTANT_CHANNELS
 
 if TYPE_CHECKING:
     from xaqf.forecaster import Forecaster
@@ -60,22 +64,26 @@ def _earth2studio() -> Any:
         ) from None
 
 
-def met_from_io(io: Any) -> xr.Dataset:
+def met_from_io(io: Any, *, preset: str | MetPreset | None = None) -> xr.Dataset:
     """Canonical met (:func:`xaqf.data.io.standardize`) from an earth2studio IO backend.
 
     Parameters
     ----------
     io
         An earth2studio ``XarrayBackend``, ``ZarrBackend`` or ``NetCDF4Backend`` a
-        weather model (FuXi...) wrote its forecast to, e.g. the one returned by
-        ``earth2studio.run.deterministic``.
+        weather model (FuXi, GraphCast, Pangu...) wrote its forecast to, e.g. the one
+        returned by ``earth2studio.run.deterministic``.
+    preset
+        The weather model (:data:`xaqf.data.presets.PRESETS`), whose conventions are then
+        applied (:func:`xaqf.data.presets.apply_preset`, e.g. AIFS's 6-hourly ``tp``).
 
     Raises
     ------
     MissingDependencyError
         earth2studio is not installed.
     ConfigError
-        Another kind of backend (save it to zarr and use :func:`xaqf.open_met`).
+        Another kind of backend (save it to zarr and use :func:`xaqf.open_met`), or an
+        unknown preset.
     """
     _earth2studio()
     backends = importlib.import_module("earth2studio.io")
@@ -89,7 +97,8 @@ def met_from_io(io: Any) -> xr.Dataset:
         raise ConfigError(f"earth2studio backend {type(io).__name__} is not read by xaqf; "
                           f"write the forecast with ZarrBackend and open it with "
                           f"xaqf.open_met(<path>)")
-    return standardize(raw, "met")
+    met = standardize(raw, "met")
+    return met if preset is None else apply_preset(met, preset)
 
 
 class PollutionPrognostic:
@@ -102,12 +111,22 @@ class PollutionPrognostic:
     met
         Meteorology covering the forecasts: a weather forecast along ``(init_time,
         lead_time)`` or analyses along ``time``, canonical or in earth2studio's layout
-        (standardized here).
+        (standardized here), from any met preset: what the model needs is derived here
+        (:func:`xaqf.data.presets.resolve_met`).
     steps
         How many steps :meth:`create_iterator` yields after the initial state (at most
         what ``met`` covers).
     device
         Torch device of the network (default: CUDA when available); :meth:`to` changes it.
+    preset
+        The weather model ``met`` comes from (:data:`xaqf.data.presets.PRESETS`), if its
+        conventions matter (AIFS's, IFS's or ERA5's ``tp``) or to name it in errors.
+
+    Raises
+    ------
+    MissingVariableError
+        ``met`` lacks variables the model needs that cannot be derived (all named, with
+        the preset and the fixes).
 
     Examples
     --------
@@ -118,8 +137,10 @@ class PollutionPrognostic:
     """
 
     def __init__(self, forecaster: Forecaster, met: xr.Dataset, *, steps: int = 10,
-                 device: str | torch.device | None = None) -> None:
-        met = standardize(met, "met")
+                 device: str | torch.device | None = None,
+                 preset: str | MetPreset | None = None) -> None:
+        channels = getattr(forecaster, "met_channels", MET_CHANNELS)
+        met = resolve_met(standardize(met, "met"), channels, preset=preset)
         if MEMBER_DIM in met.dims:
             raise ConfigError(f"met has a {MEMBER_DIM!r} dimension; the earth2studio adapter "
                               f"drives one weather forecast: pass met.isel({MEMBER_DIM}=k)")

@@ -316,3 +316,20 @@ def test_missing_files_and_mixed_formats(tmp_path, small_met):
     small_met.to_zarr(tmp_path / "b.zarr", zarr_format=2)
     with pytest.raises(LayoutError, match="mixed file formats"):
         io.open_met([tmp_path / "a.nc", tmp_path / "b.zarr"])
+
+
+def test_met_outside_the_default_set_is_kept():
+    """q, w, 2 m dewpoint... are kept (in catalogue units) for presets to derive from."""
+    dims = ("time", "pressure_level", "latitude", "longitude")
+    raw = xr.Dataset(
+        {"q": (dims, np.full((1, 2, 2, 2), 5.0), {"units": "g kg**-1"}),
+         "t": (dims, np.full((1, 2, 2, 2), 280.0), {"units": "K"}),
+         "2d": (("time", "latitude", "longitude"), np.full((1, 2, 2), 270.0), {"units": "K"}),
+         "skt": (("time", "latitude", "longitude"), np.full((1, 2, 2), 270.0), {"units": "K"})},
+        coords={"time": pd.to_datetime(["2022-06-01"]),
+                "pressure_level": ("pressure_level", [500.0, 850.0], {"units": "hPa"}),
+                "latitude": [10.0, 0.0], "longitude": [0.0, 10.0]})
+    ds = io.standardize(raw, "met")
+    assert sorted(ds.data_vars) == ["d2m", "q", "t"]
+    assert ds["q"].attrs["units"] == "kg kg-1" and float(ds["q"].max()) == pytest.approx(5e-3)
+    assert ds["q"].dims == ("time", "level", "latitude", "longitude")

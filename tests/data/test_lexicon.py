@@ -61,7 +61,8 @@ def test_names_round_trip():
         levels = PRESSURE_LEVELS if VARIABLES[name].on_levels else (None,)
         for level in levels:
             assert parse_name(lexicon_name(name, level)) == (name, level)
-    assert parse_name("tp06") == ("tp", None) and parse_name("q500") is None
+    assert parse_name("tp06") == ("tp", None) and parse_name("vpd500") is None
+    assert parse_name("q500") == ("q", 500.0) and parse_name("u100m") == ("u100m", None)
     with pytest.raises(LayoutError, match="'go3'"):
         lexicon_name("go3", 500.0)
 

@@ -39,7 +39,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from xaqf.data.extra_met import KNOWN_MET, KNOWN_VARIABLES
 from xaqf.data.lexicon import from_lexicon, is_lexicon
+from xaqf.data.presets import MetPreset, apply_preset
 from xaqf.data.units import conversion, convert, to_canonical
 from xaqf.errors import (
     ConfigError,
@@ -49,7 +51,7 @@ from xaqf.errors import (
     MissingVariableError,
     UnitError,
 )
-from xaqf.variables import KIND_VARIABLES, VARIABLES
+from xaqf.variables import KIND_VARIABLES
 
 __all__ = ["VARIABLE_ALIASES", "expand_paths", "open_cams", "open_met", "open_raw",
            "open_static", "standardize", "variables_of_kind"]
@@ -58,7 +60,8 @@ PathLike = str | os.PathLike
 Paths = PathLike | Iterable[PathLike]
 
 VARIABLE_ALIASES: dict[str, dict[str, str]] = {
-    "met": {"2t": "t2m", "10u": "u10", "10v": "v10"},
+    "met": {"2t": "t2m", "10u": "u10", "10v": "v10", "2d": "d2m", "100u": "u100m",
+            "100v": "v100m"},
     "static": {"z": "orography"},
 }
 """Other names of catalogued variables, by kind: ECMWF GRIB short names (``2t``...) and,
@@ -113,7 +116,8 @@ def variables_of_kind(kind: str) -> tuple[str, ...]:
 
 def standardize(ds: xr.Dataset | xr.DataArray, kind: str, *, assume_units: bool = False
                 ) -> xr.Dataset:
-    """Bring ``ds`` to xaqf's canonical layout, keeping the catalogued variables of ``kind``.
+    """Bring ``ds`` to xaqf's canonical layout, keeping the catalogued variables of ``kind``
+    (for ``"met"``, also those of :data:`xaqf.data.extra_met.EXTRA_MET`: ``q``, ``w``...).
 
     Renames time, level and latitude/longitude coordinates (``valid_time``,
     ``pressure_level``, ``isobaricInhPa``, ``plev``, ``lat``/``lon`` via cf-xarray...);
@@ -164,7 +168,7 @@ def standardize(ds: xr.Dataset | xr.DataArray, kind: str, *, assume_units: bool 
     >>> ds["t"].dims, ds.level.values.tolist()
     (('time', 'level', 'latitude', 'longitude'), [500.0, 850.0])
     """
-    names = variables_of_kind(kind)
+    names = KNOWN_MET if kind == "met" else variables_of_kind(kind)
     if kind == "met" and is_lexicon(ds):
         ds = from_lexicon(ds)
     if isinstance(ds, xr.DataArray):
@@ -421,7 +425,7 @@ def _refuse_other_kind(present: Mapping[str, str], names: tuple[str, ...]) -> No
 
 def _standardize_variable(da: xr.DataArray, name: str, allowed: tuple[str, ...],
                           assume_units: bool) -> xr.DataArray:
-    on_levels = VARIABLES[name].on_levels and "level" in allowed
+    on_levels = KNOWN_VARIABLES[name].on_levels and "level" in allowed
     if on_levels and "level" not in da.dims:
         if "level" not in da.coords:
             raise LayoutError(f"{name!r} must be on pressure levels but has dims {da.dims}; "
@@ -637,12 +641,33 @@ def open_cams(paths: Paths, *, assume_units: bool = False, **kwargs: Any) -> xr.
     return _open(paths, "cams", assume_units, kwargs)
 
 
-def open_met(paths: Paths, *, assume_units: bool = False, **kwargs: Any) -> xr.Dataset:
-    """Open meteorological files (ERA5, FuXi, IFS...) lazily and :func:`standardize` them.
+def open_met(paths: Paths, *, preset: str | MetPreset | None = None,
+             assume_units: bool = False, **kwargs: Any) -> xr.Dataset:
+    """Open meteorological files (ERA5, FuXi, GraphCast, IFS...) lazily and
+    :func:`standardize` them.
 
-    Parameters are those of :func:`open_cams`; kind ``"met"``.
+    Every met variable xaqf knows is kept, those outside the default model's set too
+    (``q``, ``w``, ``d2m``, ``sp``, ``tcwv``, ``u100m``, ``v100m``): a forecast derives
+    what its model needs from them (:func:`xaqf.data.presets.resolve_met`).
+
+    Parameters
+    ----------
+    preset
+        The weather model that wrote the files (:data:`xaqf.data.presets.PRESETS`:
+        ``"graphcast"``, ``"aifs"``, ``"era5"``...): its conventions are applied
+        (:func:`xaqf.data.presets.apply_preset`: e.g. AIFS's 6-hourly or ERA5's hourly
+        ``tp`` made into 12 h totals) and it is named in errors about missing variables.
+        Default: none (``tp`` is taken as 12 h totals, ``tp06`` summed).
+    assume_units, **kwargs
+        As for :func:`open_cams`; kind ``"met"``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown preset (the closest names given).
     """
-    return _open(paths, "met", assume_units, kwargs)
+    met = _open(paths, "met", assume_units, kwargs)
+    return met if preset is None else apply_preset(met, preset)
 
 
 def open_static(paths: Paths, *, assume_units: bool = False, **kwargs: Any) -> xr.Dataset:

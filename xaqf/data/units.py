@@ -35,8 +35,8 @@ import pint_xarray  # noqa: F401  (registers .pint)
 import xarray as xr
 from cf_xarray.units import units as registry
 
+from xaqf.data.extra_met import KNOWN_VARIABLES
 from xaqf.errors import UnitError
-from xaqf.variables import VARIABLES
 
 __all__ = ["ALIASES", "conversion", "convert", "parse_units", "registry", "to_canonical"]
 
@@ -182,7 +182,8 @@ def to_canonical(da: xr.DataArray, name: str, *, assume_units: bool = False) -> 
     da
         The data, with a ``units`` attribute in any convertible spelling.
     name
-        Catalogue short name (``xaqf.variables.VARIABLES``).
+        Catalogue short name (``xaqf.variables.VARIABLES``, or a met variable of
+        :data:`xaqf.data.extra_met.EXTRA_MET`).
     assume_units
         If ``da`` has no (or an empty) ``units`` attribute, take it as already in the
         catalogue units instead of raising. Data that *do* carry units are always converted.
@@ -208,10 +209,10 @@ def to_canonical(da: xr.DataArray, name: str, *, assume_units: bool = False) -> 
     >>> to_canonical(xr.DataArray([1.0], dims="x"), "t2m", assume_units=True).attrs["units"]
     'K'
     """
-    if name not in VARIABLES:
+    if name not in KNOWN_VARIABLES:
         raise UnitError(f"unknown variable {name!r}: no catalogue units to convert to; "
-                        f"known: {sorted(VARIABLES)}")
-    variable = VARIABLES[name]
+                        f"known: {sorted(KNOWN_VARIABLES)}")
+    variable = KNOWN_VARIABLES[name]
     source = variable.units if assume_units and _units_of(da) is None else None
     converted = convert(da, variable.units, source_units=source, what=name)
     return converted.astype(np.float32).drop_attrs(deep=False).assign_attrs(variable.attrs)
@@ -240,6 +241,6 @@ def to_canonical_dataset(ds: xr.Dataset, names: Iterable[str], *,
     """
     converted = {name: to_canonical(ds[name], name, assume_units=assume_units)
                  for name in names
-                 if not (_units_of(ds[name]) == VARIABLES[name].units
+                 if not (_units_of(ds[name]) == KNOWN_VARIABLES[name].units
                          and ds[name].dtype == np.float32)}
     return ds.assign(converted) if converted else ds

@@ -41,6 +41,7 @@ import pandas as pd
 import xarray as xr
 
 from xaqf.data.io import MEMBER_DIM, north_first
+from xaqf.data.presets import resolve_met
 from xaqf.data.units import to_canonical_dataset
 from xaqf.data.validation import check_dataset
 from xaqf.errors import LayoutError, MissingTimeError
@@ -242,6 +243,7 @@ def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Ti
     """
     _refuse_cams_members(cams)
     cams = check_dataset(cams, "cams", variables=POLLUTANT_VARIABLES, check_values=False)
+    met = resolve_met(met, MET_CHANNELS)
     met = check_dataset(met, "met", variables=MET_VARIABLES, check_values=False)
     cams = north_first(to_canonical_dataset(cams[list(POLLUTANT_VARIABLES)], POLLUTANT_VARIABLES))
     met = north_first(to_canonical_dataset(met[list(MET_VARIABLES)], MET_VARIABLES))

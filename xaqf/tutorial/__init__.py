@@ -2,8 +2,9 @@
 
 :func:`toy_world` builds a small synthetic atmosphere in which pollutants are carried by
 the weather and driven by the sun: CAMS-like pollutants, ERA5-like met truth, FuXi-like met
-forecasts (and :func:`ensemble_forecast`, a FuXi-like ensemble) and static fields, all
-labelled like the real products. :func:`open_dataset`
+forecasts (and :func:`ensemble_forecast`, a FuXi-like ensemble; :func:`preset_forecast`,
+the forecasts as GraphCast, Pangu... write them) and static fields, all labelled like the
+real products. :func:`open_dataset`
 fetches registered sample files (checked by sha256, cached under ``XAQF_DATA_DIR``).
 
 Examples
@@ -17,12 +18,13 @@ Examples
 from xaqf.data.registry import fetch, make_registry, open_dataset
 from xaqf.tutorial.downloads import RawDownloads, raw_downloads_world, save_raw_downloads
 from xaqf.tutorial.ensemble import ensemble_forecast
+from xaqf.tutorial.met_presets import preset_forecast, preset_met
 from xaqf.tutorial.simulation import Processes
 from xaqf.tutorial.store import save_toy_world
 from xaqf.tutorial.world import ToyWorld, toy_world
 
 __all__ = [
     "Processes", "RawDownloads", "ToyWorld", "ensemble_forecast", "fetch", "make_registry",
-    "open_dataset",
+    "open_dataset", "preset_forecast", "preset_met",
     "raw_downloads_world", "save_raw_downloads", "save_toy_world", "toy_world",
 ]

@@ -22,7 +22,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import dask
@@ -32,11 +32,12 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
+from xaqf.data.extra_met import KNOWN_VARIABLES
 from xaqf.tutorial.labels import dataset
-from xaqf.tutorial.meteorology import met_fields
+from xaqf.tutorial.meteorology import ACCUMULATION, met_fields, specific_humidity_of
 from xaqf.tutorial.simulation import Setup
 from xaqf.tutorial.weather import Weather
-from xaqf.variables import MET_VARIABLES, VARIABLES
+from xaqf.variables import MET_VARIABLES
 
 LEAD_TIMES = pd.timedelta_range("0h", "120h", freq="12h").values
 """Lead times of a forecast: 0 h to 120 h every 12 h."""
@@ -55,32 +56,40 @@ def model_drift(setup: Setup, init_time: np.datetime64, fraction: float) -> Weat
 
 
 def forecast_fields(setup: Setup, init_time: np.datetime64, lead_times=LEAD_TIMES,
-                    drift: Drift = model_drift) -> dict[str, np.ndarray]:
-    """The forecast from ``init_time``: met variables ``(nlead, [nlev,] nlat, nlon)``."""
+                    drift: Drift = model_drift, variables: Sequence[str] = MET_VARIABLES,
+                    accumulation: np.timedelta64 = ACCUMULATION) -> dict[str, np.ndarray]:
+    """The forecast from ``init_time``: met ``variables`` ``(nlead, [nlev,] nlat, nlon)``
+    (the catalogue's, and ``q``), ``tp`` accumulated over ``accumulation``."""
     init_time = init_time.astype("datetime64[s]")
     frames = []
     for lead in lead_times:
         weather = drift(setup, init_time, float(lead / HORIZON))
-        frames.append(met_fields(weather, setup.grid, init_time + lead, setup.levels,
-                                 setup.lsm, setup.orography))
-    return {name: np.stack([frame[name] for frame in frames]) for name in MET_VARIABLES}
+        fields = met_fields(weather, setup.grid, init_time + lead, setup.levels, setup.lsm,
+                            setup.orography, accumulation=accumulation)
+        if "q" in variables:
+            fields["q"] = specific_humidity_of(fields["r"], fields["t"], setup.levels)
+        frames.append(fields)
+    return {name: np.stack([frame[name] for frame in frames]) for name in variables}
 
 
 def forecast_dataset(setup: Setup, init_times: npt.ArrayLike, lead_times=LEAD_TIMES,
-                     drift: Drift = model_drift) -> xr.Dataset:
+                     drift: Drift = model_drift, variables: Sequence[str] = MET_VARIABLES,
+                     accumulation: np.timedelta64 = ACCUMULATION) -> xr.Dataset:
     """Dask-backed forecasts ``(init_time, lead_time, [level,] latitude, longitude)``.
 
-    Computing the whole Dataset at once evaluates each initial time once; computing one
-    variable at a time repeats the work for each variable.
+    ``variables`` and ``accumulation`` as for :func:`forecast_fields`. Computing the whole
+    Dataset at once evaluates each initial time once; computing one variable at a time
+    repeats the work for each variable.
     """
     init_times = np.asarray(init_times, "datetime64[ns]")
     lead_times = np.asarray(lead_times, "timedelta64[ns]")
     nlev, (nlat, nlon) = setup.levels.size, setup.grid.shape
-    blocks = [dask.delayed(partial(forecast_fields, setup, init, lead_times, drift))()
+    blocks = [dask.delayed(partial(forecast_fields, setup, init, lead_times, drift, variables,
+                                   accumulation))()
               for init in init_times]
     arrays = {}
-    for name in MET_VARIABLES:
-        shape = (1, lead_times.size, *((nlev,) if VARIABLES[name].on_levels else ()), nlat,
+    for name in variables:
+        shape = (1, lead_times.size, *((nlev,) if KNOWN_VARIABLES[name].on_levels else ()), nlat,
                  nlon)
         arrays[name] = da.concatenate(
             [da.from_delayed(block[name][None], shape, np.float32) for block in blocks]

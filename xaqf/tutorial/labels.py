@@ -18,8 +18,9 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
+from xaqf.data.extra_met import KNOWN_VARIABLES
 from xaqf.tutorial.grid import Grid
-from xaqf.variables import PRESSURE_LEVELS, VARIABLES
+from xaqf.variables import PRESSURE_LEVELS
 
 COORD_ATTRS = {
     "level": {"units": "hPa", "long_name": "pressure level", "positive": "down"},
@@ -33,7 +34,8 @@ def dataset(arrays: Mapping[str, object], grid: Grid,
             attrs: Mapping[str, str] | None = None) -> xr.Dataset:
     """A Dataset of catalogue variables with dims ``(*leading, [level,] lat, lon)``.
 
-    ``arrays`` (numpy or dask) are named by catalogue short names; ``leading`` maps the
+    ``arrays`` (numpy or dask) are named by catalogue short names (or those of
+    :data:`xaqf.data.extra_met.EXTRA_MET`); ``leading`` maps the
     leading dimension names (e.g. ``time`` or ``init_time, lead_time``) to coordinates.
     """
     coords = {
@@ -44,7 +46,7 @@ def dataset(arrays: Mapping[str, object], grid: Grid,
     }
     data_vars = {}
     for name, values in arrays.items():
-        variable = VARIABLES[name]
+        variable = KNOWN_VARIABLES[name]
         dims = (*leading, *(("level",) if variable.on_levels else ()), "latitude", "longitude")
         data_vars[name] = (dims, values, variable.attrs)
     return xr.Dataset(data_vars, coords=coords, attrs=dict(attrs or {}))

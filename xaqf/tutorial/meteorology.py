@@ -27,7 +27,9 @@ True
 from __future__ import annotations
 
 import numpy as np
+import xarray as xr
 
+from xaqf.data.derived import specific_humidity
 from xaqf.tutorial.geography import GRAVITY
 from xaqf.tutorial.grid import EARTH_RADIUS, Grid
 from xaqf.tutorial.solar import daylight, declination, local_hour_angle
@@ -247,8 +249,8 @@ def surface_wind_factor(grid: Grid, time: np.datetime64, lsm: np.ndarray) -> np.
 
 
 def met_fields(weather: Weather, grid: Grid, time: np.datetime64, levels, lsm: np.ndarray,
-               orography: np.ndarray, precipitation_samples: int = STEP_SUBSAMPLES
-               ) -> dict[str, np.ndarray]:
+               orography: np.ndarray, precipitation_samples: int = STEP_SUBSAMPLES,
+               accumulation: np.timedelta64 = ACCUMULATION) -> dict[str, np.ndarray]:
     """All 10 ERA5-like variables at one time, as float32 numpy arrays in catalogue units.
 
     Parameters
@@ -261,6 +263,10 @@ def met_fields(weather: Weather, grid: Grid, time: np.datetime64, levels, lsm: n
         Land-sea mask (0/1) and surface geopotential (m2 s-2), ``(nlat, nlon)``.
     precipitation_samples
         Rate samples used for ``tp``, the accumulation over the 12 h ending at ``time``.
+    accumulation
+        The window ``tp`` accumulates over (default 12 h; 6 h for 6-hourly amounts), with
+        ``precipitation_samples`` per 12 h: two 6 h amounts sample the rate where one 12 h
+        amount does.
 
     Returns
     -------
@@ -287,10 +293,28 @@ def met_fields(weather: Weather, grid: Grid, time: np.datetime64, levels, lsm: n
         "u10": factor * u[bottom],
         "v10": factor * v[bottom],
         "msl": 101325.0 + AIR_DENSITY * (zonal_phi[bottom] + waves["phi"][bottom]),
-        "tp": accumulated_precipitation(weather, grid, time, lsm,
-                                        samples=precipitation_samples),
+        "tp": accumulated_precipitation(
+            weather, grid, time, lsm, window=accumulation,
+            samples=max(1, round(precipitation_samples * float(accumulation / ACCUMULATION)))),
         "u": u, "v": v, "t": t,
         "r": relative_humidity(weather, grid, time, levels, v, lsm),
         "z": z,
     }
     return {name: np.asarray(value, np.float32) for name, value in fields.items()}
+
+
+def specific_humidity_of(r: np.ndarray, t: np.ndarray, levels) -> np.ndarray:
+    """Specific humidity (kg kg-1) of relative humidity ``r`` (%) and temperature ``t`` (K),
+    ``(nlev, nlat, nlon)`` on ``levels`` (hPa), as :func:`xaqf.data.derived.specific_humidity`
+    derives it (so deriving ``r`` back gives the toy's ``r``).
+
+    Examples
+    --------
+    >>> q = specific_humidity_of(np.full((1, 1, 1), 50.0), np.full((1, 1, 1), 280.0), [850.0])
+    >>> q.dtype.name, round(float(q[0, 0, 0]) * 1e3, 3)
+    ('float32', 3.633)
+    """
+    coords = {"level": np.asarray(levels, float)}
+    dims = ("level", "latitude", "longitude")
+    return specific_humidity(xr.DataArray(r, dims=dims, coords=coords),
+                             xr.DataArray(t, dims=dims, coords=coords)).values
