@@ -9,6 +9,8 @@ Built from small composable pieces, in the manner of WeatherBench-X:
 * :mod:`~xaqf.metrics.aggregation`: the weighted spatial mean, then the mean over inits;
 * :mod:`~xaqf.metrics.scores`: :func:`rmse`, :func:`mse`, :func:`mae`, :func:`bias`,
   :func:`acc`, :func:`normalized_rmse`;
+* :mod:`~xaqf.metrics.relative`: :func:`mnmb`, :func:`fge`, :func:`nmb`, :func:`nmge`;
+* :mod:`~xaqf.metrics.correlation`: :func:`pearson_r`, :func:`spearman_r`;
 * :mod:`~xaqf.metrics.ensemble`: :func:`crps` (fair), :func:`ensemble_mean`,
   :func:`ensemble_spread`, :func:`spread_skill_ratio`, :func:`rank_histogram`;
 * :mod:`~xaqf.metrics.streaming`: :class:`ScoreState`, additive weighted-sum states that
@@ -35,6 +37,7 @@ from xaqf.metrics.baselines import (
     compute_climatology,
     persistence_forecast,
 )
+from xaqf.metrics.correlation import pearson_r, spearman_r
 from xaqf.metrics.ensemble import (
     crps,
     ensemble_mean,
@@ -42,6 +45,7 @@ from xaqf.metrics.ensemble import (
     rank_histogram,
     spread_skill_ratio,
 )
+from xaqf.metrics.relative import fge, mnmb, nmb, nmge
 from xaqf.metrics.scores import acc, bias, common_forecasts, mae, mse, normalized_rmse, rmse
 from xaqf.metrics.streaming import ScoreState, score_state, score_states
 from xaqf.metrics.summary import by_lead_day, channel_scores, lead_day, score_matrix, share_better
@@ -60,11 +64,16 @@ __all__ = [
     "crps",
     "ensemble_mean",
     "ensemble_spread",
+    "fge",
     "latitude_weights",
     "lead_day",
     "mae",
+    "mnmb",
     "mse",
+    "nmb",
+    "nmge",
     "normalized_rmse",
+    "pearson_r",
     "persistence_forecast",
     "rank_histogram",
     "rmse",
@@ -72,6 +81,7 @@ __all__ = [
     "score_state",
     "score_states",
     "share_better",
+    "spearman_r",
     "spread_skill_ratio",
     "valid_times",
 ]
