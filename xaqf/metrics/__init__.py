@@ -11,6 +11,8 @@ Built from small composable pieces, in the manner of WeatherBench-X:
   :func:`acc`, :func:`normalized_rmse`;
 * :mod:`~xaqf.metrics.relative`: :func:`mnmb`, :func:`fge`, :func:`nmb`, :func:`nmge`;
 * :mod:`~xaqf.metrics.correlation`: :func:`pearson_r`, :func:`spearman_r`;
+* :mod:`~xaqf.metrics.exceedance`: :func:`contingency` tables of threshold exceedances
+  and their POD, FAR, CSI, ETS, HSS;
 * :mod:`~xaqf.metrics.ensemble`: :func:`crps` (fair), :func:`ensemble_mean`,
   :func:`ensemble_spread`, :func:`spread_skill_ratio`, :func:`rank_histogram`;
 * :mod:`~xaqf.metrics.streaming`: :class:`ScoreState`, additive weighted-sum states that
@@ -45,6 +47,7 @@ from xaqf.metrics.ensemble import (
     rank_histogram,
     spread_skill_ratio,
 )
+from xaqf.metrics.exceedance import contingency
 from xaqf.metrics.relative import fge, mnmb, nmb, nmge
 from xaqf.metrics.scores import acc, bias, common_forecasts, mae, mse, normalized_rmse, rmse
 from xaqf.metrics.streaming import ScoreState, score_state, score_states
@@ -61,6 +64,7 @@ __all__ = [
     "climatology_forecast",
     "common_forecasts",
     "compute_climatology",
+    "contingency",
     "crps",
     "ensemble_mean",
     "ensemble_spread",
