@@ -128,7 +128,7 @@ def _paired(forecast: xr.DataArray, truth: xr.DataArray) -> tuple[xr.DataArray, 
     if units and found and units != found:
         truth = convert(truth, units, source_units=found, what=f"truth {truth.name}")
     forecast, truth = xr.align(forecast, truth, join="inner")
-    return xr.broadcast(forecast, truth)  # type: ignore[return-value]
+    return xr.broadcast(forecast, truth)
 
 
 def _weights(forecast: xr.DataArray) -> xr.DataArray:
