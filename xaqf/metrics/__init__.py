@@ -13,6 +13,9 @@ Built from small composable pieces, in the manner of WeatherBench-X:
 * :mod:`~xaqf.metrics.correlation`: :func:`pearson_r`, :func:`spearman_r`;
 * :mod:`~xaqf.metrics.exceedance`: :func:`contingency` tables of threshold exceedances
   and their POD, FAR, CSI, ETS, HSS;
+* :mod:`~xaqf.metrics.bootstrap`: :func:`block_bootstrap` confidence intervals over
+  initial times; :mod:`~xaqf.metrics.comparison`: :func:`compare` two forecasts' scores
+  with intervals and significance, :func:`share_significantly_better`;
 * :mod:`~xaqf.metrics.ensemble`: :func:`crps` (fair), :func:`ensemble_mean`,
   :func:`ensemble_spread`, :func:`spread_skill_ratio`, :func:`rank_histogram`;
 * :mod:`~xaqf.metrics.streaming`: :class:`ScoreState`, additive weighted-sum states that
@@ -39,6 +42,8 @@ from xaqf.metrics.baselines import (
     compute_climatology,
     persistence_forecast,
 )
+from xaqf.metrics.bootstrap import block_bootstrap
+from xaqf.metrics.comparison import compare, share_significantly_better
 from xaqf.metrics.correlation import pearson_r, spearman_r
 from xaqf.metrics.ensemble import (
     crps,
@@ -59,10 +64,12 @@ __all__ = [
     "acc",
     "align_truth",
     "bias",
+    "block_bootstrap",
     "by_lead_day",
     "channel_scores",
     "climatology_forecast",
     "common_forecasts",
+    "compare",
     "compute_climatology",
     "contingency",
     "crps",
@@ -85,6 +92,7 @@ __all__ = [
     "score_state",
     "score_states",
     "share_better",
+    "share_significantly_better",
     "spearman_r",
     "spread_skill_ratio",
     "valid_times",
