@@ -133,3 +133,16 @@ def test_crop_handles_longitude_conventions():
         -60.0, -30.0, 0.0, 30.0]
     with pytest.raises(InvalidValueError, match="region"):
         plot.crop(da, (10.0, 20.0, -10.0, 50.0))
+
+
+def test_score_matrix_hatches_the_cells_that_are_not_significant(case):
+    truth, forecast, reference = case
+    matrix = metrics.score_matrix(forecast, reference, truth)
+    significant = matrix < matrix.to_array().median()
+    expected = sum(int((~significant[name]).sum()) for name in significant.data_vars)
+    for marks in (significant, metrics.channel_scores(significant)):
+        fig = plot.plot_score_matrix(matrix, significant=marks)
+        hatched = [patch for ax in fig.axes for patch in ax.patches if patch.get_hatch()]
+        assert len(hatched) == expected > 0
+        plt.close(fig)
+    assert not [p for ax in plot.plot_score_matrix(matrix).axes for p in ax.patches]

@@ -41,3 +41,22 @@ def test_fac2_ignores_nonpositive_observations():
     f = xr.DataArray([1.0, 5.0], dims="time")
     o = xr.DataArray([0.0, 5.0], dims="time")
     assert float(fac2(f, o, pooled=True)) == 1.0
+
+
+def test_mnmb_fge_spearman_by_their_formulas():
+    from scipy import stats
+
+    from xaqf.stations import fge, mnmb, spearman
+
+    # station a: pairs (2,1) (4,4) (9,3); station b: (1,2) (2,4) (3,6) (4,8)
+    np.testing.assert_allclose(mnmb(F, OBS).values, [2 / 3 * (1 / 3 + 0 + 6 / 12),
+                                                     2 * -1 / 3])
+    np.testing.assert_allclose(fge(F, OBS).values, [2 / 3 * (1 / 3 + 0 + 6 / 12), 2 / 3])
+    rho_a = stats.spearmanr([2.0, 4.0, 9.0], [1.0, 4.0, 3.0])[0]
+    np.testing.assert_allclose(spearman(F, OBS).values, [rho_a, 1.0])
+    f = np.array([2.0, 4.0, 9.0, 1.0, 2.0, 3.0, 4.0])
+    o = np.array([1.0, 4.0, 3.0, 2.0, 4.0, 6.0, 8.0])
+    assert float(spearman(F, OBS, pooled=True)) == pytest.approx(stats.spearmanr(f, o)[0])
+    table = score_table(F, OBS)
+    assert {"mnmb", "fge", "spearman"} <= set(table.columns)
+    assert table.loc["all", "fge"] == pytest.approx(np.mean(2 * np.abs(f - o) / (f + o)))

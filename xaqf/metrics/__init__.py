@@ -12,6 +12,13 @@ Built from small composable pieces, in the manner of WeatherBench-X:
   :func:`score_states`);
 * :mod:`~xaqf.metrics.scores`: :func:`rmse`, :func:`mse`, :func:`mae`, :func:`bias`,
   :func:`acc`, :func:`normalized_rmse`, each the state of the whole forecast, finished;
+* :mod:`~xaqf.metrics.relative`: :func:`mnmb`, :func:`fge`, :func:`nmb`, :func:`nmge`;
+* :mod:`~xaqf.metrics.correlation`: :func:`pearson_r`, :func:`spearman_r`;
+* :mod:`~xaqf.metrics.exceedance`: :func:`contingency` tables of threshold exceedances
+  and their POD, FAR, CSI, ETS, HSS;
+* :mod:`~xaqf.metrics.bootstrap`: :func:`block_bootstrap` confidence intervals over
+  initial times; :mod:`~xaqf.metrics.comparison`: :func:`compare` two forecasts' scores
+  with intervals and significance, :func:`share_significantly_better`;
 * :mod:`~xaqf.metrics.ensemble`: :func:`crps` (fair), :func:`ensemble_mean`,
   :func:`ensemble_spread`, :func:`spread_skill_ratio`, :func:`rank_histogram`;
 * :mod:`~xaqf.metrics.summary`: :func:`score_matrix` by lead day, :func:`share_better`;
@@ -38,6 +45,9 @@ from xaqf.metrics.baselines import (
     compute_climatology,
     persistence_forecast,
 )
+from xaqf.metrics.bootstrap import block_bootstrap
+from xaqf.metrics.comparison import compare, share_significantly_better
+from xaqf.metrics.correlation import pearson_r, spearman_r
 from xaqf.metrics.ensemble import (
     crps,
     ensemble_mean,
@@ -46,6 +56,8 @@ from xaqf.metrics.ensemble import (
     spread_skill_ratio,
 )
 from xaqf.metrics.evaluation import evaluate, evaluation_figures
+from xaqf.metrics.exceedance import contingency
+from xaqf.metrics.relative import fge, mnmb, nmb, nmge
 from xaqf.metrics.scores import acc, bias, common_forecasts, mae, mse, normalized_rmse, rmse
 from xaqf.metrics.streaming import ScoreState, score_state, score_states
 from xaqf.metrics.summary import by_lead_day, channel_scores, lead_day, score_matrix, share_better
@@ -56,21 +68,29 @@ __all__ = [
     "acc",
     "align_truth",
     "bias",
+    "block_bootstrap",
     "by_lead_day",
     "channel_scores",
     "climatology_forecast",
     "common_forecasts",
+    "compare",
     "compute_climatology",
+    "contingency",
     "crps",
     "ensemble_mean",
     "ensemble_spread",
     "evaluate",
     "evaluation_figures",
+    "fge",
     "latitude_weights",
     "lead_day",
     "mae",
+    "mnmb",
     "mse",
+    "nmb",
+    "nmge",
     "normalized_rmse",
+    "pearson_r",
     "persistence_forecast",
     "rank_histogram",
     "rmse",
@@ -78,6 +98,8 @@ __all__ = [
     "score_state",
     "score_states",
     "share_better",
+    "share_significantly_better",
+    "spearman_r",
     "spread_skill_ratio",
     "valid_times",
 ]

@@ -32,11 +32,13 @@ import xarray as xr
 from matplotlib.collections import LineCollection
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from xaqf.errors import InvalidValueError, MissingLevelError, MissingTimeError
 from xaqf.metrics.align import align_truth
 from xaqf.metrics.summary import by_lead_day, channel_scores
+from xaqf.preprocessing.channels import from_channels
 from xaqf.variables import VARIABLES, channel_name, split_channel
 
 _LABELS: dict[str, str] = {
@@ -249,7 +251,8 @@ def _symmetric_norm(values: np.ndarray) -> TwoSlopeNorm:
 
 
 def plot_score_matrix(score_matrix: xr.Dataset, max_columns: int = 3,
-                      annotate: bool = True) -> Figure:
+                      annotate: bool = True,
+                      significant: xr.Dataset | xr.DataArray | None = None) -> Figure:
     """Heat maps of normalised RMSE by level and lead day, one per variable (Fig. 3).
 
     Parameters
@@ -260,6 +263,10 @@ def plot_score_matrix(score_matrix: xr.Dataset, max_columns: int = 3,
         Panels per row.
     annotate
         Write each cell's value.
+    significant
+        Where the difference from the reference is significant, in the layout of
+        ``score_matrix`` or as ``compare(..., by="lead_day")["significant"]`` (a
+        ``channel`` dim): the other cells are hatched.
 
     Returns
     -------
@@ -268,6 +275,7 @@ def plot_score_matrix(score_matrix: xr.Dataset, max_columns: int = 3,
         centred on 1. Pressure decreases upwards.
     """
     blocks = _matrix_blocks(score_matrix)
+    marks = _significance_blocks(significant, score_matrix)
     norm = _symmetric_norm(np.concatenate([b[1].values.ravel() for b in blocks]))
     nrows, ncols = _grid(len(blocks), max_columns)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols + 1.2, 3.3 * nrows),
@@ -283,11 +291,32 @@ def plot_score_matrix(score_matrix: xr.Dataset, max_columns: int = 3,
             ax.set_ylabel("pressure (hPa)")
         if annotate:
             _annotate(ax, da.values, norm)
+        if marks is not None:
+            _hatch(ax, marks[title])
     for ax in axes.flat[len(blocks):]:
         ax.set_visible(False)
     fig.colorbar(image, ax=axes, shrink=0.8,
-                 label="RMSE / RMSE(reference)   (< 1: better)")
+                 label="RMSE / RMSE(reference)   (< 1: better)"
+                 + ("\nhatched: not significant" if marks is not None else ""))
     return fig
+
+
+def _significance_blocks(significant: xr.Dataset | xr.DataArray | None,
+                         score_matrix: xr.Dataset) -> dict[str, np.ndarray] | None:
+    """Per panel title, the significance of each cell, laid out as the panel's values."""
+    if significant is None:
+        return None
+    if isinstance(significant, xr.DataArray):
+        significant = from_channels(significant.astype(np.float64))
+    aligned = significant.reindex_like(score_matrix)[list(score_matrix.data_vars)]
+    return {title: da.values for title, da, _ in _matrix_blocks(aligned)}
+
+
+def _hatch(ax: Any, significant: np.ndarray) -> None:
+    for (i, j), flag in np.ndenumerate(significant):
+        if not flag or not np.isfinite(flag):
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                   edgecolor="0.35", linewidth=0))
 
 
 def _annotate(ax: Any, values: np.ndarray, norm: TwoSlopeNorm) -> None:

@@ -16,9 +16,10 @@ What 12-hourly output can and cannot support
 --------------------------------------------
 xaqf forecasts every 12 hours (00 and 12 UTC). A "daily mean" is then the mean of at most
 two instantaneous values: a coarse estimate of the 24-hour mean, blind to the diurnal cycle
-between the two times. Days with fewer than 2 values (the first and last days of a forecast)
-are flagged (coordinate ``complete`` is False, ``n_values`` says how many). It cannot give:
-the WHO ozone guideline (daily maximum 8-hour running mean) or its peak-season statistic,
+between the two times. Days with fewer than 75 % of a full day's values (2 of 2 here, 18 of
+24 hourly ones) are flagged (coordinate ``complete`` is False, ``n_values`` says how many).
+It cannot give: the WHO ozone guideline (daily maximum 8-hour running mean, which
+:func:`~xaqf.products.mda8` computes from hourly or 3-hourly data) or its peak-season statistic,
 1-hour peaks (NO2, SO2), the hourly basis of the EAQI for the gases, and, from a 5-day
 forecast, any annual mean. :func:`who_exceedance` refuses these averaging periods with an
 error saying why; only the 24-hour guidelines are computed.
@@ -44,6 +45,7 @@ import numpy as np
 import xarray as xr
 
 from xaqf.errors import ConfigError, LayoutError, MissingVariableError
+from xaqf.products.daily import COMPLETE_SHARE, for_each_init, time_step
 from xaqf.products.surface import UNITS, surface_concentrations
 from xaqf.variables import SPATIAL_DIMS
 
@@ -149,16 +151,28 @@ def surface_fields(forecast: xr.Dataset, met: xr.Dataset | None = None) -> xr.Da
     return surface_concentrations(forecast, met, names or None)
 
 
-def _daily_of_series(ds: xr.Dataset, time: str) -> xr.Dataset:
-    day = ds[time].dt.floor("D").rename("date")
-    grouped = ds.assign_coords(date=(ds[time].dims, day.values)).groupby("date")
-    means = grouped.mean(time, keep_attrs=True)
-    counts = ds[time].groupby(day).count().values
-    return means.assign_coords(n_values=("date", counts), complete=("date", counts >= 2))
+def _daily_of_series(ds: xr.Dataset) -> xr.Dataset:
+    day = ds["time"].dt.floor("D").rename("date")
+    means = ds.assign_coords(date=("time", day.values)).groupby("date").mean(
+        "time", keep_attrs=True)
+    return means.assign_coords(n_values=("date", ds["time"].groupby(day).count().values))
+
+
+def expected_per_day(ds: xr.Dataset) -> int:
+    """Values a complete day holds: 24 h over the time step (2 for 12-hourly data)."""
+    times = ds["lead_time"] if "lead_time" in ds.dims else ds["time"]
+    if times.size < 2:
+        return 1
+    step = time_step(times.astype("timedelta64[ns]") if "lead_time" in ds.dims else times)
+    return max(1, int(np.timedelta64(24, "h") // step))
 
 
 def daily_means(ds: xr.Dataset) -> xr.Dataset:
     """Means over the values valid on each UTC calendar day, with a completeness flag.
+
+    A day is complete when it holds at least 75 % (:data:`~xaqf.products.daily.COMPLETE_SHARE`)
+    of the values a full day has at the data's time step: 18 of 24 hourly values, 6 of 8
+    3-hourly ones, both of 2 twelve-hourly ones.
 
     Parameters
     ----------
@@ -170,29 +184,30 @@ def daily_means(ds: xr.Dataset) -> xr.Dataset:
     xarray.Dataset
         Dim ``date`` replacing ``time`` (or ``lead_time``, one set of dates per
         ``init_time``, NaN where an init does not reach a date); coordinates ``n_values``
-        (values averaged) and ``complete`` (``n_values >= 2``).
+        (time steps averaged) and ``complete``; attribute ``completeness`` states the rule.
 
     Raises
     ------
     LayoutError
         No time axis.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hours = pd.date_range("2022-06-01", periods=20, freq="h")
+    >>> pm = xr.Dataset({"pm10": ("time", np.arange(20.0))}, coords={"time": hours})
+    >>> daily_means(pm)["complete"].values.tolist()  # 20 of 24 hourly values
+    [True]
+    >>> daily_means(pm.isel(time=slice(0, 17)))["complete"].values.tolist()
+    [False]
     """
-    if "init_time" in ds.dims and "lead_time" in ds.dims:
-        parts = []
-        for init in ds["init_time"].values:
-            one = ds.sel(init_time=init)
-            one = one.assign_coords(valid=("lead_time", (init + one["lead_time"]).values))
-            one = one.swap_dims(lead_time="valid").drop_vars(["lead_time", "init_time"])
-            part = _daily_of_series(one, "valid").drop_vars("complete")
-            counts = part["n_values"].expand_dims(init_time=[init])
-            parts.append(part.drop_vars("n_values").expand_dims(init_time=[init])
-                         .assign_coords(n_values=counts))
-        out = xr.concat(parts, "init_time", join="outer", fill_value={"n_values": 0})
-        return out.assign_coords(complete=out["n_values"] >= 2)
-    if "time" in ds.dims:
-        return _daily_of_series(ds, "time")
-    raise LayoutError(f"daily means need a time axis ('time' or 'init_time' and 'lead_time'); "
-                      f"got dims {tuple(ds.dims)}")
+    out = for_each_init(ds, _daily_of_series)
+    expected = expected_per_day(ds)
+    needed = int(np.ceil(COMPLETE_SHARE * expected))
+    counts = out["n_values"].fillna(0).astype(int)
+    return out.assign_coords(n_values=counts, complete=counts >= needed).assign_attrs(
+        completeness=f"a day is complete with >= {needed} of its {expected} values "
+                     f"({COMPLETE_SHARE:.0%})")
 
 
 def who_exceedance(daily: xr.Dataset, averaging: str = "24h") -> xr.Dataset:

@@ -5,7 +5,8 @@
 * :mod:`~xaqf.stations.interpolate`: :func:`interpolate` gridded forecasts or analyses to
   the stations (bilinear or nearest, periodic in longitude);
 * :mod:`~xaqf.stations.match`: :func:`match` forecasts and observations in valid time;
-* :mod:`~xaqf.stations.scores`: bias, RMSE, correlation, FAC2, NMB per station or pooled,
+* :mod:`~xaqf.stations.scores`: bias, RMSE, Pearson and Spearman r, FAC2, NMB, MNMB,
+  FGE per station or pooled,
   :func:`score_table`;
 * :mod:`~xaqf.stations.plots`: time series, scatter and bias-map figures (matplotlib,
   imported on first use).
@@ -29,21 +30,35 @@ Examples
 from xaqf.stations.interpolate import interpolate, station_weights
 from xaqf.stations.io import open_stations, read_eea_csv, read_openaq_csv, station_dataset
 from xaqf.stations.match import match, valid_time
-from xaqf.stations.scores import bias, correlation, count, fac2, nmb, rmse, score_table
+from xaqf.stations.scores import (
+    bias,
+    correlation,
+    count,
+    fac2,
+    fge,
+    mnmb,
+    nmb,
+    rmse,
+    score_table,
+    spearman,
+)
 
 __all__ = [
     "bias",
     "correlation",
     "count",
     "fac2",
+    "fge",
     "interpolate",
     "match",
+    "mnmb",
     "nmb",
     "open_stations",
     "read_eea_csv",
     "read_openaq_csv",
     "rmse",
     "score_table",
+    "spearman",
     "station_dataset",
     "station_weights",
     "valid_time",

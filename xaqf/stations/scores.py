@@ -6,7 +6,12 @@ With forecast values ``F`` and observations ``O`` over the valid pairs (both fin
 * ``rmse`` = sqrt(mean((F - O)^2));
 * ``correlation`` = Pearson's r of F and O (NaN with fewer than 2 pairs or no variance);
 * ``fac2`` = share of pairs with 0.5 <= F / O <= 2, over the pairs with O > 0;
-* ``nmb`` (normalised mean bias) = sum(F - O) / sum(O).
+* ``nmb`` (normalised mean bias) = sum(F - O) / sum(O);
+* ``mnmb`` (modified normalised mean bias) = mean(2 (F - O) / (F + O)), in [-2, 2];
+* ``fge`` (fractional gross error) = mean(2 |F - O| / (F + O)), in [0, 2];
+* ``spearman`` = Spearman's rank correlation (Pearson's r of the ranks, ties averaged).
+
+MNMB and FGE count a pair with ``F = O = 0`` as agreement (see :mod:`xaqf.metrics.relative`).
 
 Each score reduces ``dim``: by default every dimension except ``station`` (one value per
 station); ``pooled=True`` reduces all (one value over every pair). :func:`score_table`
@@ -29,7 +34,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["SCORES", "bias", "correlation", "count", "fac2", "nmb", "rmse", "score_table"]
+from xaqf.metrics.correlation import ranks
+from xaqf.metrics.relative import fractional_error, normalised_error
+
+__all__ = ["SCORES", "bias", "correlation", "count", "fac2", "fge", "mnmb", "nmb", "rmse",
+           "score_table", "spearman"]
 
 
 def _pairs(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool
@@ -89,6 +98,42 @@ def nmb(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
     return ((f - o).sum(dims) / total.where(total != 0)).rename("nmb")
 
 
+def mnmb(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
+         ) -> xr.DataArray:
+    """Modified normalised mean bias ``mean(2 (F - O) / (F + O))``, per station or pooled.
+
+    Examples
+    --------
+    >>> f = xr.DataArray([3.0, 1.0], dims="time")
+    >>> float(mnmb(f, xr.DataArray([1.0, 1.0], dims="time"), pooled=True))
+    0.5
+    """
+    f, o, dims = _pairs(forecast, observations, pooled)
+    return normalised_error(f, o).mean(dims).rename("mnmb")
+
+
+def fge(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
+        ) -> xr.DataArray:
+    """Fractional gross error ``mean(2 |F - O| / (F + O))``, per station or pooled."""
+    f, o, dims = _pairs(forecast, observations, pooled)
+    return fractional_error(f, o).mean(dims).rename("fge")
+
+
+def spearman(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
+             ) -> xr.DataArray:
+    """Spearman rank correlation of forecast and observations, per station or pooled.
+
+    Examples
+    --------
+    >>> f = xr.DataArray([1.0, 2.0, 30.0], dims="time")
+    >>> float(spearman(f, xr.DataArray([1.0, 5.0, 6.0], dims="time"), pooled=True))
+    1.0
+    """
+    f, o, dims = _pairs(forecast, observations, pooled)
+    ranked = correlation(ranks(f, dims), ranks(o, dims), pooled)
+    return ranked.rename("spearman")
+
+
 def count(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = False
           ) -> xr.DataArray:
     """Number of valid pairs, per station or pooled."""
@@ -96,7 +141,8 @@ def count(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool = Fal
     return (f.notnull() & o.notnull()).sum(dims).rename("n")
 
 
-SCORES = {"n": count, "bias": bias, "rmse": rmse, "r": correlation, "fac2": fac2, "nmb": nmb}
+SCORES = {"n": count, "bias": bias, "rmse": rmse, "r": correlation, "spearman": spearman,
+          "fac2": fac2, "nmb": nmb, "mnmb": mnmb, "fge": fge}
 """Column name -> score function, in the order of :func:`score_table`."""
 
 
