@@ -49,8 +49,8 @@ def _station_coords(stations: xr.Dataset | xr.DataArray) -> tuple[np.ndarray, np
     bad = ~((np.abs(lat) <= 90.0) & np.isfinite(lon))
     if bad.any():
         i = int(np.argmax(bad))
-        name = stations["station"].values[i] if "station" in stations.coords else i
-        raise InvalidValueError(f"station {str(name)!r} is at latitude {lat[i]:g}, longitude "
+        label = stations["station"].values[i] if "station" in stations.coords else i
+        raise InvalidValueError(f"station {str(label)!r} is at latitude {lat[i]:g}, longitude "
                                 f"{lon[i]:g}: not on the globe ({int(bad.sum())} station(s) in "
                                 f"all; latitude must lie in -90..90); fix or drop them")
     return lat, lon

@@ -362,7 +362,8 @@ def read_openaq_csv(path: str | os.PathLike[str], *,
 
 def _refuse_one_id_at_two_places(frame: pd.DataFrame, path: Path) -> None:
     """LayoutError naming an OpenAQ ``location_id`` whose rows lie at two places."""
-    spread = frame.groupby("station")[["lat", "lon"]].agg(lambda c: c.max() - c.min())
+    grouped = frame.groupby("station")[["lat", "lon"]]
+    spread = grouped.max() - grouped.min()
     apart = spread.index[(spread > _COLOCATION_DEGREES).any(axis=1)]
     if apart.empty:
         return
