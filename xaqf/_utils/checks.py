@@ -142,7 +142,7 @@ is computed from: choose another path
         raise ConfigError(f"output {path} is a symbolic link (to {path.resolve()}); replacing "
                           f"it would replace the link, not its target: give the target's "
                           f"path or another one")
-    _not_an_input(path, inputs)
+    not_an_input(path, inputs)
     if path.suffix.lower() == ".nc" and path.is_dir():
         raise ConfigError(f"output {path} is a directory; give a .nc file path")
     folder = path.resolve().parent
@@ -153,9 +153,11 @@ is computed from: choose another path
     return path
 
 
-def _not_an_input(path: Path, inputs: Sequence[xr.Dataset | str | os.PathLike[str] | None]
-                  ) -> None:
-    """Raise ConfigError if ``path`` is, holds or lies in one of the ``inputs``' sources."""
+def not_an_input(path: str | os.PathLike[str],
+                 inputs: Sequence[xr.Dataset | str | os.PathLike[str] | None]) -> None:
+    """Raise ConfigError if the output ``path`` is, holds or lies in one of the files or
+    stores ``inputs`` (Datasets, or paths) were read from (symlinks resolved)."""
+    path = Path(path)
     target = path.resolve()
     sources: set[Path] = set()
     for item in inputs:

@@ -27,7 +27,7 @@ import xarray as xr
 
 from xaqf.errors import ConfigError, LayoutError, MissingTimeError, MissingVariableError
 
-__all__ = ["POOLED", "match", "valid_time"]
+__all__ = ["POOLED", "check_tolerance", "match", "valid_time"]
 
 POOLED = "all"
 """The label of the pooled row of :func:`xaqf.stations.score_table`; no station may have it."""
@@ -83,7 +83,7 @@ def match(forecast: xr.Dataset, observations: xr.Dataset, tolerance: str | pd.Ti
     LayoutError
         A station identifier given twice, or one named like the pooled row (``"all"``).
     """
-    window = _tolerance(tolerance)
+    window = check_tolerance(tolerance)
     for what, ds in (("forecast", forecast), ("observations", observations)):
         _check_station_labels(ds, what)
     names = [n for n in forecast.data_vars if n in observations.data_vars]
@@ -118,7 +118,14 @@ def match(forecast: xr.Dataset, observations: xr.Dataset, tolerance: str | pd.Ti
     return fc.assign_coords(valid_time=valid), paired.assign_attrs(observations.attrs)
 
 
-def _tolerance(tolerance: str | pd.Timedelta) -> pd.Timedelta:
+def check_tolerance(tolerance: str | pd.Timedelta) -> pd.Timedelta:
+    """``tolerance`` as a Timedelta of 0 or more; otherwise ConfigError naming it.
+
+    Examples
+    --------
+    >>> check_tolerance("30min")
+    Timedelta('0 days 00:30:00')
+    """
     try:
         window = pd.Timedelta(tolerance)
     except (ValueError, TypeError):
