@@ -117,3 +117,20 @@ def test_too_many_steps_names_steps_and_the_limit(files, forecaster, steps):
     cams, met = open_cams(files / "cams.nc"), open_met(files / "fuxi.nc")
     with pytest.raises(ConfigError, match=rf"steps={steps} is more than the {MAX_STEPS}"):
         forecaster.predict(cams, met, steps, progress=False)
+
+
+def test_cli_forecast_onto_its_met_is_refused_before_loading_the_model(files, capsys):
+    met = files / "fuxi.nc"
+    code = main(["forecast", str(files / "no-such-model.safetensors"), "--cams",
+                 str(files / "cams.nc"), "--met", str(met), "--output", str(met),
+                 "--no-progress"])
+    assert code == 2
+    assert "fuxi.nc is one of the input files" in capsys.readouterr().err
+
+
+def test_cli_forecast_too_many_steps_exits_2(files, capsys):
+    code = main(["forecast", str(files / "model.safetensors"), "--cams", str(files / "cams.nc"),
+                 "--met", str(files / "fuxi.nc"), "--steps", "1000000", "--output",
+                 str(files / "f.nc"), "--no-progress"])
+    assert code == 2
+    assert "steps=1000000 is more than the 10000" in capsys.readouterr().err
