@@ -72,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from xaqf.forecaster import Forecaster
 
     forecast_steps(args.steps)
-    emissions = [] if args.emissions is None else expand_paths(args.emissions)
-    check_output(args.output, [*expand_paths(args.cams), *expand_paths(args.met), *emissions])
+    inventory = [] if args.emissions is None else expand_paths(args.emissions)
+    check_output(args.output, [*expand_paths(args.cams), *expand_paths(args.met), *inventory])
     forecaster = Forecaster.load(args.model)
     cams, met = open_cams(args.cams), open_met(args.met)
     emissions = None if args.emissions is None else open_emissions(args.emissions)
