@@ -30,6 +30,7 @@ import numpy as np
 import torch
 import xarray as xr
 
+from xaqf._utils.sources import sources_of
 from xaqf.errors import ConfigError, InvalidValueError
 
 DTYPES: dict[str | None, torch.dtype | None] = {
@@ -86,28 +87,62 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     return resolved
 
 
-def _sources(ds: xr.Dataset) -> set[Path]:
-    """The files ``ds`` was opened from (its and its variables' ``source`` encodings)."""
-    found = [ds.encoding.get("source")] + [ds[name].encoding.get("source") for name in ds.variables]
-    return {Path(source).resolve() for source in found if isinstance(source, str)}
+MAX_STEPS = 10_000
+"""The most steps a forecast may take (``10_000`` 12-hour steps are 13.7 years; a million
+would overflow the nanosecond valid times)."""
 
 
-def check_output(output: str | Path, inputs: Sequence[xr.Dataset]) -> Path:
+def forecast_steps(steps: Any) -> int:
+    """``steps`` if it is an integer in ``1 ... MAX_STEPS``; otherwise ConfigError.
+
+    Examples
+    --------
+    >>> forecast_steps(10)
+    10
+    >>> forecast_steps(10**6)
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.ConfigError: steps=1000000 is more than the 10000 steps xaqf forecasts at most; \
+a forecast that long is meaningless and its valid times overflow: split it or use fewer steps
+    """
+    steps = positive_int(steps, "steps")
+    if steps > MAX_STEPS:
+        raise ConfigError(f"steps={steps} is more than the {MAX_STEPS} steps xaqf forecasts at "
+                          f"most; a forecast that long is meaningless and its valid times "
+                          f"overflow: split it or use fewer steps")
+    return steps
+
+
+def check_output(output: str | Path,
+                 inputs: Sequence[xr.Dataset | str | os.PathLike[str] | None]) -> Path:
     """``output`` as a path a forecast can be streamed to: a ``.zarr`` or ``.nc`` path in
-    a writable folder, not one of the files ``inputs`` were opened from.
+    a writable folder, not a symbolic link, and neither one of the files or stores
+    ``inputs`` (Datasets, or paths) were read from nor a folder holding one or inside one.
 
     Raises
     ------
     ConfigError
         Naming ``output`` and what is wrong with it.
+
+    Examples
+    --------
+    >>> from xaqf._utils.sources import with_sources
+    >>> ds = with_sources(xr.Dataset(), ["/data/cams.zarr"])
+    >>> check_output("/data/cams.zarr", [ds])
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.ConfigError: output /data/cams.zarr is one of the input files or stores \
+(/data/cams.zarr), holds one or lies in one; writing there would destroy the data the output \
+is computed from: choose another path
     """
     path = Path(output)
     if path.suffix.lower() not in (".zarr", ".nc"):
         raise ConfigError(f"output {path} must end in .zarr or .nc")
-    if any(path.resolve() == source for ds in inputs for source in _sources(ds)):
-        raise ConfigError(f"output {path} is one of the input files; writing the forecast "
-                          f"there would destroy the data it is computed from: choose another "
-                          f"path")
+    if path.is_symlink():
+        raise ConfigError(f"output {path} is a symbolic link (to {path.resolve()}); replacing "
+                          f"it would replace the link, not its target: give the target's "
+                          f"path or another one")
+    not_an_input(path, inputs)
     if path.suffix.lower() == ".nc" and path.is_dir():
         raise ConfigError(f"output {path} is a directory; give a .nc file path")
     folder = path.resolve().parent
@@ -116,6 +151,25 @@ def check_output(output: str | Path, inputs: Sequence[xr.Dataset]) -> Path:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ConfigError(f"output folder {folder} is not writable; choose another output")
     return path
+
+
+def not_an_input(path: str | os.PathLike[str],
+                 inputs: Sequence[xr.Dataset | str | os.PathLike[str] | None]) -> None:
+    """Raise ConfigError if the output ``path`` is, holds or lies in one of the files or
+    stores ``inputs`` (Datasets, or paths) were read from (symlinks resolved)."""
+    path = Path(path)
+    target = path.resolve()
+    sources: set[Path] = set()
+    for item in inputs:
+        if isinstance(item, xr.Dataset | xr.DataArray):
+            sources |= sources_of(item)
+        elif item is not None:
+            sources.add(Path(item).resolve())
+    for source in sorted(sources):
+        if target == source or source.is_relative_to(target) or target.is_relative_to(source):
+            raise ConfigError(f"output {path} is one of the input files or stores ({source}), "
+                              f"holds one or lies in one; writing there would destroy the data "
+                              f"the output is computed from: choose another path")
 
 
 def all_finite(x: torch.Tensor) -> bool:

@@ -7,7 +7,9 @@ forecasts ``--steps`` steps from every initial time that has its inputs (or from
 ``--init-times``) and streams the forecast to ``--output`` (``.zarr`` or ``.nc``; a file
 already there is replaced once the new one is complete, never half-written). Met on another
 grid is regridded to the pollutants' grid with a warning; a model trained with emission
-inputs needs ``--emissions``.
+inputs needs ``--emissions``. An ``--output`` that is, holds or lies in one of the input
+files or stores (symlinks resolved), or is a symbolic link, is refused before the model is
+loaded; so is ``--steps`` beyond :data:`xaqf._utils.checks.MAX_STEPS`.
 
 Exit status: 0 on success, 2 for an xaqf or OS error (a missing file or time, a grid the
 model was not trained on...), reported on one line by :func:`xaqf.cli.main`.
@@ -64,10 +66,14 @@ def run(args: argparse.Namespace) -> int:
     """Forecast; returns the exit status."""
     import pandas as pd
 
+    from xaqf._utils.checks import check_output, forecast_steps
     from xaqf.data.inventory import open_emissions
-    from xaqf.data.io import open_cams, open_met
+    from xaqf.data.io import expand_paths, open_cams, open_met
     from xaqf.forecaster import Forecaster
 
+    forecast_steps(args.steps)
+    inventory = [] if args.emissions is None else expand_paths(args.emissions)
+    check_output(args.output, [*expand_paths(args.cams), *expand_paths(args.met), *inventory])
     forecaster = Forecaster.load(args.model)
     cams, met = open_cams(args.cams), open_met(args.met)
     emissions = None if args.emissions is None else open_emissions(args.emissions)

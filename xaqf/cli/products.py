@@ -12,7 +12,10 @@ level (:mod:`xaqf.products.surface`), writes into ``--output`` (default ``produc
 
 and prints, for each of those days, the share of the globe's area in EAQI "poor" or worse
 and above each WHO 24-hour level. 12-hourly output gives daily means of two values: see
-:mod:`xaqf.products.air_quality` for what that can and cannot support.
+:mod:`xaqf.products.air_quality` for what that can and cannot support. An ensemble forecast
+(a ``member`` or ``number`` dimension, even of one member) gives the products of its ensemble
+mean (:func:`xaqf.products.surface.ensemble_mean`); met on another grid than the forecast is
+refused (regrid it first); so is an ``--output`` whose ``products.nc`` would replace an input.
 
 Exit status: 0 on success, 2 for a missing file or data that cannot be made into products
 (reported on one line by :func:`xaqf.cli.main`).
@@ -29,6 +32,7 @@ import pandas as pd
 import xarray as xr
 
 from xaqf._utils.atomic import atomic_path
+from xaqf._utils.checks import not_an_input
 from xaqf.cli.arguments import iso_time
 
 POOR = 4
@@ -62,8 +66,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def make_products(forecast: xr.Dataset, met: xr.Dataset | None = None) -> xr.DataTree:
     """The groups of ``products.nc`` (see the module notes), computed."""
     from xaqf.products import air_quality as products
+    from xaqf.products.surface import ensemble_mean
 
-    surface = products.surface_fields(forecast, met).compute()
+    surface = products.surface_fields(ensemble_mean(forecast), met).compute()
     daily = products.daily_means(surface)
     return xr.DataTree.from_dict({
         "/": xr.Dataset(attrs={"title": "xaqf surface air-quality products",
@@ -130,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     from xaqf.data.open import open_data
 
     matplotlib.use("Agg")
+    not_an_input(args.output / "products.nc", [args.forecast, args.met])
     forecast = open_data(args.forecast)
     met = None if args.met is None else open_met(str(args.met))
     tree = make_products(forecast, met)

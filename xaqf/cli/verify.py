@@ -8,14 +8,18 @@ the observations in valid time and writes, into ``--output``:
   printed;
 * ``timeseries.png`` (the station with most pairs), ``scatter.png``, ``bias_map.png``.
 
-Exit status: 0 on success, 2 for a missing input file, 1 for data that cannot be verified
-(the message names the station, variable, time or file at fault).
+An ensemble forecast (a ``member`` or ``number`` dimension, even of one member) is verified
+as its ensemble mean (:func:`xaqf.products.surface.ensemble_mean`). Met on another grid
+than the forecast is refused (regrid it first); so is an output that would replace an input.
+
+Exit status: 0 on success, 2 for a missing input file or data that cannot be verified
+(reported on one line by :func:`xaqf.cli.main`, naming the station, variable, time, file or
+parameter at fault).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +28,7 @@ import pandas as pd
 import xarray as xr
 
 from xaqf._utils.atomic import atomic_path
-from xaqf.errors import XaqfError
+from xaqf._utils.checks import not_an_input
 from xaqf.stations.interpolate import Method
 
 
@@ -69,9 +73,11 @@ def verify(forecast: xr.Dataset, observations: xr.Dataset, variable: str,
            ) -> tuple[pd.DataFrame, xr.DataArray, xr.DataArray]:
     """Score table and matched pairs of ``variable`` (see the module documentation)."""
     from xaqf import stations
-    from xaqf.products.surface import surface_concentration
+    from xaqf.products.surface import ensemble_mean, surface_concentration
+    from xaqf.stations.match import check_tolerance
 
-    field = surface_concentration(forecast, variable, met).to_dataset()
+    check_tolerance(tolerance)
+    field = surface_concentration(ensemble_mean(forecast), variable, met).to_dataset()
     at_stations = stations.interpolate(field, observations, method=method)
     fc, obs = stations.match(at_stations.compute(), observations, tolerance=tolerance)
     return stations.score_table(fc[variable], obs[variable]), fc[variable], obs[variable]
@@ -99,27 +105,25 @@ def _figures(table: pd.DataFrame, fc: xr.DataArray, obs: xr.DataArray, output: P
 
 def run(args: argparse.Namespace) -> int:
     """Run ``xaqf verify``; returns the exit status."""
-    from xaqf.data.io import open_met
+    from xaqf.data.io import MEMBER_NAMES, open_met
     from xaqf.data.open import open_data
     from xaqf.products.surface import REFERENCE_CONDITIONS
     from xaqf.stations import open_stations
 
     matplotlib.use("Agg")
-    try:
-        forecast = open_data(args.forecast)
-        reference = REFERENCE_CONDITIONS if args.volume_reference is None else \
-            tuple(args.volume_reference)
-        observations = open_stations(args.stations, metadata=args.station_metadata,
-                                     volume_reference=reference)
-        met = None if args.met is None else open_met(str(args.met))
-        table, fc, obs = verify(forecast, observations, args.variable, met, args.method,
-                                args.tolerance)
-    except FileNotFoundError as error:
-        print(f"xaqf verify: error: {error}", file=sys.stderr)
-        return 2
-    except XaqfError as error:
-        print(f"xaqf verify: error: {error}", file=sys.stderr)
-        return 1
+    inputs = [args.forecast, args.stations, args.station_metadata, args.met]
+    for name in ("scores.csv", "timeseries.png", "scatter.png", "bias_map.png"):
+        not_an_input(args.output / name, inputs)
+    forecast = open_data(args.forecast)
+    reference = REFERENCE_CONDITIONS if args.volume_reference is None else \
+        tuple(args.volume_reference)
+    observations = open_stations(args.stations, metadata=args.station_metadata,
+                                 volume_reference=reference)
+    met = None if args.met is None else open_met(str(args.met))
+    table, fc, obs = verify(forecast, observations, args.variable, met, args.method,
+                            args.tolerance)
+    if any(dim in forecast.dims for dim in MEMBER_NAMES):
+        print("xaqf verify: the forecast is an ensemble; its ensemble mean is verified")
     with atomic_path(args.output / "scores.csv") as partial:
         table.to_csv(partial, float_format="%.6g")
     print(table.to_string(float_format=lambda x: f"{x:.3g}"))

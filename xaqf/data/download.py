@@ -18,7 +18,13 @@ the Copernicus data stores and writes each month to ``<directory>/<Request.targe
 request a year (:func:`xaqf.data.sources.emission_requests`): each year's zip is unpacked into a
 folder beside its target, every species' file checked (named ``..._anthro_<species>_...``,
 readable, holding the twelve months of the year), then the folder moved into place as
-``<directory>/cams-glob-ant/<year>/``; complete years are skipped.
+``<directory>/cams-glob-ant/<year>/``; complete years are skipped. A zip holding two
+different files of one name (in two of its folders) is refused, naming both: unpacked into
+one folder, one would silently replace the other. Such a refusal, like any
+:class:`~xaqf.errors.XaqfError` about what was received, is not retried.
+
+``retries`` must be an integer of 0 or more and ``backoff`` a number of seconds of 0 or more
+(:class:`~xaqf.errors.ConfigError` naming the parameter, before any request).
 
 The client is anything with ``retrieve(dataset, request, target)``. By default it is
 ``ecmwf.datastores.Client`` (package ``ecmwf-datastores-client``), else
@@ -57,7 +63,7 @@ from tqdm.auto import tqdm
 
 from xaqf.data.io import standardize
 from xaqf.data.sources import PRODUCTS, Request, expected_coords, product, requests
-from xaqf.errors import DownloadError, MissingDependencyError, XaqfError
+from xaqf.errors import ConfigError, DownloadError, MissingDependencyError, XaqfError
 
 __all__ = ["STORE_URLS", "Client", "check_download", "check_inventory", "default_client",
            "download", "download_emissions", "products"]
@@ -197,8 +203,10 @@ def download(product: str | Iterable[str], start: Any, end: Any,
     MissingDependencyError
         No client given and no official client installed.
     ConfigError
-        Unknown product or unreadable period.
+        Unknown product or unreadable period; ``retries`` or ``backoff`` negative or not a
+        number.
     """
+    _check_retries(retries, backoff)
     directory = Path(directory)
     planned = [r for name in products(product) for r in requests(name, start, end)]
     if dry_run:
@@ -248,10 +256,12 @@ def download_emissions(start_year: int, end_year: int, directory: str | os.PathL
     DownloadError
         A year still fails after ``retries`` retries.
     ConfigError
-        Unknown species, or ``end_year`` before ``start_year``.
+        Unknown species, or ``end_year`` before ``start_year``; ``retries`` or ``backoff``
+        negative or not a number.
     """
     from xaqf.data.sources import emission_requests
 
+    _check_retries(retries, backoff)
     directory = Path(directory)
     planned = emission_requests(start_year, end_year) if species is None else \
         emission_requests(start_year, end_year, tuple(species))
@@ -304,6 +314,26 @@ def check_inventory(folder: str | os.PathLike, request: Request) -> str | None:
     return None
 
 
+def _check_retries(retries: Any, backoff: Any) -> None:
+    """ConfigError naming ``retries`` (an integer >= 0) or ``backoff`` (seconds >= 0).
+
+    Examples
+    --------
+    >>> _check_retries(-1, 30.0)
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.ConfigError: retries=-1: give the number of further attempts after a failed \
+one, an integer of 0 or more (default 3)
+    """
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ConfigError(f"retries={retries!r}: give the number of further attempts after a "
+                          f"failed one, an integer of 0 or more (default 3)")
+    if isinstance(backoff, bool) or not isinstance(backoff, int | float) or \
+            not 0.0 <= backoff < float("inf"):
+        raise ConfigError(f"backoff={backoff!r}: give the seconds to wait before the first "
+                          f"retry, a number of 0 or more (default 30)")
+
+
 Place = Callable[[Request, Path, Path], str | None]
 """Puts a verified download (a temporary file) at its target; returns why not, or None."""
 
@@ -317,6 +347,8 @@ def _fetch(request: Request, target: Path, client: Client, retries: int, backoff
             sleep(backoff * 2 ** (attempt - 1))
         try:
             problem = _attempt(request, target, client, place)
+        except XaqfError:  # about what was received: another try gets the same
+            raise
         except Exception as err:  # noqa: BLE001  (clients raise many kinds of errors)
             problem = f"{type(err).__name__}: {err}"
         if problem is None:
@@ -360,6 +392,7 @@ def _place_inventory(request: Request, temporary: Path, target: Path) -> str | N
         staged = Path(folder) / target.name
         with zipfile.ZipFile(temporary) as archive:
             members = [m for m in archive.namelist() if m.endswith(".nc")]
+            _refuse_same_names(archive, members, request)
             staged.mkdir()
             for member in members:
                 (staged / Path(member).name).write_bytes(archive.read(member))
@@ -369,6 +402,21 @@ def _place_inventory(request: Request, temporary: Path, target: Path) -> str | N
                 shutil.rmtree(target)
             os.replace(staged, target)
         return problem
+
+
+def _refuse_same_names(archive: zipfile.ZipFile, members: list[str], request: Request
+                       ) -> None:
+    """DownloadError naming two ``members`` of one file name with different contents."""
+    seen: dict[str, str] = {}
+    for member in members:
+        name = Path(member).name
+        first = seen.setdefault(name, member)
+        if first != member and archive.read(first) != archive.read(member):
+            raise DownloadError(
+                f"{request.target}: the zip holds two different files named {name!r} "
+                f"({first!r} and {member!r}); unpacked into one folder one would replace the "
+                f"other. Download the year again; if the store keeps sending both, report it "
+                f"and unpack the zip by hand")
 
 
 def _unzip_merged(path: Path) -> None:

@@ -8,6 +8,15 @@ that already hold canonical fields, never a mix. Canonical emission fields are t
 ``(latitude, longitude)`` -- an annual mean -- or on ``(month, latitude, longitude)`` with
 ``month`` 1..12 -- a monthly climatology. Turning them into network inputs is
 :mod:`xaqf.preprocessing.emissions`.
+
+Checks at entry (decided): a ``month`` axis must hold months numbered 1..12, each once
+(months numbered 0..11 would shift every month: refused, naming the axis); an annual mean
+is only taken over all twelve months (a half-year inventory is refused, naming the months
+it holds); fields are only regridded onto a grid they cover (:func:`check_covers`: a
+regional inventory, e.g. 0..75 N, regridded onto the globe would fill the rest of the
+world with invented emissions; neither NaN, which the network cannot take, nor zero, which
+claims there are no emissions there, is a safe silent default, so it is refused: pad the
+inventory deliberately if that is what is meant).
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ import pandas as pd
 import xarray as xr
 
 from xaqf.data.units import convert
-from xaqf.errors import LayoutError, MissingVariableError
+from xaqf.errors import GridMismatchError, LayoutError, MissingVariableError
 
 SPECIES: dict[str, str] = {
     "co": "carbon monoxide",
@@ -36,6 +45,94 @@ SPECIES: dict[str, str] = {
 
 UNITS = "kg m-2 s-1"
 """Units of canonical emission fields."""
+
+
+MONTHS: tuple[int, ...] = tuple(range(1, 13))
+"""The labels of a ``month`` axis: January is 1."""
+
+
+def check_months(ds: xr.Dataset, *, annual: bool = False, what: str = "the emissions"
+                 ) -> None:
+    """Refuse a ``month`` axis of ``ds`` not labelled by distinct months 1..12, or, when its
+    ``annual`` mean is to be taken, one without all twelve months.
+
+    Raises
+    ------
+    LayoutError
+        Naming the ``month`` axis, the labels it holds and the fix.
+
+    Examples
+    --------
+    >>> ds = xr.Dataset({"emi_co": ("month", np.ones(12))}, coords={"month": np.arange(12)})
+    >>> check_months(ds)
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.LayoutError: the emissions: the 'month' axis is labelled [0, 1, 2, 3, 4, 5, \
+6, 7, 8, 9, 10, 11]; xaqf numbers months 1..12 (January = 1), each once: relabel it, e.g. \
+ds.assign_coords(month=ds.month + 1) for months counted from 0
+    """
+    if "month" not in ds.dims:
+        return
+    labels = np.asarray(ds["month"].values)
+    numeric = np.issubdtype(labels.dtype, np.number)
+    if not numeric or not set(labels.tolist()) <= set(MONTHS) or \
+            len(set(labels.tolist())) != labels.size:
+        raise LayoutError(f"{what}: the 'month' axis is labelled {labels.tolist()}; xaqf "
+                          f"numbers months 1..12 (January = 1), each once: relabel it, e.g. "
+                          f"ds.assign_coords(month=ds.month + 1) for months counted from 0")
+    absent = sorted(set(MONTHS) - set(labels.tolist()))
+    if annual and absent:
+        raise LayoutError(f"{what}: the 'month' axis holds months {sorted(labels.tolist())} "
+                          f"only (not {absent}); their mean is no annual mean. Give all twelve "
+                          f"months, or use a model with a monthly emission climatology")
+
+
+def check_covers(fields: xr.Dataset, grid: xr.Dataset, what: str = "the emissions") -> None:
+    """Refuse regridding ``fields`` onto ``grid`` where ``grid`` reaches beyond them (see
+    the module notes): a cell of ``grid`` whose centre lies outside the cells of ``fields``.
+
+    Raises
+    ------
+    GridMismatchError
+        Naming both extents and the fix.
+
+    Examples
+    --------
+    >>> north = xr.Dataset(coords={"latitude": [70.0, 10.0], "longitude": [0.0, 180.0]})
+    >>> globe = xr.Dataset(coords={"latitude": [60.0, 0.0, -60.0], "longitude": [0.0, 180.0]})
+    >>> check_covers(north, globe)
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.GridMismatchError: the emissions cover latitude -20..100, longitude the \
+whole circle, and the target grid reaches latitude -60..60: regridding would invent emissions \
+outside the inventory. Give an inventory covering the grid, or pad it deliberately (e.g. \
+with zeros) where no emissions is what you mean
+    """
+    lat_low, lat_high = _extent(fields["latitude"].values)
+    lon_low, lon_high = _extent(fields["longitude"].values)
+    target_lat = grid["latitude"].values
+    target_lon = grid["longitude"].values
+    full_circle = lon_high - lon_low >= 360.0 - 1e-6
+    east = lon_low + np.mod(target_lon - lon_low, 360.0)
+    outside_lat = (target_lat < max(lat_low, -90.0) - 1e-6).any() or \
+        (target_lat > min(lat_high, 90.0) + 1e-6).any()
+    outside_lon = not full_circle and (east > lon_high + 1e-6).any()
+    if outside_lat or outside_lon:
+        lon_text = "the whole circle" if full_circle else f"{lon_low:g}..{lon_high:g}"
+        raise GridMismatchError(
+            f"{what} cover latitude {lat_low:g}..{lat_high:g}, longitude {lon_text}, and the "
+            f"target grid reaches latitude {target_lat.min():g}..{target_lat.max():g}"
+            f"{'' if full_circle else f', longitude {target_lon.min():g}..{target_lon.max():g}'}"
+            f": regridding would invent emissions outside the inventory. Give an inventory "
+            f"covering the grid, or pad it deliberately (e.g. with zeros) where no emissions "
+            f"is what you mean")
+
+
+def _extent(centres: np.ndarray) -> tuple[float, float]:
+    """The outer cell edges of a regular axis of ``centres``."""
+    centres = np.sort(np.asarray(centres, np.float64))
+    half = float(np.abs(np.diff(centres)).max()) / 2 if centres.size > 1 else 0.0
+    return float(centres[0] - half), float(centres[-1] + half)
 
 
 def variable_of(species: str) -> str:
@@ -146,7 +243,7 @@ def open_emissions(paths: str | Path | Iterable[str | Path]) -> xr.Dataset:
     FileNotFoundError
         A path or pattern matches no file.
     LayoutError
-        CAMS-GLOB-ANT files mixed with other files.
+        CAMS-GLOB-ANT files mixed with other files; a ``month`` axis not labelled 1..12.
 
     Examples
     --------
@@ -164,9 +261,10 @@ def open_emissions(paths: str | Path | Iterable[str | Path]) -> xr.Dataset:
         raise LayoutError(f"CAMS-GLOB-ANT files (named '_anthro_') mixed with other files "
                           f"{others[:3]}; give either the CAMS-GLOB-ANT downloads or files "
                           f"of canonical emi_* fields")
-    if inventories:
-        return open_cams_glob_ant(files)
-    return xr.merge([xr.open_dataset(f) for f in files])
+    opened = open_cams_glob_ant(files) if inventories else \
+        xr.merge([xr.open_dataset(f) for f in files])
+    check_months(opened, what=f"the emissions {files[:3]}")
+    return opened
 
 
 def _canonical_layout(ds: xr.Dataset) -> xr.Dataset:

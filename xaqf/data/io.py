@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from xaqf._utils.sources import sources_of, with_sources
 from xaqf.data.extra_met import KNOWN_MET, KNOWN_VARIABLES
 from xaqf.data.lexicon import from_lexicon, is_lexicon
 from xaqf.data.presets import MetPreset, apply_preset
@@ -169,6 +170,7 @@ def standardize(ds: xr.Dataset | xr.DataArray, kind: str, *, assume_units: bool 
     (('time', 'level', 'latitude', 'longitude'), [500.0, 850.0])
     """
     names = KNOWN_MET if kind == "met" else variables_of_kind(kind)
+    sources = sources_of(ds)
     if kind == "met" and is_lexicon(ds):
         ds = from_lexicon(ds)
     if isinstance(ds, xr.DataArray):
@@ -186,7 +188,7 @@ def standardize(ds: xr.Dataset | xr.DataArray, kind: str, *, assume_units: bool 
     }
     out = xr.Dataset(data, attrs=ds.attrs)
     out = _canonical_grid(out)
-    return _with_coord_attrs(out).drop_encoding()
+    return with_sources(_with_coord_attrs(out).drop_encoding(), sources)
 
 
 def _refuse_unusable(ds: xr.Dataset) -> None:
@@ -606,7 +608,8 @@ def _engine(path: str) -> str | None:
 def _open(paths: Paths, kind: str, assume_units: bool, kwargs: dict[str, Any]) -> xr.Dataset:
     raw = open_raw(paths, **kwargs)
     try:
-        return standardize(raw, kind, assume_units=assume_units)
+        return with_sources(standardize(raw, kind, assume_units=assume_units),
+                            expand_paths(paths))
     except Exception:
         raw.close()  # refused: release the files now
         raise

@@ -49,6 +49,7 @@ from xaqf._utils.checks import (
     autocast_dtype,
     check_finite,
     check_output,
+    forecast_steps,
     positive_int,
     resolve_device,
 )
@@ -115,7 +116,7 @@ def _autocast(device: torch.device, dtype: str | None) -> Any:
 def _run_settings(steps: int, batch_size: int, device: str | torch.device | None,
                   dtype: str | None) -> torch.device:
     """Check the settings of a forecast (before any data is touched); returns the device."""
-    positive_int(steps, "steps")
+    forecast_steps(steps)
     positive_int(batch_size, "batch_size")
     autocast_dtype(dtype)
     return resolve_device(device)
@@ -481,7 +482,7 @@ class Forecaster:
         if not isinstance(compile, bool):
             raise ConfigError(f"compile must be True or False, got {compile!r}")
         if output is not None:
-            output = check_output(output, (cams, met))
+            output = check_output(output, (cams, met, emissions))
         inputs = prepare_inputs(cams, met, steps=steps, step=self.step, grid=self.grid,
                                 init_times=init_times)
         attrs = self._attrs(steps, met)

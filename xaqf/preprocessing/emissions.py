@@ -49,7 +49,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from xaqf.data.inventory import SPECIES, UNITS, variable_of
+from xaqf.data.inventory import SPECIES, UNITS, check_covers, check_months, variable_of
 from xaqf.data.units import convert
 from xaqf.errors import ConfigError, LayoutError, MissingVariableError
 from xaqf.preprocessing.normalization import compute_stats, normalize_array
@@ -127,7 +127,9 @@ def select_emissions(emissions: xr.Dataset, settings: EmissionSettings,
     MissingVariableError
         A species' variable is absent (named with the fix).
     LayoutError
-        Monthly settings without a ``month`` axis holding every month asked for.
+        Monthly settings without a ``month`` axis holding every month asked for; a
+        ``month`` axis not numbered 1..12, or lacking months when the annual mean is taken
+        (:func:`xaqf.data.inventory.check_months`).
     UnitError
         Units missing or not convertible to kg m-2 s-1.
     """
@@ -139,6 +141,7 @@ def select_emissions(emissions: xr.Dataset, settings: EmissionSettings,
             f"{[variable_of(s) for s in missing]}) that the model was trained with; give an "
             f"inventory holding them (xaqf.data.inventory.open_cams_glob_ant)")
     ds = xr.Dataset({v: convert(emissions[v], UNITS) for v in settings.variables})
+    check_months(ds, annual=not settings.monthly)
     if not settings.monthly:
         return ds.mean("month") if "month" in ds.dims else ds
     if "month" not in ds.dims:
@@ -202,6 +205,7 @@ def emissions_on_grid(emissions: xr.Dataset, settings: EmissionSettings, grid: x
     fields = select_emissions(emissions, settings)
     if same_grid(fields, grid):
         return fields
+    check_covers(fields, grid)
     warnings.warn(
         f"emissions are on a {fields.sizes['latitude']} x {fields.sizes['longitude']} "
         f"grid, the model on {grid.sizes['latitude']} x {grid.sizes['longitude']}: "

@@ -22,12 +22,20 @@ It cannot give: the WHO ozone guideline (daily maximum 8-hour running mean, whic
 :func:`~xaqf.products.mda8` computes from hourly or 3-hourly data) or its peak-season statistic,
 1-hour peaks (NO2, SO2), the hourly basis of the EAQI for the gases, and, from a 5-day
 forecast, any annual mean. :func:`who_exceedance` refuses these averaging periods with an
-error saying why; only the 24-hour guidelines are computed.
+error saying why; only the 24-hour guidelines are computed, and only on daily means
+(:func:`daily_means`' ``date`` axis): instantaneous 12-hourly values are refused.
+
+Units and impossible values (decided): :func:`eaqi` and :func:`who_exceedance` convert
+each variable to ``ug m-3`` with :func:`xaqf.products.surface.to_surface_units` (the unit
+machinery of ingestion: ``kg m-3`` is multiplied by 1e9, a volume ratio of a gas converted
+at reference conditions); a variable without units is taken as ``ug m-3`` with a
+:class:`~xaqf.errors.DataWarning`. Negative values are not concentrations: they get
+category 0 ("no data") and no exceedance, with a DataWarning counting them.
 
 Examples
 --------
 >>> import numpy as np, pandas as pd, xarray as xr
->>> pm = xr.DataArray([10.0, 30.0, 50.0], dims="time", name="pm2p5",
+>>> pm = xr.DataArray([10.0, 30.0, 50.0], dims="time", name="pm2p5", attrs={"units": "ug m-3"},
 ...                   coords={"time": pd.date_range("2022-06-01", periods=3, freq="12h")})
 >>> daily = daily_means(pm.to_dataset())
 >>> daily["pm2p5"].values.tolist(), daily["complete"].values.tolist()
@@ -38,15 +46,16 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from xaqf.errors import ConfigError, LayoutError, MissingVariableError
+from xaqf.errors import ConfigError, DataWarning, LayoutError, MissingVariableError
 from xaqf.products.daily import COMPLETE_SHARE, for_each_init, time_step
-from xaqf.products.surface import UNITS, surface_concentrations
+from xaqf.products.surface import UNITS, surface_concentrations, to_surface_units
 from xaqf.variables import SPATIAL_DIMS
 
 __all__ = [
@@ -216,7 +225,8 @@ def who_exceedance(daily: xr.Dataset, averaging: str = "24h") -> xr.Dataset:
     Parameters
     ----------
     daily
-        :func:`daily_means` of surface fields in ``ug m-3``.
+        :func:`daily_means` of surface fields (dim ``date``), in any mass concentration
+        units (converted to ``ug m-3``).
     averaging
         Only ``"24h"`` is supported by 12-hourly output; the others are refused.
 
@@ -230,8 +240,16 @@ def who_exceedance(daily: xr.Dataset, averaging: str = "24h") -> xr.Dataset:
     ------
     ConfigError
         ``averaging`` other than ``"24h"`` (the message says why it cannot be supported),
-        or none of ``daily``'s variables has a guideline of that period.
+        or none of ``daily``'s variables has a guideline of that period, or ``daily`` are
+        not daily means (no ``date`` dimension).
+    UnitError
+        Units that are not a mass concentration.
     """
+    if "date" not in daily.dims:
+        raise ConfigError(f"who_exceedance compares 24-hour means with the WHO levels, but "
+                          f"the data have no 'date' dimension (dims {tuple(daily.dims)}): "
+                          f"instantaneous values are not 24-hour means. Pass "
+                          f"daily_means(fields)")
     if averaging in _UNSUPPORTED:
         raise ConfigError(f"WHO averaging period {averaging!r} is not supported: "
                           f"{_UNSUPPORTED[averaging]}. Use averaging='24h'")
@@ -244,12 +262,36 @@ def who_exceedance(daily: xr.Dataset, averaging: str = "24h") -> xr.Dataset:
         raise MissingVariableError(
             f"no variable with a WHO {averaging} guideline in the data (they hold "
             f"{sorted(map(str, daily.data_vars))}; guidelines exist for {sorted(levels)})")
+    values = _concentrations(daily, names, "who_exceedance")
     return xr.Dataset({
-        name: (daily[name] > levels[name].level).where(daily[name].notnull(), False)
+        name: (values[name] > levels[name].level).where(values[name].notnull(), False)
         .astype(bool).assign_attrs(who_level=levels[name].level, units=UNITS,
                                    averaging=averaging, long_name=f"{name} above WHO 2021 "
                                    f"{averaging} guideline ({levels[name].level:g} {UNITS})")
         for name in names}, attrs={"source": "WHO global air quality guidelines, 2021"})
+
+
+def _concentrations(ds: xr.Dataset, names: list[str], what: str) -> dict[str, xr.DataArray]:
+    """The ``names`` of ``ds`` in ``ug m-3``, negative values masked (NaN), with warnings
+    for missing units and for the count of negative values."""
+    out = {}
+    for name in names:
+        da = ds[name]
+        if "units" not in da.attrs:
+            warnings.warn(f"{what}: {name!r} has no units; taken as {UNITS}. Set "
+                          f"ds[{name!r}].attrs['units'] (e.g. 'kg m-3' for CAMS fields)",
+                          DataWarning, stacklevel=3)
+            da = da.assign_attrs(units=UNITS)
+        da = to_surface_units(da, name, what=f"{what}: {name!r}")
+        negative = int((da < 0).sum())
+        if negative:
+            warnings.warn(f"{what}: {name!r} has {negative} negative value(s) (lowest "
+                          f"{float(da.min()):g} {UNITS}), not concentrations: masked (no "
+                          f"category, no exceedance); fix or clip them at 0", DataWarning,
+                          stacklevel=3)
+            da = da.where(da >= 0)
+        out[name] = da
+    return out
 
 
 def _category(values: xr.DataArray, bounds: tuple[float, ...]) -> xr.DataArray:
@@ -262,7 +304,8 @@ def eaqi(ds: xr.Dataset) -> xr.Dataset:
     """European Air Quality Index category (1 good .. 6 extremely poor; 0 no data).
 
     Applied to the values as given: pass :func:`daily_means` to follow the 24-hour basis of
-    PM (for the gases, whose index is hourly, daily means understate peaks).
+    PM (for the gases, whose index is hourly, daily means understate peaks). Values are
+    converted to ``ug m-3`` first; negative ones get category 0 (see the module notes).
 
     Returns
     -------
@@ -274,10 +317,12 @@ def eaqi(ds: xr.Dataset) -> xr.Dataset:
     ------
     MissingVariableError
         None of the EAQI pollutants in ``ds``.
+    UnitError
+        Units that are not a mass concentration.
 
     Examples
     --------
-    >>> pm = xr.DataArray([10.0, 10.01, 75.0, 80.0], dims="x")
+    >>> pm = xr.DataArray([10.0, 10.01, 75.0, 80.0], dims="x", attrs={"units": "ug m-3"})
     >>> eaqi(xr.Dataset({"pm2p5": pm}))["eaqi"].values.tolist()
     [1, 2, 5, 6]
     """
@@ -287,7 +332,8 @@ def eaqi(ds: xr.Dataset) -> xr.Dataset:
                                    f"hold {sorted(map(str, ds.data_vars))})")
     attrs = {"flag_values": np.arange(7, dtype=np.int8),
              "flag_meanings": " ".join(["no_data", *(s.replace(" ", "_") for s in EAQI_LABELS)])}
-    out = {n: _category(ds[n], EAQI_BANDS[n]).assign_attrs(
+    values = _concentrations(ds, names, "eaqi")
+    out = {n: _category(values[n], EAQI_BANDS[n]).assign_attrs(
         long_name=f"European Air Quality Index category of {n}", **attrs) for n in names}
     worst = xr.concat(list(out.values()), "pollutant").max("pollutant")
     out["eaqi"] = worst.assign_attrs(long_name="European Air Quality Index category", **attrs)

@@ -27,6 +27,13 @@ not the temperature of the 1000 hPa air). Where the ground lies above the 1000 h
 every pressure-level product. Moisture is neglected (virtual temperature), an error below
 1 %.
 
+Volume ratios are recognised however they are spelled (``mol mol-1``, ``mole mole-1``,
+``mol mol**-1``, ``mol/mol``, ``ppbv``...; :func:`volume_ratio`). Met on another grid than the
+pollutants is refused (:class:`~xaqf.errors.GridMismatchError`): xarray would otherwise keep
+only the points the two grids share. An ensemble (a ``member``, ``number``, ``realization`` or
+``ensemble`` dimension, even of one member) is computed per member;
+:func:`ensemble_mean` gives the mean the command line's ``products`` and ``verify`` use.
+
 Pure functions work on numbers and numpy or dask arrays; the xarray wrappers keep
 coordinates, set CF attributes and stay lazy on dask.
 
@@ -40,14 +47,17 @@ Examples
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from xaqf.data.io import MEMBER_NAMES
 from xaqf.data.units import conversion, convert
 from xaqf.errors import (
     ConfigError,
+    GridMismatchError,
     LayoutError,
     MissingTimeError,
     MissingVariableError,
@@ -68,11 +78,13 @@ __all__ = [
     "VOLUME_RATIOS",
     "air_density",
     "concentration_to_mixing_ratio",
+    "ensemble_mean",
     "mixing_ratio_to_concentration",
     "volume_ratio_to_concentration",
     "surface_concentration",
     "surface_concentrations",
     "to_surface_units",
+    "volume_ratio",
 ]
 
 UNITS = "ug m-3"
@@ -106,7 +118,21 @@ VOLUME_RATIOS: dict[str, float] = {
     "mol mol-1": 1.0, "mol/mol": 1.0, "nmol mol-1": 1e-9, "nmol/mol": 1e-9,
     "umol mol-1": 1e-6, "umol/mol": 1e-6, "µmol mol-1": 1e-6, "µmol/mol": 1e-6,
 }
-"""Spellings of volume (mole) ratios, lower case, and their value in mol mol-1."""
+"""Spellings of volume (mole) ratios, lower case, and their value in mol mol-1 (other
+spellings of these are recognised by :func:`volume_ratio`)."""
+
+
+def volume_ratio(units: str) -> float | None:
+    """The value in mol mol-1 of ``units`` if they are a volume (mole) ratio, else ``None``.
+
+    Examples
+    --------
+    >>> volume_ratio("mole mole-1"), volume_ratio("nmol mol**-1"), volume_ratio("ug m-3")
+    (1.0, 1e-09, None)
+    """
+    text = re.sub(r"\bmoles?\b", "mol", units.strip().lower()).replace("**", "")
+    text = re.sub(r"\s*/\s*", "/", text.replace("^", "").replace("μ", "µ"))
+    return VOLUME_RATIOS.get(re.sub(r"\s+", " ", text))
 
 _SPECIES = {"no2": "nitrogen_dioxide", "so2": "sulfur_dioxide", "go3": "ozone",
             "co": "carbon_monoxide", "no": "nitrogen_monoxide"}
@@ -213,7 +239,7 @@ def to_surface_units(da: xr.DataArray, name: str, *, what: str | None = None,
         raise MissingVariableError(f"{name!r} has no surface concentration; choose one of "
                                    f"{list(SURFACE_VARIABLES)}")
     units = str(da.attrs.get("units", "")).strip()
-    ratio = VOLUME_RATIOS.get(units.lower())
+    ratio = volume_ratio(units)
     if ratio is None:
         out = convert(da, UNITS, what=what or name)
         return out.drop_attrs(deep=False).assign_attrs(SURFACE_ATTRS[name]).rename(name)
@@ -252,8 +278,28 @@ def _temperature(met: xr.Dataset | None, level: float, like: xr.DataArray,
     if "level" not in t.dims or not np.isclose(t["level"], level).any():
         raise MissingVariableError(f"the met 't' has no level {level:g} hPa (the lowest level "
                                    f"of {name!r}); provide 't' on {level:g} hPa")
+    _same_grid(t, like, name)
     t = convert(t.sel(level=level, method="nearest", drop=True), "K", what="t")
     return _at_valid_times(t, like)
+
+
+def _grid_text(da: xr.DataArray) -> str:
+    lat, lon = da["latitude"].values, da["longitude"].values
+    return (f"{lat.size} x {lon.size} points, latitude {lat.max():g}..{lat.min():g}, "
+            f"longitude {lon.min():g}..{lon.max():g}")
+
+
+def _same_grid(t: xr.DataArray, like: xr.DataArray, name: str) -> None:
+    """GridMismatchError if the met ``t`` and the pollutant field are on two grids."""
+    for axis in ("latitude", "longitude"):
+        if axis not in t.coords or axis not in like.coords:
+            continue
+        a, b = t[axis].values, like[axis].values
+        if a.shape != b.shape or not np.allclose(a, b, atol=1e-6):
+            raise GridMismatchError(
+                f"the met 't' ({_grid_text(t)}) is not on the grid of {name!r} "
+                f"({_grid_text(like)}); the density would be computed on the shared points "
+                f"only. Regrid the met first: met = met.aqf.regrid(forecast)")
 
 
 def _at_valid_times(t: xr.DataArray, like: xr.DataArray) -> xr.DataArray:
@@ -331,6 +377,28 @@ def surface_concentration(ds: xr.Dataset, name: str, met: xr.Dataset | None = No
     values = mixing_ratio_to_concentration(q, level * 100.0, temperature)
     return values.assign_attrs({**SURFACE_ATTRS[name], "level_hPa": level,
                                 "density": "p_level / (R_d * t_level)"}).rename(name)
+
+
+def ensemble_mean(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` averaged over its ensemble dimension (``member``, ``number``, ``realization``
+    or ``ensemble``), if it has one; the attribute ``xaqf_ensemble`` says how many members.
+
+    Examples
+    --------
+    >>> ens = xr.Dataset({"pm10": (("number", "x"), [[1.0], [3.0]])})
+    >>> mean = ensemble_mean(ens)
+    >>> mean["pm10"].values.tolist(), mean.attrs["xaqf_ensemble"]
+    ([2.0], 'mean of 2 members (number)')
+    """
+    dims = [str(d) for d in ds.dims if d in MEMBER_NAMES]
+    if not dims:
+        return ds
+    if len(dims) > 1:
+        raise LayoutError(f"several ensemble dimensions {dims}; keep one, e.g. "
+                          f"ds.isel({dims[1]}=0)")
+    members = ds.sizes[dims[0]]
+    return ds.mean(dims[0], keep_attrs=True).assign_attrs(
+        xaqf_ensemble=f"mean of {members} members ({dims[0]})")
 
 
 def surface_concentrations(ds: xr.Dataset, met: xr.Dataset | None = None,

@@ -28,7 +28,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import xarray as xr
 
-from xaqf.errors import ConfigError, GridMismatchError, LayoutError
+from xaqf.errors import ConfigError, GridMismatchError, InvalidValueError, LayoutError
 from xaqf.regrid.bilinear import AxisWeights, latitude_interpolation, longitude_interpolation
 
 __all__ = ["interpolate", "station_weights"]
@@ -43,8 +43,16 @@ def _station_coords(stations: xr.Dataset | xr.DataArray) -> tuple[np.ndarray, np
             raise LayoutError(f"the stations have no {name!r} coordinate along 'station' "
                               f"(coords {sorted(map(str, stations.coords))}); read them with "
                               f"xaqf.stations.open_stations")
-    return (stations["latitude"].values.astype(np.float64),
-            stations["longitude"].values.astype(np.float64))
+    lat = stations["latitude"].values.astype(np.float64)
+    lon = stations["longitude"].values.astype(np.float64)
+    bad = ~((np.abs(lat) <= 90.0) & np.isfinite(lon))
+    if bad.any():
+        i = int(np.argmax(bad))
+        label = stations["station"].values[i] if "station" in stations.coords else i
+        raise InvalidValueError(f"station {str(label)!r} is at latitude {lat[i]:g}, longitude "
+                                f"{lon[i]:g}: not on the globe ({int(bad.sum())} station(s) in "
+                                f"all; latitude must lie in -90..90); fix or drop them")
+    return lat, lon
 
 
 def _check_inside(grid: np.ndarray, points: np.ndarray, axis: str, names: np.ndarray) -> None:
@@ -72,6 +80,8 @@ def station_weights(grid: xr.Dataset | xr.DataArray, stations: xr.Dataset | xr.D
     ------
     GridMismatchError
         A station outside the grid (named in the message).
+    InvalidValueError
+        A station latitude beyond +-90 or missing, or a missing longitude.
     ConfigError
         An unknown ``method``.
 

@@ -25,6 +25,17 @@ converted at reference conditions, ``volume_reference`` (default
 :data:`xaqf.products.surface.REFERENCE_CONDITIONS`, 293.15 K and 101 325 Pa; the files give no
 temperature or pressure), recorded in each such variable's ``xaqf_converted_from``.
 
+Values that are no measurement (decided): the "no data" codes of the formats
+(:data:`SENTINELS`: OpenAQ's -999, the -9999 and -9900 of EEA and hand-made exports, 9999
+and 99999), and values outside the physical range of :data:`OBSERVATION_RANGES` once in
+``ug m-3`` (negative concentrations, which instruments report below their detection limit,
+and impossible peaks), are masked (NaN) and never scored; a :class:`~xaqf.errors.DataWarning`
+gives their count, the first station and time, and each variable's ``xaqf_masked``
+attribute the counts. Station coordinates outside the globe (latitude beyond +-90, longitude
+outside -180..360, or missing), one identifier at two places (an OpenAQ ``location_id`` in
+two cities) or twice along the station axis, and unparseable times are refused with an error
+naming the station, row or value.
+
 Examples
 --------
 >>> import numpy as np, pandas as pd
@@ -37,6 +48,7 @@ Examples
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,11 +57,17 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.errors import LayoutError, MissingVariableError, UnitError
+from xaqf.errors import (
+    DataWarning,
+    InvalidValueError,
+    LayoutError,
+    MissingVariableError,
+    UnitError,
+)
 from xaqf.products.surface import REFERENCE_CONDITIONS, SURFACE_VARIABLES, UNITS, to_surface_units
 
-__all__ = ["PARAMETERS", "open_stations", "read_eea_csv", "read_openaq_csv",
-           "station_dataset"]
+__all__ = ["OBSERVATION_RANGES", "PARAMETERS", "SENTINELS", "open_stations", "read_eea_csv",
+           "read_openaq_csv", "station_dataset"]
 
 PARAMETERS: dict[str, str] = {
     **{name: name for name in SURFACE_VARIABLES},
@@ -59,6 +77,19 @@ PARAMETERS: dict[str, str] = {
 }
 """Pollutant spellings of OpenAQ, the EEA and pyaerocom (lower case, dots removed) and the
 canonical names they stand for."""
+
+SENTINELS: tuple[float, ...] = (-999.0, -9999.0, -9900.0, 9999.0, 99999.0)
+"""Values the observation formats write for "no data" (OpenAQ's -999, the EEA's and
+hand-made exports' -9999, -9900, 9999, 99999), in the file's own units; masked."""
+
+OBSERVATION_RANGES: dict[str, tuple[float, float]] = {
+    **{name: (0.0, 1e5) for name in SURFACE_VARIABLES}, "co": (0.0, 1e6)}
+"""Physically possible observed concentrations, ``ug m-3`` (100 mg m-3; 1 g m-3 for CO):
+wider than any dust storm, fire or volcanic plume measured at the ground; values outside
+are masked."""
+
+_COLOCATION_DEGREES = 0.01
+"""Rows of one station identifier further apart than this (about 1 km) are two stations."""
 
 _OPENAQ_COLUMNS = {"location_id", "datetime", "lat", "lon", "parameter", "units", "value"}
 _EEA_COLUMNS = {"AirQualityStationEoICode", "AirPollutant", "Concentration",
@@ -105,10 +136,17 @@ def station_dataset(data: Mapping[str, tuple[Any, str]], station: Any, latitude:
     ------
     UnitError
         Units that do not convert to ``ug m-3``; the message names ``what`` and the variable.
+    InvalidValueError
+        A station latitude outside -90..90, a longitude outside -180..360, or either missing.
+    LayoutError
+        A station identifier given twice.
     """
+    station = np.asarray(station).astype(str)
+    _check_station_ids(station, what)
+    _check_station_coordinates(station, np.asarray(latitude, np.float64),
+                               np.asarray(longitude, np.float64), what)
     coords: dict[str, Any] = {
-        "station": ("station", np.asarray(station).astype(str), {"cf_role": "timeseries_id",
-                                                                 "long_name": "station"}),
+        "station": ("station", station, {"cf_role": "timeseries_id", "long_name": "station"}),
         "time": ("time", pd.DatetimeIndex(time).values, {"standard_name": "time"}),
         "latitude": ("station", np.asarray(latitude, np.float64),
                      {"units": "degrees_north", "standard_name": "latitude"}),
@@ -119,13 +157,56 @@ def station_dataset(data: Mapping[str, tuple[Any, str]], station: Any, latitude:
         coords[name] = ("station", np.asarray(values))
     variables = {}
     for name, (values, units) in data.items():
-        raw = xr.DataArray(np.asarray(values, np.float64), dims=("station", "time"),
-                           attrs={"units": units})
-        variables[name] = to_surface_units(raw, name, what=f"{what}: {name!r}",
-                                           volume_reference=volume_reference)
+        raw = np.asarray(values, np.float64)
+        sentinel = np.isin(raw, SENTINELS)
+        converted = to_surface_units(
+            xr.DataArray(np.where(sentinel, np.nan, raw), dims=("station", "time"),
+                         attrs={"units": units}),
+            name, what=f"{what}: {name!r}", volume_reference=volume_reference)
+        variables[name] = _mask_impossible(converted, sentinel, station, coords["time"][1],
+                                           f"{what}: {name!r}")
     return xr.Dataset(variables, coords=coords, attrs={
         "featureType": "timeSeries", "Conventions": "CF-1.8", "source": source,
         "units": UNITS})
+
+
+def _check_station_ids(station: np.ndarray, what: str) -> None:
+    names, counts = np.unique(station, return_counts=True)
+    if (counts > 1).any():
+        twice = names[counts > 1].tolist()
+        raise LayoutError(f"{what}: station identifier(s) {twice[:5]} appear more than once "
+                          f"along the station axis; give each station one identifier (drop "
+                          f"or rename the duplicates)")
+
+
+def _check_station_coordinates(station: np.ndarray, latitude: np.ndarray,
+                               longitude: np.ndarray, what: str) -> None:
+    bad = ~((np.abs(latitude) <= 90.0) & (longitude >= -180.0) & (longitude <= 360.0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidValueError(
+            f"{what}: station {str(station[i])!r} is at latitude {latitude[i]:g}, longitude "
+            f"{longitude[i]:g}, not on the globe ({int(bad.sum())} station(s) in all; latitude "
+            f"must lie in -90..90, longitude in -180..360): fix or drop them")
+
+
+def _mask_impossible(da: xr.DataArray, sentinel: np.ndarray, station: np.ndarray,
+                     time: np.ndarray, what: str) -> xr.DataArray:
+    """``da`` (``ug m-3``) without the sentinel values and those outside the variable's
+    :data:`OBSERVATION_RANGES`, with a DataWarning counting them."""
+    low, high = OBSERVATION_RANGES[str(da.name)]
+    values = da.values
+    outside = (values < low) | (values > high)
+    masked = sentinel | outside
+    if not masked.any():
+        return da
+    i, j = np.unravel_index(int(np.argmax(masked)), masked.shape)
+    counts = f"{int(sentinel.sum())} no-data value(s) {list(SENTINELS)}, " \
+             f"{int(outside.sum())} outside {low:g}..{high:g} {UNITS}"
+    warnings.warn(f"{what}: masked {counts} (first at station {str(station[i])!r}, "
+                  f"{pd.Timestamp(time[j])}); they are not measurements and are not scored",
+                  DataWarning, stacklevel=4)
+    return da.where(~masked).assign_attrs(xaqf_masked=counts)
 
 
 def open_stations(path: str | os.PathLike[str], *, metadata: str | os.PathLike[str] | None = None,
@@ -195,8 +276,35 @@ def _read_table(path: Path, **kwargs: Any) -> pd.DataFrame:
     return pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig", **kwargs)
 
 
-def _utc(times: pd.Series) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(pd.to_datetime(times, utc=True)).tz_convert(None)
+def _utc(times: pd.Series, path: Path) -> pd.DatetimeIndex:
+    """``times`` (strings with or without UTC offsets) as naive UTC times.
+
+    Raises
+    ------
+    LayoutError
+        A time that cannot be read; the message names its row (as in the file, 1 the
+        header) and column.
+    """
+    parsed = pd.to_datetime(times, utc=True, errors="coerce", format="ISO8601")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise LayoutError(f"{path}: row {int(times.index[row]) + 2}: {times.name} "
+                          f"{times.iloc[row]!r} is not a date and time ({int(bad.sum())} such "
+                          f"row(s)); write them as ISO 8601, e.g. 2020-08-01T01:00:00+02:00")
+    return pd.DatetimeIndex(parsed).tz_convert(None)
+
+
+def _numbers(values: pd.Series, path: Path) -> pd.Series:
+    """``values`` as floats; LayoutError naming the first row that is not a number."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = (numbers.isna() & values.notna()).to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise LayoutError(f"{path}: row {int(values.index[row]) + 2}: {values.name} "
+                          f"{values.iloc[row]!r} is not a number ({int(bad.sum())} such "
+                          f"row(s)); leave missing values empty")
+    return numbers
 
 
 def _from_long(frame: pd.DataFrame, coords: pd.DataFrame, path: Path,
@@ -238,14 +346,33 @@ def read_openaq_csv(path: str | os.PathLike[str], *,
     missing = _OPENAQ_COLUMNS - set(frame.columns)
     if missing:
         raise LayoutError(f"{path}: not an OpenAQ export, columns {sorted(missing)} missing")
-    frame = frame.assign(station=frame["location_id"], time=_utc(frame["datetime"]).values,
-                         name=frame["parameter"].map(canonical_name))
+    frame = frame.assign(station=frame["location_id"],
+                         time=_utc(frame["datetime"], path).values,
+                         name=frame["parameter"].map(canonical_name),
+                         value=_numbers(frame["value"], path),
+                         lat=_numbers(frame["lat"], path), lon=_numbers(frame["lon"], path))
+    _refuse_one_id_at_two_places(frame, path)
     coords = frame.groupby("station")[["lat", "lon"]].first().rename(
         columns={"lat": "latitude", "lon": "longitude"})
     if "location" in frame:
         coords["station_name"] = frame.groupby("station")["location"].first()
     return _from_long(frame, coords, path, [c for c in ("station_name",) if c in coords],
                       volume_reference)
+
+
+def _refuse_one_id_at_two_places(frame: pd.DataFrame, path: Path) -> None:
+    """LayoutError naming an OpenAQ ``location_id`` whose rows lie at two places."""
+    grouped = frame.groupby("station")[["lat", "lon"]]
+    spread = grouped.max() - grouped.min()
+    apart = spread.index[(spread > _COLOCATION_DEGREES).any(axis=1)]
+    if apart.empty:
+        return
+    rows = frame[frame["station"] == apart[0]].drop_duplicates(["lat", "lon"])
+    places = "; ".join(f"{row.get('location', '?')!s} at {row['lat']:g}, {row['lon']:g}"
+                       for _, row in rows.head(3).iterrows())
+    raise LayoutError(f"{path}: location_id {apart[0]!r} names stations at different places "
+                      f"({places}); {len(apart)} such id(s): two stations would be averaged "
+                      f"into one. Split the file, or give each station its own location_id")
 
 
 def read_eea_csv(path: str | os.PathLike[str],
@@ -267,9 +394,10 @@ def read_eea_csv(path: str | os.PathLike[str],
     if "Validity" in frame:
         frame = frame[pd.to_numeric(frame["Validity"], errors="coerce") > 0]
     frame = frame.assign(station=frame["AirQualityStationEoICode"],
-                         time=_utc(frame["DatetimeEnd"]).values,
+                         time=_utc(frame["DatetimeEnd"], path).values,
                          name=frame["AirPollutant"].map(canonical_name),
-                         units=frame["UnitOfMeasurement"], value=frame["Concentration"])
+                         units=frame["UnitOfMeasurement"],
+                         value=_numbers(frame["Concentration"], path))
     meta = _read_table(Path(metadata), dtype={"AirQualityStationEoICode": str})
     if not _META_COLUMNS <= set(meta.columns):
         raise LayoutError(f"{metadata}: not an EEA station metadata table, columns "

@@ -25,9 +25,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.errors import MissingTimeError, MissingVariableError
+from xaqf.errors import ConfigError, LayoutError, MissingTimeError, MissingVariableError
 
-__all__ = ["match", "valid_time"]
+__all__ = ["POOLED", "check_tolerance", "match", "valid_time"]
+
+POOLED = "all"
+"""The label of the pooled row of :func:`xaqf.stations.score_table`; no station may have it."""
 
 
 def valid_time(forecast: xr.Dataset | xr.DataArray) -> xr.DataArray:
@@ -59,7 +62,7 @@ def match(forecast: xr.Dataset, observations: xr.Dataset, tolerance: str | pd.Ti
         Canonical station observations (dims ``station, time``).
     tolerance
         Largest time difference between a valid time and its observation (pandas
-        timedelta string, e.g. ``"30min"``, ``"1h"``).
+        timedelta string, e.g. ``"30min"``, ``"1h"``; not negative).
 
     Returns
     -------
@@ -75,7 +78,14 @@ def match(forecast: xr.Dataset, observations: xr.Dataset, tolerance: str | pd.Ti
     MissingTimeError
         No valid time has an observation within ``tolerance``; the message gives both
         time ranges.
+    ConfigError
+        A ``tolerance`` that is not a time span, or a negative one.
+    LayoutError
+        A station identifier given twice, or one named like the pooled row (``"all"``).
     """
+    window = check_tolerance(tolerance)
+    for what, ds in (("forecast", forecast), ("observations", observations)):
+        _check_station_labels(ds, what)
     names = [n for n in forecast.data_vars if n in observations.data_vars]
     if not names:
         raise MissingVariableError(
@@ -90,7 +100,7 @@ def match(forecast: xr.Dataset, observations: xr.Dataset, tolerance: str | pd.Ti
     obs = observations[names].sel(station=common).sortby("time")
     valid = valid_time(fc)
     flat = pd.DatetimeIndex(valid.values.ravel())
-    picked = obs.reindex(time=flat, method="nearest", tolerance=pd.Timedelta(tolerance))
+    picked = obs.reindex(time=flat, method="nearest", tolerance=window)
     if all(bool(picked[n].isnull().all()) for n in names):
         raise MissingTimeError(
             f"no observation within {tolerance} of any valid time: forecast valid "
@@ -106,3 +116,36 @@ def match(forecast: xr.Dataset, observations: xr.Dataset, tolerance: str | pd.Ti
     for name in names:
         paired[name].attrs = observations[name].attrs
     return fc.assign_coords(valid_time=valid), paired.assign_attrs(observations.attrs)
+
+
+def check_tolerance(tolerance: str | pd.Timedelta) -> pd.Timedelta:
+    """``tolerance`` as a Timedelta of 0 or more; otherwise ConfigError naming it.
+
+    Examples
+    --------
+    >>> check_tolerance("30min")
+    Timedelta('0 days 00:30:00')
+    """
+    try:
+        window = pd.Timedelta(tolerance)
+    except (ValueError, TypeError):
+        window = pd.NaT
+    if window is pd.NaT or window < pd.Timedelta(0):
+        raise ConfigError(f"tolerance={tolerance!r} is not a time span of 0 or more; give a "
+                          f"pandas timedelta such as '30min' or '1h'")
+    return window
+
+
+def _check_station_labels(ds: xr.Dataset, what: str) -> None:
+    if "station" not in ds.coords:
+        raise LayoutError(f"the {what} have no 'station' coordinate (coords "
+                          f"{sorted(map(str, ds.coords))}); interpolate gridded data with "
+                          f"xaqf.stations.interpolate, read observations with open_stations")
+    labels = pd.Index(ds["station"].values.astype(str))
+    if labels.has_duplicates:
+        raise LayoutError(f"the {what} name station(s) {labels[labels.duplicated()].tolist()[:5]} "
+                          f"more than once; give each station one identifier")
+    if POOLED in labels:
+        raise LayoutError(f"the {what} have a station named {POOLED!r}, the label of the "
+                          f"pooled row of the score table; rename it, e.g. "
+                          f"ds.assign_coords(station=ds.station.str.replace('all', 'all_'))")
