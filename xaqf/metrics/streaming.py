@@ -43,8 +43,8 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from tqdm.auto import tqdm
 
+from xaqf._utils.progress import progress as progress_bar
 from xaqf.errors import ConfigError, GridMismatchError
 from xaqf.metrics.aggregation import weighted_sums
 from xaqf.metrics.align import SPATIAL_DIMS, match
@@ -421,7 +421,7 @@ def score_states(pieces: Iterable[xr.Dataset], truth: xr.Dataset, *, progress: b
     array([4., 8.])
     """
     state = ScoreState.empty(options.get("skipna", False))
-    for piece in tqdm(pieces, desc="scoring", unit="piece", disable=not progress):
+    for piece in progress_bar(pieces, desc="scoring", unit="piece", enabled=progress):
         state = state + score_state(piece, truth, **options).compute()
     return state
 
