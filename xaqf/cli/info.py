@@ -45,6 +45,8 @@ def describe_model(path: str | Path) -> str:
     ModelFileError
         Not a readable model file (:func:`xaqf.forecaster.model_file.read_model`).
     """
+    import pandas as pd
+
     from xaqf.forecaster.model_file import read_model
 
     model = read_model(path)
@@ -59,7 +61,7 @@ def describe_model(path: str | Path) -> str:
              f"met, {len(meta.static_channels)} static channels"
              + ("" if meta.emissions is None else
                 f", {len(meta.emissions.channels)} emission channels"),
-             f"  grid:      {grid}; step {meta.step}"]
+             f"  grid:      {grid}; step {meta.step / pd.Timedelta(hours=1):g}h"]
     provenance = meta.provenance
     if provenance.get("data"):
         lines.append(f"  data:      {provenance['data']}")

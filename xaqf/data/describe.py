@@ -21,6 +21,7 @@ period:    2022-06-01 00:00 ... 2022-06-02 00:00, 3 times every 12h
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -104,7 +105,9 @@ def open_any(path: str | os.PathLike) -> xr.DataTree:
         raise FileNotFoundError(f"no such file or store: {path}")
     engine = "zarr" if path.is_dir() or path.suffix == ".zarr" else None
     try:
-        return xr.open_datatree(path, engine=engine, chunks={})
+        with warnings.catch_warnings():  # a store without consolidated metadata is fine here
+            warnings.filterwarnings("ignore", ".*consolidated metadata", RuntimeWarning)
+            return xr.open_datatree(path, engine=engine, chunks={})
     except (OSError, ValueError) as err:
         raise DataError(f"{path} is neither a netCDF file nor a zarr store ({err})") from None
 
