@@ -357,7 +357,7 @@ def test_cli_missing_data_file(tmp_path, capsys):
     TrainConfig(data={"cams": str(tmp_path / "nope.nc"), "met": "x.nc"}).to_json(config)
     assert main(["train", str(config), "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("xaqf: error: FileNotFoundError:") and "nope.nc" in err
+    assert err.startswith("xaqf train: error: FileNotFoundError:") and "nope.nc" in err
 
 
 def test_cli_bad_config_json(tmp_path, capsys):
@@ -365,7 +365,7 @@ def test_cli_bad_config_json(tmp_path, capsys):
     config.write_text('{"stages": [{"epochs": "two"}]}')
     assert main(["train", str(config)]) == 2
     assert capsys.readouterr().err == (
-        "xaqf: error: stage 'pretrain': epochs must be an integer >= 1, got 'two'\n")
+        "xaqf train: error: stage 'pretrain': epochs must be an integer >= 1, got 'two'\n")
 
 
 def test_cli_debug_flag_reraises(tmp_path):

@@ -32,10 +32,11 @@ def test_run_downloads_and_resumes(tmp_path, capsys, monkeypatch):
     assert main(argv) == 0 and len(client.calls) == 2  # the second run fetched nothing
 
 
-def test_errors_exit_1_with_the_message(tmp_path, capsys):
+def test_errors_exit_2_with_one_line(tmp_path, capsys):
     status = main(["download", "--product", "era5-static", "--start", "2022-07", "--end",
                    "2022-06", "--dir", str(tmp_path)])
-    assert status == 1 and "end '2022-06' is before start" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith("xaqf download: error: ") and "is before start" in err
     with pytest.raises(SystemExit):
         main(["download", "--product", "era6", "--start", "2022-06", "--end", "2022-06",
               "--dir", str(tmp_path)])

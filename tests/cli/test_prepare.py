@@ -36,8 +36,9 @@ def test_prepare_command_reports_bad_input(tmp_path, capsys):
     argv = ["prepare", "--cams", *_files(tmp_path), "--grid", "30", "--start", "2022-06-29",
             "--end", "2022-07-30",
             "--output", str(tmp_path / "train.zarr"), "--workers", "0"]
-    assert main(argv) == 1
-    assert "outside the files" in capsys.readouterr().err
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("xaqf prepare: error: ") and "outside the files" in err
     assert not (tmp_path / "train.zarr").exists()
 
 

@@ -31,4 +31,4 @@ def test_train_command_reports_bad_config(tmp_path, capsys):
     path = tmp_path / "run.json"
     path.write_text('{"stages": ["warmup"]}')
     assert main(["train", str(path), "--no-progress"]) == 2
-    assert "xaqf: error: unknown stage 'warmup'" in capsys.readouterr().err
+    assert "xaqf train: error: unknown stage 'warmup'" in capsys.readouterr().err

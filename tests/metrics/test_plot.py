@@ -146,3 +146,35 @@ def test_score_matrix_hatches_the_cells_that_are_not_significant(case):
         assert len(hatched) == expected > 0
         plt.close(fig)
     assert not [p for ax in plot.plot_score_matrix(matrix).axes for p in ax.patches]
+
+
+def test_score_matrix_blue_is_better_and_the_colour_bar_says_so(case):
+    truth, forecast, reference = case
+    fig = plot.plot_score_matrix(metrics.score_matrix(forecast, reference, truth))
+    image = next(ax for ax in fig.axes if ax.images).images[0]
+    red, green, blue, _ = image.cmap(0.0)  # the lowest ratio: far better than reference
+    assert blue > red
+    bar = next(ax for ax in fig.axes if "better than reference" in ax.get_ylabel())
+    assert "blue < 1" in bar.get_ylabel()
+
+
+def test_ratio_axis_ticks_are_plain_numbers():
+    lead = pd.to_timedelta([12, 24, 36], unit="h")
+    rmse = xr.Dataset({"pm10": ("lead_time", [2e-9, 3e-9, 4e-9], {"units": "kg m-3"})},
+                      coords={"lead_time": lead})
+    fig = plot.plot_rmse_curves({"xaqf": rmse * (1 + 1e-6), "CAMS": rmse}, reference="CAMS")
+    fig.canvas.draw()
+    ratio = fig.axes[1]
+    assert ratio.yaxis.get_major_formatter().get_offset() == ""
+    assert all("e" not in t.get_text() for t in ratio.get_yticklabels())
+
+
+def test_map_without_cartopy_says_why(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "cartopy" else real(name, *a))
+    fig, axes = plt.subplots(1, 2)
+    assert not plot.add_coastlines(axes[0]) and not plot.add_coastlines(axes[1])
+    assert [t.get_text() for t in fig.texts] == [plot.NO_COASTLINES]

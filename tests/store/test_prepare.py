@@ -68,6 +68,16 @@ def test_layout_chunks_and_provenance(raw, tmp_path):
     assert tree["cams"]["time"].attrs["standard_name"] == "time"
 
 
+def test_store_and_its_groups_open_without_warning(raw, tmp_path):
+    import warnings
+
+    out = _run(raw, tmp_path / "train.zarr")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning about consolidated metadata
+        assert set(xr.open_datatree(out, engine="zarr").children) >= {"cams", "met"}
+        assert xr.open_zarr(out / "met").sizes["time"] == 8
+
+
 def test_rerun_on_complete_store_does_nothing(raw, tmp_path, capsys):
     out = _run(raw, tmp_path / "train.zarr")
     chunk = out / "cams" / "go3" / "c" / "3" / "0" / "0" / "0"

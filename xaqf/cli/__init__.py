@@ -3,10 +3,12 @@
 Each sub-command lives in its own module, which exposes ``add_parser(subparsers)``; the
 parser it registers carries the function to run as its ``func`` default.
 
-An xaqf error or an OS error (missing file, permissions...) that a sub-command does not
-report itself ends the command with one line ``xaqf: error: ...`` on stderr and exit
-status 2; ``--debug`` (or ``XAQF_DEBUG=1`` in the environment) re-raises it instead, with
-its traceback. Ctrl-C exits with status 130.
+Errors (decided): an xaqf error or an OS error (missing file, permissions...) ends the
+command with one line ``xaqf <command>: error: <message>`` on stderr and exit status 2, the
+format and status of argparse's usage errors, so every failure reads the same; ``--debug``
+(or ``XAQF_DEBUG=1`` in the environment) re-raises it instead, with its traceback. Ctrl-C
+exits with status 130. The help texts are the modules' docstrings in plain words
+(:func:`xaqf.cli.arguments.plain_help`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,26 @@ import os
 import sys
 from collections.abc import Sequence
 
-from xaqf.cli import demo, download, evaluate, forecast, prepare, products, train, verify
+from xaqf.cli import (
+    demo,
+    download,
+    evaluate,
+    forecast,
+    info,
+    prepare,
+    products,
+    sample_data,
+    train,
+    verify,
+)
+from xaqf.cli.arguments import plain_help
 from xaqf.errors import XaqfError
 
-_COMMANDS = (demo, train, forecast, evaluate, download, verify, products, prepare)
+_COMMANDS = (demo, sample_data, download, prepare, train, forecast, evaluate, verify, products,
+             info)
+
+EXIT_ERROR = 2
+"""Exit status of a usage or data error (argparse's)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     for command in _COMMANDS:
         command.add_parser(subparsers)
+    plain_help(parser)
     return parser
 
 
@@ -50,13 +69,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (XaqfError, OSError) as err:
         if debug:
             raise
-        print(f"xaqf: error: {_one_line(err)}", file=sys.stderr)
-        return 2
+        error(args.command, _one_line(err))
+        return EXIT_ERROR
     except KeyboardInterrupt:
         if debug:
             raise
-        print("xaqf: interrupted", file=sys.stderr)
+        print(f"xaqf {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def error(command: str, message: str) -> None:
+    """Print ``message`` as the one error line of ``xaqf command`` on stderr.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     error("info", "no-such.zarr does not exist")
+    >>> err.getvalue()
+    'xaqf info: error: no-such.zarr does not exist\n'
+    """
+    print(f"xaqf {command}: error: {message}", file=sys.stderr)
 
 
 def _one_line(err: BaseException) -> str:

@@ -6,18 +6,16 @@
 CAMS-GLOB-ANT emission inventory of the years of ``--start`` ... ``--end`` into
 ``raw/cams-glob-ant/<year>/`` (:func:`xaqf.data.download.download_emissions`; not part of
 ``all``). ``--dry-run`` prints each request as JSON and downloads nothing. Re-running the
-command skips complete months and years. Exit status: 0 on
-success, 1 for an xaqf error (message on stderr).
+command skips complete months and years. Exit status: 0 on success, 2 for an xaqf or OS
+error, reported on one line by :func:`xaqf.cli.main`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from xaqf.data.sources import PRODUCTS
-from xaqf.errors import XaqfError
 
 EMISSIONS = "cams-glob-ant"
 """``--product`` of the emission inventory (yearly:
@@ -65,15 +63,11 @@ def run(args: argparse.Namespace) -> int:
     monthly = [name for name in args.product if name != EMISSIONS]
     options = {"retries": args.retries, "progress": not args.no_progress,
                "dry_run": args.dry_run}
-    try:
-        paths = download(monthly, args.start, args.end, args.directory, **options) \
-            if monthly else []
-        first, last = period(args.start, args.end)
-        years = download_emissions(first.year, last.year, args.directory, **options) \
-            if EMISSIONS in args.product else []
-    except XaqfError as err:
-        print(f"xaqf download: {err}", file=sys.stderr)
-        return 1
+    paths = download(monthly, args.start, args.end, args.directory, **options) \
+        if monthly else []
+    first, last = period(args.start, args.end)
+    years = download_emissions(first.year, last.year, args.directory, **options) \
+        if EMISSIONS in args.product else []
     if not args.dry_run:
         inventory = f" and {len(years)} inventory years" if years else ""
         print(f"xaqf download: {len(paths)} files{inventory} complete in {args.directory}")

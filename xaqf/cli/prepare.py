@@ -1,7 +1,8 @@
 """``xaqf prepare``: raw CAMS/ERA5 downloads -> the analysis-ready training store (zarr).
 
 Re-running the same command resumes an interrupted run; on a complete store it does nothing.
-Exit status: 0 on success, 1 for an xaqf error (message on stderr).
+Exit status: 0 on success, 2 for an xaqf or OS error, reported on one line by
+:func:`xaqf.cli.main`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import argparse
 import shlex
 import sys
 from typing import Any
-
-from xaqf.errors import XaqfError
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -57,13 +56,9 @@ def run(args: argparse.Namespace) -> int:
 
     command = shlex.join(["xaqf", *sys.argv[1:]]) if sys.argv[1:2] == ["prepare"] else \
         f"xaqf prepare (output {args.output})"
-    try:
-        output = prepare(args.cams, args.met, args.statics, args.output, args.grid,
-                         args.start, args.end, workers=args.workers, scheduler=args.scheduler,
-                         progress=not args.no_progress, command=command,
-                         emissions=args.emissions)
-    except XaqfError as err:
-        print(f"xaqf prepare: {err}", file=sys.stderr)
-        return 1
+    output = prepare(args.cams, args.met, args.statics, args.output, args.grid,
+                     args.start, args.end, workers=args.workers, scheduler=args.scheduler,
+                     progress=not args.no_progress, command=command,
+                     emissions=args.emissions)
     print(f"xaqf prepare: store written to {output}")
     return 0

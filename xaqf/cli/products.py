@@ -114,11 +114,15 @@ def write_maps(tree: xr.DataTree, output: Path, init_time: Any = None) -> list[P
     from xaqf.products.air_quality import plot_category_map
 
     categories = _one_forecast(tree["eaqi"].to_dataset(), init_time)
+    names = [str(name) for name in tree["surface"].to_dataset().data_vars]
+    shown = ", ".join(names) + ("" if set(names) - {"pm2p5", "pm10"} else " (no --met: no gases)")
+    start = "" if "init_time" not in categories.coords else \
+        f", forecast from {pd.DatetimeIndex([categories['init_time'].values])[0]:%Y-%m-%d %H} UTC"
     paths = []
     for date in categories["date"].values[categories["complete"].values]:
         day = pd.Timestamp(date)
         fig = plot_category_map(categories["eaqi"].sel(date=date),
-                                title=f"European Air Quality Index, {day:%Y-%m-%d} (daily means)")
+                                title=f"EAQI {day:%Y-%m-%d} of daily {shown}{start}")
         path = output / f"eaqi_{day:%Y-%m-%d}.png"
         with atomic_path(path) as partial:
             fig.savefig(partial, dpi=120)

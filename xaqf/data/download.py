@@ -59,8 +59,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 import xarray as xr
-from tqdm.auto import tqdm
 
+from xaqf._utils.progress import progress as progress_bar
 from xaqf.data.io import standardize
 from xaqf.data.sources import PRODUCTS, Request, expected_coords, product, requests
 from xaqf.errors import ConfigError, DownloadError, MissingDependencyError, XaqfError
@@ -214,7 +214,7 @@ def download(product: str | Iterable[str], start: Any, end: Any,
             print(json.dumps(request.as_json()))
         return [directory / r.target for r in planned]
     clients: dict[str, Client] = {}
-    for request in tqdm(planned, desc="download", unit="month", disable=not progress):
+    for request in progress_bar(planned, desc="download", unit="month", enabled=progress):
         target = directory / request.target
         if check_download(target, request) is None:
             continue
@@ -269,7 +269,7 @@ def download_emissions(start_year: int, end_year: int, directory: str | os.PathL
         for request in planned:
             print(json.dumps(request.as_json()))
         return [directory / r.target for r in planned]
-    for request in tqdm(planned, desc="emissions", unit="year", disable=not progress):
+    for request in progress_bar(planned, desc="emissions", unit="year", enabled=progress):
         target = directory / request.target
         if check_inventory(target, request) is None:
             continue

@@ -43,7 +43,6 @@ import numpy as np
 import pandas as pd
 import torch
 import xarray as xr
-from tqdm.auto import tqdm
 
 from xaqf._utils.checks import (
     autocast_dtype,
@@ -53,6 +52,7 @@ from xaqf._utils.checks import (
     positive_int,
     resolve_device,
 )
+from xaqf._utils.progress import progress as progress_bar
 from xaqf.errors import ConfigError
 from xaqf.forecaster import model_file
 from xaqf.forecaster.heap import retained_heap
@@ -340,8 +340,8 @@ class Forecaster:
         grey = torch.as_tensor(self.encoding.grey_mask, device=device)
         case_inits, case_members = inputs.cases
         starts = range(0, len(case_inits), batch_size)
-        bar = tqdm(total=len(starts) * inputs.steps, desc="forecast", unit="step",
-                   disable=not progress)
+        bar = progress_bar(total=len(starts) * inputs.steps, desc="forecast", unit="step",
+                           enabled=progress)
         precise = autocast_dtype(dtype) is None  # decided: see the module notes
         head = nullcontext() if precise else float32_head(self.net)
         with _placed(self.net, device) as net, bar, retained_heap(), head, \

@@ -28,6 +28,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
+from xaqf._utils.zarr_metadata import consolidate
 from xaqf.data.io import COORD_ATTRS, MEMBER_DIM
 from xaqf.errors import ConfigError
 from xaqf.preprocessing.channels import from_channels
@@ -191,6 +192,7 @@ def _stream_zarr(store: Path, pieces: Iterable[xr.Dataset], template: xr.Dataset
     for piece in pieces:
         region = _region(template, piece)
         piece.drop_vars(_SPATIAL, errors="ignore").to_zarr(store, region=region, consolidated=False)
+    consolidate(store)
 
 
 def stream_to(output: str | Path, pieces: Iterable[xr.Dataset],

@@ -33,7 +33,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 from xaqf.errors import InvalidValueError, MissingLevelError, MissingTimeError
 from xaqf.metrics.align import align_truth
@@ -54,6 +54,30 @@ _DISPLAY_UNITS: dict[str, tuple[str, float]] = {
 """Canonical units -> (display units, factor) for readable numbers."""
 
 RATIO_LABEL = "normalised RMSE (< 1: better than reference)"
+
+MATRIX_LABEL = "RMSE / RMSE(reference): blue < 1 better than reference, red > 1 worse"
+"""The colour bar's label of :func:`plot_score_matrix`."""
+
+NO_COASTLINES = "no coastlines: cartopy is not installed (pip install 'xaqf[maps]')"
+"""The caption of a map drawn without coastlines (:func:`add_coastlines`)."""
+
+
+def plain_ticks(ax: Any) -> None:
+    """Tick labels of ``ax`` as plain numbers, never as an offset (``1e-5+9.999e-1``).
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0.99999, 1.00001])
+    >>> plain_ticks(ax)
+    >>> fig.canvas.draw()
+    >>> ax.yaxis.get_major_formatter().get_offset()
+    ''
+    """
+    for axis in (ax.xaxis, ax.yaxis):
+        formatter = axis.get_major_formatter()
+        if isinstance(formatter, ScalarFormatter):
+            formatter.set_useOffset(False)
 
 
 def channel_label(name: str) -> str:
@@ -172,6 +196,7 @@ def _rmse_panel(fig: Figure, cell: Any, name: str, models: dict[str, xr.Dataset]
     top.set_title(channel_label(name))
     top.set_ylabel(f"RMSE ({units})")
     top.grid(alpha=0.3)
+    plain_ticks(top)
     last = top
     if bottom is not None and reference is not None:
         base = curves[reference]
@@ -183,6 +208,7 @@ def _rmse_panel(fig: Figure, cell: Any, name: str, models: dict[str, xr.Dataset]
         bottom.axhline(1.0, color=colours[reference], lw=1, ls="--")
         bottom.set_ylabel(f"ratio to {reference}")
         bottom.grid(alpha=0.3)
+        plain_ticks(bottom)
         top.tick_params(labelbottom=False)
         last = bottom
     last.set_xlabel("lead time (h)")
@@ -271,8 +297,9 @@ def plot_score_matrix(score_matrix: xr.Dataset, max_columns: int = 3,
     Returns
     -------
     matplotlib.figure.Figure
-        Red cells (< 1) beat the reference, blue cells (> 1) lose; the colour map is
-        centred on 1. Pressure decreases upwards.
+        Blue cells (< 1) beat the reference, red cells (> 1) lose, as is usual in
+        verification; the colour map is centred on 1 and the colour bar says which way is
+        better (:data:`MATRIX_LABEL`). Pressure decreases upwards.
     """
     blocks = _matrix_blocks(score_matrix)
     marks = _significance_blocks(significant, score_matrix)
@@ -281,7 +308,7 @@ def plot_score_matrix(score_matrix: xr.Dataset, max_columns: int = 3,
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols + 1.2, 3.3 * nrows),
                              layout="constrained", squeeze=False)
     for ax, (title, da, rows) in zip(axes.flat, blocks, strict=False):
-        image = ax.imshow(da.values, cmap="RdBu", norm=norm, aspect="auto")
+        image = ax.imshow(da.values, cmap="RdBu_r", norm=norm, aspect="auto")
         days = da["lead_day"].values
         ax.set_xticks(range(len(days)), [str(day) for day in days])
         ax.set_yticks(range(len(rows)), rows)
@@ -296,8 +323,7 @@ def plot_score_matrix(score_matrix: xr.Dataset, max_columns: int = 3,
     for ax in axes.flat[len(blocks):]:
         ax.set_visible(False)
     fig.colorbar(image, ax=axes, shrink=0.8,
-                 label="RMSE / RMSE(reference)   (< 1: better)"
-                 + ("\nhatched: not significant" if marks is not None else ""))
+                 label=MATRIX_LABEL + ("\nhatched: not significant" if marks is not None else ""))
     return fig
 
 
@@ -373,6 +399,7 @@ def plot_normalized_rmse(scores: xr.Dataset, lead_days: Sequence[int] = (3, 5),
         ax.set_title(title)
         ax.set_xlabel("RMSE / RMSE(reference)")
         ax.grid(alpha=0.3)
+        plain_ticks(ax)
         if "level" in da.dims:
             ax.set_ylabel("pressure (hPa)")
     for ax in axes.flat[len(blocks):]:
@@ -453,8 +480,9 @@ def add_coastlines(ax: Any, *, linewidth: float = 0.6, color: str = "0.15") -> b
 
     The Natural Earth 1:110 m coastlines (cartopy downloads them once) are drawn as plain
     lines, repeated every 360 degrees, so they fit data in 0..360 or -180..180 and the
-    axes keep their ticks and limits. Without cartopy, or without its data and no
-    network, nothing is drawn.
+    axes keep their ticks and limits. Without cartopy (``pip install 'xaqf[maps]'``), or
+    without its data and no network, nothing is drawn and the figure gets a small caption
+    saying so (:data:`NO_COASTLINES`, once per figure).
 
     Parameters
     ----------
@@ -475,19 +503,28 @@ def add_coastlines(ax: Any, *, linewidth: float = 0.6, color: str = "0.15") -> b
     True
     """
     if importlib.util.find_spec("cartopy") is None:
-        return False
+        return _no_coastlines(ax)
     import cartopy.feature
 
     try:
         geometries = list(cartopy.feature.COASTLINE.with_scale("110m").geometries())
     except OSError:
-        return False
+        return _no_coastlines(ax)
     lines = [np.asarray(part.coords) for geometry in geometries
              for part in getattr(geometry, "geoms", [geometry])]
     shifted = [line + (shift, 0.0) for line in lines for shift in (-360.0, 0.0, 360.0)]
     ax.add_collection(LineCollection(shifted, colors=color, linewidths=linewidth),
                       autolim=False)
     return True
+
+
+def _no_coastlines(ax: Any) -> bool:
+    """Caption ``ax``'s figure with :data:`NO_COASTLINES` (once); ``False``."""
+    fig = ax.get_figure()
+    if not any(text.get_text() == NO_COASTLINES for text in fig.texts):
+        fig.text(0.005, 0.005, NO_COASTLINES, fontsize=6, color="0.4", ha="left",
+                 va="bottom")
+    return False
 
 
 def plot_case_maps(truth: xr.Dataset, forecasts: Mapping[str, xr.Dataset], variable: str,
@@ -591,6 +628,7 @@ def _lead_panel(ax: Any, name: str, ylabel: str) -> None:
     ax.set_ylabel(ylabel)
     ax.set_xlabel("lead time (h)")
     ax.grid(alpha=0.3)
+    plain_ticks(ax)
 
 
 def _legend(fig: Figure, axes: np.ndarray, columns: int) -> None:

@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from tqdm.auto import tqdm
 
+from xaqf._utils.progress import progress as progress_bar
 from xaqf.errors import ConfigError, GridMismatchError
 from xaqf.metrics.aggregation import Dims, RmseForm, as_tuple, averaged_root, weighted_sums
 from xaqf.metrics.align import SPATIAL_DIMS, match, restore_order
@@ -461,7 +461,7 @@ def score_states(pieces: Iterable[xr.Dataset], truth: xr.Dataset, *, progress: b
     array([4., 8.])
     """
     state = ScoreState.empty(options.get("skipna", False))
-    for piece in tqdm(pieces, desc="scoring", unit="piece", disable=not progress):
+    for piece in progress_bar(pieces, desc="scoring", unit="piece", enabled=progress):
         state = state + score_state(piece, truth, **options).compute()
     return state
 

@@ -11,18 +11,36 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-__all__ = ["plot_bias_map", "plot_scatter", "plot_timeseries"]
+__all__ = ["plot_bias_map", "plot_scatter", "plot_timeseries", "station_title"]
 
 
 def _label(da: xr.DataArray) -> str:
     return f"{da.name} ({da.attrs.get('units', '')})"
 
 
+def station_title(observations: xr.DataArray | xr.Dataset, station: str) -> str:
+    """The station's name and identifier (``"Escuelas Aguirre (4323)"``), from the
+    ``station_name`` coordinate where the observations have one.
+
+    Examples
+    --------
+    >>> obs = xr.Dataset(coords={"station": ["4323"], "station_name": ("station", ["Madrid"])})
+    >>> station_title(obs, "4323"), station_title(obs.drop_vars("station_name"), "4323")
+    ('Madrid (4323)', 'station 4323')
+    """
+    if "station_name" in observations.coords:
+        name = str(observations["station_name"].sel(station=station).values)
+        if name and name != station:
+            return f"{name} ({station})"
+    return f"station {station}"
+
+
 def plot_timeseries(forecast: xr.DataArray, observations: xr.DataArray, station: str
                     ) -> Figure:
     """Observed and forecast values at one station against valid time.
 
-    For a forecast (``init_time, lead_time``) each init time is one line.
+    For a forecast (``init_time, lead_time``) each initial time is one line of its own
+    colour, labelled with that time; the title names the station (:func:`station_title`).
 
     Examples
     --------
@@ -38,12 +56,17 @@ def plot_timeseries(forecast: xr.DataArray, observations: xr.DataArray, station:
     valid, obs = np.ravel(o["valid_time"].values), np.ravel(o.values)
     order = np.argsort(valid)
     ax.plot(valid[order], obs[order], "k.-", label="observed")
-    lines = f.transpose("init_time", ...) if "init_time" in f.dims else f.expand_dims("_")
-    for k, line in enumerate(lines):
-        ax.plot(np.ravel(line["valid_time"].values), np.ravel(line.values), "-",
-                color="tab:blue", alpha=0.6, label="forecast" if k == 0 else None)
-    ax.set(title=f"station {station}", ylabel=_label(forecast), xlabel="valid time (UTC)")
-    ax.legend()
+    if "init_time" in f.dims:
+        for k, line in enumerate(f.transpose("init_time", ...)):
+            init = pd.Timestamp(line["init_time"].values)
+            ax.plot(np.ravel(line["valid_time"].values), np.ravel(line.values), ".-",
+                    color=f"C{k % 10}", alpha=0.8, label=f"forecast from {init:%Y-%m-%d %H} UTC")
+    else:
+        ax.plot(np.ravel(f["valid_time"].values), np.ravel(f.values), ".-", color="C0",
+                alpha=0.8, label="forecast")
+    ax.set(title=station_title(observations, station), ylabel=_label(forecast),
+           xlabel="valid time (UTC)")
+    ax.legend(fontsize="small")
     fig.autofmt_xdate()
     return fig
 

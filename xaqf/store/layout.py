@@ -26,6 +26,7 @@ import pandas as pd
 import xarray as xr
 import zarr
 
+from xaqf._utils.zarr_metadata import consolidate
 from xaqf.data.io import COORD_ATTRS, variables_of_kind
 from xaqf.variables import PRESSURE_LEVELS, VARIABLES
 
@@ -110,8 +111,10 @@ def write_stats(output: Path, stats: xr.Dataset) -> None:
 
 
 def mark_complete(output: Path) -> None:
-    """Set ``xaqf_complete`` on the root group: the store is finished."""
+    """Set ``xaqf_complete`` on the root group: the store is finished; its metadata is
+    consolidated (:func:`xaqf._utils.zarr_metadata.consolidate`)."""
     zarr.open_group(str(output), mode="r+").attrs["xaqf_complete"] = True
+    consolidate(output)
 
 
 def read_root(output: Path) -> dict[str, Any] | None:

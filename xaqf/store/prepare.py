@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import xarray as xr
-from tqdm.auto import tqdm
 
+from xaqf._utils.progress import progress as progress_bar
+from xaqf._utils.zarr_metadata import consolidate
 from xaqf.data.io import open_raw, standardize, variables_of_kind
 from xaqf.errors import StoreError
 from xaqf.preprocessing.normalization import compute_stats
@@ -69,6 +70,7 @@ def _write_emissions(fields: xr.Dataset | None, output: Path) -> None:
     fields.to_zarr(partial, mode="w", consolidated=False)
     shutil.rmtree(output / "emissions", ignore_errors=True)
     os.replace(partial, output / "emissions")
+    consolidate(output)
 
 
 def _open_or_create(plan: Plan, output: Path, command: str) -> bool:
@@ -177,7 +179,8 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
         (HDF5 is not thread-safe): give them one thread each, as ``workers`` does, to read
         in parallel.
     progress
-        Show a tqdm progress bar.
+        Show progress: a bar on a terminal, one line at the end in a log
+        (:func:`xaqf._utils.progress.progress`).
     command
         The command recorded in the provenance (default: this process's command line).
     emissions
@@ -212,8 +215,8 @@ def prepare(cams: str | Iterable[str], met: str | Iterable[str], statics: str,
     pending = [step for step in plan.steps if step.index not in done]
     task = functools.partial(run_step, output=str(output), progress=str(folder),
                              resolution=plan.resolution)
-    with tqdm(total=len(plan.steps), initial=len(done), desc="prepare", unit="step",
-              disable=not progress) as bar:
+    with progress_bar(total=len(plan.steps), initial=len(done), desc="prepare", unit="step",
+                      enabled=progress) as bar:
         _run(task, pending, workers, scheduler, bar)
     _write_emissions(fields, output)
     _finish(plan, output)

@@ -45,9 +45,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from xaqf._utils.checks import resolve_device
+from xaqf._utils.progress import progress as progress_bar
 from xaqf.errors import ConfigError, InvalidValueError, ModelFileError
 from xaqf.metrics import latitude_weights
 from xaqf.model.step import model_step
@@ -296,8 +296,8 @@ class Trainer:
         self._resume()
         self.net.train()
         stop = self.total_steps if max_steps is None else min(max_steps, self.total_steps)
-        bar = tqdm(total=self.total_steps, initial=self.step, desc=self.stage.name,
-                   unit="step", disable=not self.progress)
+        bar = progress_bar(total=self.total_steps, initial=self.step, desc=self.stage.name,
+                           unit="step", enabled=self.progress)
         with bar, activation_checkpointing(self.net, self.stage.activation_checkpointing):
             while self.step < stop:
                 self._epoch(stop, bar)

@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +46,9 @@ from xaqf.data.sources import Request, expected_coords, product, requests
 from xaqf.regrid import global_grid, regrid
 from xaqf.tutorial.world import ToyWorld, toy_world
 
-__all__ = ["RawDownloads", "save_raw_downloads", "store_layout", "store_units", "write_raw"]
+__all__ = ["RawDownloads", "extended_world", "period_times", "raw_downloads_world",
+           "save_raw_downloads", "store_layout", "store_units", "write_raw",
+           "write_raw_downloads"]
 
 WRITTEN = ("cams-analysis", "era5-pressure-levels", "era5-single-levels",
            "era5-precipitation", "era5-static")
@@ -182,8 +186,14 @@ def save_raw_downloads(directory: str | os.PathLike, *, start: str = "2022-06-01
         The folder and the files, by kind. :func:`raw_downloads_world` gives the toy world
         they hold.
     """
+    world = extended_world(start, days, met_resolution, seed, spinup_days)
+    return write_raw_downloads(directory, world, start, days, cams_resolution)
+
+
+def write_raw_downloads(directory: str | os.PathLike, world: ToyWorld, start: str, days: int,
+                        cams_resolution: float) -> RawDownloads:
+    """Write ``world`` (from :func:`extended_world`) as :func:`save_raw_downloads` does."""
     directory = Path(directory)
-    world = _extended_world(start, days, met_resolution, seed, spinup_days)
     last = pd.Timestamp(start) + pd.Timedelta(days=days - 1)
     cams = regrid(world.cams, global_grid(cams_resolution))
     sources = {"cams-analysis": cams, "era5-pressure-levels": world.era5,
@@ -197,25 +207,49 @@ def save_raw_downloads(directory: str | os.PathLike, *, start: str = "2022-06-01
                         [p for n in WRITTEN[1:4] for p in files[n]], files["era5-static"][0])
 
 
+def period_times(start: str, days: int) -> pd.DatetimeIndex:
+    """The 12-hourly times of the period of :func:`save_raw_downloads`.
+
+    Examples
+    --------
+    >>> period_times("2022-06-01", 1).strftime("%d %H").tolist()
+    ['01 00', '01 12']
+    """
+    return pd.date_range(pd.Timestamp(start), periods=2 * days, freq="12h")
+
+
 def raw_downloads_world(start: str = "2022-06-01", days: int = 4, met_resolution: float = 2.0,
-                        seed: int = 0, spinup_days: float = 1) -> ToyWorld:
+                        seed: int = 0, spinup_days: float = 1,
+                        init_times: Iterable[Any] | None = None) -> ToyWorld:
     """The toy world :func:`save_raw_downloads` writes, at ``met_resolution``, with the
-    period's 12-hourly times (``tp`` as 12 h totals)."""
-    world = _extended_world(start, days, met_resolution, seed, spinup_days)
+    period's 12-hourly times (``tp`` as 12 h totals).
+
+    Its FuXi-like forecasts (``fuxi``, lazy) start at ``init_times``, by default at every
+    time of the period (:func:`period_times`).
+
+    Examples
+    --------
+    >>> world = raw_downloads_world(days=1, met_resolution=30.0, spinup_days=0)
+    >>> world.fuxi.sizes["init_time"], str(world.fuxi["init_time"].values[-1])[:13]
+    (2, '2022-06-01T12')
+    """
+    inits = period_times(start, days) if init_times is None else init_times
+    world = extended_world(start, days, met_resolution, seed, spinup_days, inits)
     times = slice(pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=days, hours=-12))
     return ToyWorld(cams=world.cams.sel(time=times), era5=world.era5.sel(time=times),
                     fuxi=world.fuxi, statics=world.statics, emissions=world.emissions)
 
 
-def _extended_world(start: str, days: int, resolution: float, seed: int,
-                    spinup_days: float) -> ToyWorld:
-    """The world from the day before ``start`` to the 00 UTC after the period: the hourly
-    ``tp`` of those days needs the 12 h totals ending then."""
+def extended_world(start: str, days: int, resolution: float, seed: int = 0,
+                   spinup_days: float = 1, init_times: Iterable[Any] = ()) -> ToyWorld:
+    """The world from the day before ``start`` to the 00 UTC after the period (the hourly
+    ``tp`` of those days needs the 12 h totals ending then), with FuXi-like forecasts from
+    ``init_times``."""
     if int(days) != days or days < 1:
         raise ValueError(f"days must be a whole number >= 1, not {days!r}")
     first = pd.Timestamp(start) - pd.Timedelta(days=1)
     return toy_world(resolution, first, days=days + 1.5, seed=seed, spinup_days=spinup_days,
-                     init_times=[])
+                     init_times=list(init_times))
 
 
 def _hourly(era5: xr.Dataset) -> xr.Dataset:

@@ -5,14 +5,15 @@ but not for months at 0.4 deg (one 0.4 deg time step of pollutants and met is ~6
 :func:`save_toy_world` runs the same simulation but writes each block of output times to
 two zarr stores (``cams.zarr`` and ``era5.zarr``) before computing the next, so the memory
 used is that of one block, whatever the length of the period. The forecasts stay lazy:
-build them with :func:`xaqf.tutorial.forecast.forecast_dataset` when needed.
+build them with :func:`xaqf.tutorial.forecast.forecast_dataset` when needed. The stores'
+metadata is consolidated once they are complete.
 
 Examples
 --------
 >>> import tempfile, xarray as xr
 >>> folder = save_toy_world(tempfile.mkdtemp(), resolution=15.0, days=1, spinup_days=0,
 ...                         block=1)
->>> xr.open_zarr(folder / "cams.zarr", consolidated=False).sizes["time"]
+>>> xr.open_zarr(folder / "cams.zarr").sizes["time"]
 2
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xaqf._utils.zarr_metadata import consolidate
 from xaqf.tutorial.grid import make_grid
 from xaqf.tutorial.labels import dataset
 from xaqf.tutorial.simulation import make_setup
@@ -73,4 +75,6 @@ def save_toy_world(path: str | Path, resolution: float = 4.0,
                     ds.to_zarr(path / f"{name}.zarr", mode="w", consolidated=False)
             written += len(pending)
             pending = []
+    for name in ("statics", "cams", "era5"):
+        consolidate(path / f"{name}.zarr")
     return path
