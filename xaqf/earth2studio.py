@@ -17,7 +17,7 @@ The meteorology is a forcing, not part of the state: the adapter is given a met 
 
 Examples
 --------
->>> from xaqf.variables import POLLUTANT_CHANNELS
+>>> from xaqf.variables import MEMBER_DIM, POLLUTANT_CHANNELS
 >>> len(POLLUTANT_CHANNELS), POLLUTANT_CHANNELS[-1]
 (73, 'pm10')
 """
@@ -34,10 +34,10 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from xaqf.data.io import MEMBER_DIM, standardize
+from xaqf.data.io import standardize
 from xaqf.errors import ConfigError, LayoutError, MissingDependencyError, MissingTimeError
 from xaqf.preprocessing.channels import channel_values, from_channels
-from xaqf.variables import POLLUTANT_CHANNELS
+from xaqf.variables import MEMBER_DIM, POLLUTANT_CHANNELS
 
 if TYPE_CHECKING:
     from xaqf.forecaster import Forecaster

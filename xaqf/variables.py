@@ -46,6 +46,9 @@ PRESSURE_LEVELS: tuple[float, ...] = (
 SPATIAL_DIMS: tuple[str, str] = ("latitude", "longitude")
 """The horizontal dimensions of the canonical layout, in order."""
 
+MEMBER_DIM = "member"
+"""Canonical name of the ensemble dimension (met ensembles: ECMWF ENS, AIFS-ENS...)."""
+
 
 @dataclass(frozen=True)
 class Variable:

@@ -8,14 +8,12 @@ weights over the valid points that remain.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import TypeVar
 
 import numpy as np
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import LayoutError
-
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 
 
 def _as_tuple(dims: Hashable | Iterable[Hashable] | None) -> tuple[Hashable, ...]:

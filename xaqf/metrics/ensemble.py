@@ -41,11 +41,12 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import ConfigError, InvalidValueError, LayoutError
 from xaqf.metrics.aggregation import average, weighted_mean
 from xaqf.metrics.align import SPATIAL_DIMS, ascending, match
@@ -58,11 +59,8 @@ from xaqf.metrics.scores import (
     same_units,
     weights_on_grid,
 )
+from xaqf.variables import MEMBER_DIM
 
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
-
-MEMBER_DIM = "member"
-"""Canonical name of the ensemble dimension."""
 RANK_DIM = "rank"
 """Dimension of a rank histogram: the number of members below the truth, ``0 .. m``."""
 

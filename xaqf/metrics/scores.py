@@ -41,11 +41,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Hashable, Iterable
 from functools import partial
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import (
     ConfigError,
     DataWarning,
@@ -61,7 +62,6 @@ from xaqf.metrics.pointwise import absolute_error, error, squared_error
 from xaqf.metrics.weights import latitude_weights
 from xaqf.variables import VARIABLES
 
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 Dims = Hashable | Iterable[Hashable]
 RmseForm = Literal["per_forecast", "mse_then_sqrt"]
 
