@@ -75,7 +75,7 @@ def from_dict(cls: type[T], data: Any, where: str | None = None) -> T:
     ConfigError
         ``data`` is no dict, has an unknown key (the closest known one suggested) or lacks
         a required one, or a value does not fit its field's type. A :class:`JsonConfig`
-        checks its values itself first (in ``__post_init__``), so its own messages win.
+        is built first and typed after, so the checks of its ``__post_init__`` speak first.
     """
     if isinstance(data, cls):
         return data
@@ -91,8 +91,11 @@ def from_dict(cls: type[T], data: Any, where: str | None = None) -> T:
     if missing:
         raise ConfigError(f"{label} lacks {missing}; give them as keys")
     hints, strict = _hints(cls), not issubclass(cls, JsonConfig)
-    return cls(**{key: _convert(value, hints[key], _join(where, key), strict)
-                  for key, value in data.items()})
+    config = cls(**{key: _convert(value, hints[key], _join(where, key), strict)
+                    for key, value in data.items()})
+    if isinstance(config, JsonConfig):
+        config.typed_fields(where)
+    return config
 
 
 def check_keys(keys: Iterable[str], known: Iterable[str], where: str) -> None:
