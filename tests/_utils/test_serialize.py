@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
@@ -15,12 +17,7 @@ from xaqf.errors import ConfigError
 from xaqf.model.config import CONFIGS, ModelConfig
 from xaqf.preprocessing.emissions import EmissionSettings
 from xaqf.preprocessing.encoding import TransformSettings
-from xaqf.training.config import (
-    DataConfig,
-    EmissionInputs,
-    StageConfig,
-    TrainConfig,
-)
+from xaqf.training.config import DataConfig, EmissionInputs, StageConfig, TrainConfig
 
 NAMES = st.text("abcdefghijklmnopqrstuvwxyz_-0123456789", min_size=1, max_size=12)
 PATHS = st.one_of(NAMES, st.tuples(NAMES, NAMES))
@@ -83,7 +80,8 @@ data_configs = st.one_of(
 @st.composite
 def train_configs(draw):
     data = draw(data_configs)
-    days = sorted(draw(st.lists(st.dates(), min_size=2, max_size=2)))
+    days = sorted(draw(st.lists(st.dates(date(1950, 1, 1), date(2100, 1, 1)), min_size=2,
+                                max_size=2)))
     store = None if data.sources else draw(NAMES)
     stage = StageConfig(name="pretrain", store=store, epochs=draw(st.integers(1, 9)))
     return TrainConfig(
@@ -181,3 +179,11 @@ def test_from_json_names_the_file_of_bad_json(tmp_path):
         TrainConfig.from_json(path)
     with pytest.raises(ConfigError, match=r"nowhere\.json not found"):
         TrainConfig.from_json(tmp_path / "nowhere.json")
+
+
+@settings(max_examples=30)
+@given(models, stages, species, st.none() | st.lists(NAMES, max_size=3).map(tuple))
+def test_the_stored_json_is_what_earlier_versions_wrote(model, stage, names, channels):
+    """Model files and checkpoints keep their JSON: as ``dataclasses.asdict`` wrote it."""
+    for config in (model, stage, EmissionSettings(names), TransformSettings(1e-3, channels)):
+        assert json.dumps(to_dict(config)) == json.dumps(dataclasses.asdict(config))

@@ -89,7 +89,7 @@ class EmissionSettings(JsonConfig):
     floor: float = DEFAULT_FLOOR
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "species", tuple(self.species))
+        self.typed_fields()
         unknown = [s for s in self.species if s not in SPECIES]
         if unknown or not self.species or len(set(self.species)) != len(self.species):
             raise ConfigError(f"unknown emission species {unknown}; known: {sorted(SPECIES)} "

@@ -1,4 +1,6 @@
-"""Training configurations: one dataclass per stage, one for a whole run, both JSON-able.
+"""Training configurations: one dataclass per stage, one for a whole run (with its typed
+``data`` entry), all frozen and JSON-able; unknown keys are refused with the closest known
+one suggested.
 
 The paper trains in stages; the presets below carry its settings (epochs, peak learning
 rate). Batch size, checkpoint interval and seed are xaqf's choices.
@@ -204,7 +206,7 @@ class EmissionInputs(JsonConfig):
 
     def __post_init__(self) -> None:
         self.typed_fields("data.emissions")
-        self.settings  # noqa: B018 (checks the species)
+        object.__setattr__(self, "species", self.settings.species)  # checked there
         if self.path is not None and self.cams_glob_ant is not None:
             raise ConfigError("data.emissions names both 'path' and 'cams_glob_ant'; keep the "
                               "one the inventory files are (cams_glob_ant: CAMS-GLOB-ANT "
