@@ -20,7 +20,7 @@ refuses it at once, naming what is missing. Install with
 
 Examples
 --------
->>> from xaqf.variables import MET_CHANNELS, POLLUTANT_CHANNELS
+>>> from xaqf.variables import MEMBER_DIM, MET_CHANNELS, POLLUTANT_CHANNELS
 >>> len(POLLUTANT_CHANNELS), POLLUTANT_CHANNELS[-1]
 (73, 'pm10')
 """
@@ -37,11 +37,11 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from xaqf.data.io import MEMBER_DIM, standardize
+from xaqf.data.io import standardize
 from xaqf.data.presets import MetPreset, apply_preset, resolve_met
 from xaqf.errors import ConfigError, LayoutError, MissingDependencyError, MissingTimeError
 from xaqf.preprocessing.channels import channel_values, from_channels
-from xaqf.variables import MET_CHANNELS, POLLUTANT_CHANNELS
+from xaqf.variables import MEMBER_DIM, MET_CHANNELS, POLLUTANT_CHANNELS
 
 if TYPE_CHECKING:
     from xaqf.forecaster import Forecaster

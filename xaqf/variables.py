@@ -48,6 +48,8 @@ SPATIAL_DIMS: tuple[str, str] = ("latitude", "longitude")
 
 FORECAST_DIMS: tuple[str, str] = ("init_time", "lead_time")
 """The dimensions that tell the forecasts of a forecast-layout Dataset apart."""
+MEMBER_DIM = "member"
+"""Canonical name of the ensemble dimension (met ensembles: ECMWF ENS, AIFS-ENS...)."""
 
 
 @dataclass(frozen=True)

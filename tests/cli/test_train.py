@@ -23,6 +23,7 @@ def test_train_command_writes_a_loadable_model(tmp_path, capsys):
     forecaster = Forecaster.load(tmp_path / "model.safetensors")
     assert forecaster.config.name == "micro"
     assert forecaster.provenance["stages"][0]["stage"]["name"] == "pretrain"
+    assert TrainConfig.from_dict(forecaster.provenance["config"]) == config
     assert (tmp_path / "ckpt" / "pretrain" / "checkpoint.safetensors").is_file()
     assert "model written" in capsys.readouterr().out
 
@@ -32,3 +33,11 @@ def test_train_command_reports_bad_config(tmp_path, capsys):
     path.write_text('{"stages": ["warmup"]}')
     assert main(["train", str(path), "--no-progress"]) == 2
     assert "xaqf train: error: unknown stage 'warmup'" in capsys.readouterr().err
+
+
+def test_train_command_names_a_misspelled_data_key(tmp_path, capsys):
+    path = tmp_path / "run.json"
+    path.write_text('{"data": {"cams": "c.nc", "met": "m.nc", "static": "s.nc"}}')
+    assert main(["train", str(path), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key 'static' in data; did you mean 'statics'?" in err

@@ -128,7 +128,7 @@ def test_stage_configs_round_trip_and_presets():
     config = TrainConfig(stages=["pretrain", {"name": "x", "max_lr": 1e-3, "epochs": 2}])
     assert TrainConfig.from_json(config.to_json()) == config
     assert config.stage_configs()[1].epochs == 2
-    with pytest.raises(ConfigError, match="unknown StageConfig keys"):
+    with pytest.raises(ConfigError, match="unknown key .lr. in the StageConfig"):
         StageConfig.from_dict({"lr": 1.0})
     with pytest.raises(ConfigError, match="unknown stage"):
         stage_config("warmup")

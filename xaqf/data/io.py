@@ -52,7 +52,7 @@ from xaqf.errors import (
     MissingVariableError,
     UnitError,
 )
-from xaqf.variables import KIND_VARIABLES
+from xaqf.variables import KIND_VARIABLES, MEMBER_DIM
 
 __all__ = ["VARIABLE_ALIASES", "expand_paths", "open_cams", "open_met", "open_raw",
            "open_static", "standardize", "variables_of_kind"]
@@ -69,8 +69,6 @@ VARIABLE_ALIASES: dict[str, dict[str, str]] = {
 for statics, ERA5's surface geopotential ``z`` (the orography field of the invariants)."""
 
 TIME_DIMS = ("time", "init_time", "lead_time")
-MEMBER_DIM = "member"
-"""Canonical name of the ensemble dimension (met ensembles: ECMWF ENS, AIFS-ENS...)."""
 MEMBER_NAMES = (MEMBER_DIM, "number", "realization", "ensemble")
 """Names of an ensemble dimension in files: ECMWF's ``number``, CF's ``realization``."""
 CANONICAL_DIMS = ("time", "init_time", MEMBER_DIM, "lead_time", "level", "latitude",

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.data.io import MEMBER_DIM, north_first
+from xaqf.data.io import north_first
 from xaqf.data.presets import resolve_met
 from xaqf.data.units import to_canonical_dataset
 from xaqf.data.validation import check_dataset
@@ -48,7 +48,13 @@ from xaqf.errors import LayoutError, MissingTimeError
 from xaqf.preprocessing.channels import channel_values
 from xaqf.preprocessing.windows import Need, complete_windows
 from xaqf.regrid import check_same_grid, regrid, same_grid
-from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
+from xaqf.variables import (
+    MEMBER_DIM,
+    MET_CHANNELS,
+    MET_VARIABLES,
+    POLLUTANT_CHANNELS,
+    POLLUTANT_VARIABLES,
+)
 
 
 @dataclass(frozen=True)

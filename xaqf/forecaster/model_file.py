@@ -42,6 +42,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
+from xaqf._utils.serialize import from_dict, to_dict
 from xaqf._utils.tensor_file import read_file, write_file
 from xaqf._version import __version__
 from xaqf.errors import ConfigError, ModelFileError
@@ -206,13 +207,6 @@ def _grid_from_dict(grid: dict[str, list[float]] | None) -> xr.Dataset | None:
         "longitude": ("longitude", grid["longitude"], {"units": "degrees_east"})})
 
 
-def _transform_from_dict(transform: dict[str, Any] | None) -> TransformSettings | None:
-    if transform is None:
-        return None
-    channels = transform["channels"]
-    return TransformSettings(transform["floor"], None if channels is None else tuple(channels))
-
-
 def _same(value: Any) -> Any:
     return value
 
@@ -223,7 +217,8 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "grid": (_grid_to_dict, _grid_from_dict),
     "step": (str, pd.Timedelta),
     "grey_line": (lambda names: sorted(names), lambda names: tuple(sorted(names))),
-    "transform": (lambda t: None if t is None else dataclasses.asdict(t), _transform_from_dict),
+    "transform": (lambda t: None if t is None else to_dict(t),
+                  lambda d: None if d is None else from_dict(TransformSettings, d, "transform")),
     "provenance": (dict, dict),
     "emissions": (lambda e: None if e is None else e.to_dict(),
                   lambda d: None if d is None else EmissionEncoder.from_dict(d)),

@@ -29,10 +29,10 @@ import torch
 import xarray as xr
 
 from xaqf._utils.zarr_metadata import consolidate
-from xaqf.data.io import COORD_ATTRS, MEMBER_DIM
+from xaqf.data.io import COORD_ATTRS
 from xaqf.errors import ConfigError
 from xaqf.preprocessing.channels import from_channels
-from xaqf.variables import POLLUTANT_CHANNELS
+from xaqf.variables import MEMBER_DIM, POLLUTANT_CHANNELS
 
 _TIME_ATTRS = {
     "init_time": {"long_name": "initial time of the forecast",

@@ -8,14 +8,14 @@ weights over the valid points that remain.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from typing import Literal, TypeVar
+from typing import Literal
 
 import numpy as np
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import ConfigError, LayoutError
 
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 Dims = Hashable | Iterable[Hashable]
 """One dimension name or several."""
 RmseForm = Literal["per_forecast", "mse_then_sqrt"]

@@ -12,12 +12,11 @@ A variable without a ``units`` attribute is taken in its catalogue units.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.data.units import convert
 from xaqf.errors import (
     LayoutError,
@@ -28,8 +27,6 @@ from xaqf.errors import (
 )
 from xaqf.regrid import check_same_grid
 from xaqf.variables import FORECAST_DIMS, SPATIAL_DIMS, VARIABLES
-
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 
 
 def valid_times(forecast: xr.Dataset | xr.DataArray) -> xr.DataArray:

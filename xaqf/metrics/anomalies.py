@@ -19,14 +19,13 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.metrics.align import match
 from xaqf.metrics.baselines import climatology_forecast
-
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 
 
 def _climatology_like(climatology: Any, forecast: XarrayObj) -> Any:

@@ -13,16 +13,16 @@ Both forecasts have dims ``(init_time, lead_time, [level], latitude, longitude)`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, TypeVar
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import ConfigError, LayoutError, MissingTimeError
 from xaqf.metrics.align import FORECAST_DIMS, valid_times
 
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 ClimatologyKind = Literal["mean", "hour", "dayofyear_hour"]
 CLIMATOLOGY_KEYS: tuple[str, str] = ("dayofyear", "hour")
 """Dimensions a climatology may be indexed by, both looked up at the valid time."""

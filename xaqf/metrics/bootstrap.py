@@ -38,17 +38,16 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 import numpy as np
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import InvalidValueError, LayoutError
 
 __all__ = ["BLOCK_RULE", "block_bootstrap", "block_indices", "block_length",
            "block_variance_correction", "lag1_autocorrelation", "unbiased_rho"]
 
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 BLOCK_RULE = ("b = ceil((3 n / 2)^(1/3) * (2 rho / (1 - rho^2))^(2/3)), rho = median lag-1 "
               "autocorrelation over the series, bias-corrected, clipped to [0, 0.95]; "
               "circular moving blocks; half-widths stretched for the lags blocks miss")

@@ -12,13 +12,11 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TypeVar
 
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.variables import VARIABLES
-
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 
 
 def describe_score(result: XarrayObj, source: XarrayObj, score: str,

@@ -42,22 +42,20 @@ Examples
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import InvalidValueError, LayoutError
 from xaqf.metrics.aggregation import Dims, RmseForm, average, averaged_root, weighted_mean
 from xaqf.metrics.align import SPATIAL_DIMS, ascending, match, restore_order
 from xaqf.metrics.describe import describe_score, dimensionless, same_units
 from xaqf.metrics.scores import rmse
 from xaqf.metrics.weights import weights_on_grid
+from xaqf.variables import MEMBER_DIM
 
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
-
-MEMBER_DIM = "member"
-"""Canonical name of the ensemble dimension."""
 RANK_DIM = "rank"
 """Dimension of a rank histogram: the number of members below the truth, ``0 .. m``."""
 

@@ -43,18 +43,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import DataWarning, MissingTimeError, MissingVariableError
 from xaqf.metrics import streaming
 from xaqf.metrics.aggregation import Dims, RmseForm
 from xaqf.metrics.align import FORECAST_DIMS, SPATIAL_DIMS, match
 from xaqf.metrics.streaming import SCORE_SUMS, ScoreState
 from xaqf.metrics.weights import weights_on_grid
-
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 
 __all__ = ["Dims", "RmseForm", "acc", "bias", "common_forecasts", "mae", "mse",
            "normalized_rmse", "rmse", "whole_state"]

@@ -8,18 +8,18 @@ day averages two lead times.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import LayoutError
 from xaqf.metrics.aggregation import Dims, RmseForm
 from xaqf.metrics.align import SPATIAL_DIMS
 from xaqf.metrics.scores import normalized_rmse
 from xaqf.preprocessing.channels import variable_to_channels
 
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 DAY = np.timedelta64(24, "h")
 
 

@@ -12,19 +12,20 @@ True
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from xaqf._utils.serialize import JsonConfig, check_keys
 from xaqf.errors import ConfigError
 from xaqf.model.embedding import STEP_WAVELENGTHS
-from xaqf.model.geometry import LAT_PADDINGS, LatPadding
+from xaqf.model.geometry import LatPadding
 
-FUSIONS: tuple[str, ...] = ("bilinear", "concat", "none")
+Fusion = Literal["bilinear", "concat", "none"]
+"""The fusions of pollutants and meteorology (see :attr:`ModelConfig.fusion`)."""
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(JsonConfig):
     """Every hyper-parameter of :class:`~xaqf.model.FusionUNet`.
 
     Parameters
@@ -69,7 +70,7 @@ class ModelConfig:
     pollutant_channels: int = 73
     met_channels: int = 70
     static_channels: int = 6
-    fusion: Literal["bilinear", "concat", "none"] = "bilinear"
+    fusion: Fusion = "bilinear"
     fusion_hidden: int = 64
     fusion_kernel: int = 3
     fusion_tanh: bool = False
@@ -86,8 +87,7 @@ class ModelConfig:
     head_init_std: float = 1e-3
 
     def __post_init__(self) -> None:
-        for name in ("widths", "depths", "former_levels", "step_wavelengths"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
+        self.typed_fields()
         _validate(self)
 
     @property
@@ -95,45 +95,14 @@ class ModelConfig:
         """Grid sizes are padded to a multiple of this (``2 ** levels``)."""
         return 2 ** (len(self.widths) - 1)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON dict (tuples as lists)."""
-        out = dataclasses.asdict(self)
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
-        """Inverse of :meth:`to_dict`; unknown keys raise :class:`~xaqf.errors.ConfigError`."""
-        _check_keys(data)
-        return cls(**data)
-
-    def to_json(self, **kwargs: Any) -> str:
-        """JSON text of :meth:`to_dict` (``kwargs`` go to :func:`json.dumps`)."""
-        return json.dumps(self.to_dict(), **kwargs)
-
-    @classmethod
-    def from_json(cls, text: str) -> ModelConfig:
-        """Inverse of :meth:`to_json`."""
-        return cls.from_dict(json.loads(text))
-
     def replace(self, **changes: Any) -> ModelConfig:
         """A copy with ``changes`` applied (validated)."""
-        _check_keys(changes)
+        check_keys(changes, [f.name for f in dataclasses.fields(self)], "ModelConfig.replace")
         return dataclasses.replace(self, **changes)
-
-
-def _check_keys(data: dict[str, Any]) -> None:
-    known = {f.name for f in dataclasses.fields(ModelConfig)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(f"unknown ModelConfig keys {unknown}; known keys: {sorted(known)}")
 
 
 def _validate(cfg: ModelConfig) -> None:
     problems = []
-    if cfg.fusion not in FUSIONS:
-        problems.append(f"fusion={cfg.fusion!r} is not one of {FUSIONS}")
-    if cfg.lat_padding not in LAT_PADDINGS:
-        problems.append(f"lat_padding={cfg.lat_padding!r} is not one of {LAT_PADDINGS}")
     if len(cfg.widths) < 2 or len(cfg.depths) != len(cfg.widths) - 1:
         problems.append(f"need len(depths) == len(widths) - 1 >= 1, got widths={cfg.widths}, "
                         f"depths={cfg.depths}")

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from xaqf._utils.serialize import to_dict
 from xaqf.model.config import ModelConfig
 from xaqf.model.unet import FusionUNet, build_model
 
@@ -54,9 +55,7 @@ class ModelSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the fields."""
-        return {"name": self.name, "parameters": self.parameters, "flops": self.flops,
-                "height": self.height, "width": self.width, "batch": self.batch,
-                "parts": dict(self.parts)}
+        return to_dict(self)
 
     def __str__(self) -> str:
         lines = [

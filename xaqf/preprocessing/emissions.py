@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
+from xaqf._utils.serialize import JsonConfig
 from xaqf.data.inventory import SPECIES, UNITS, check_covers, check_months, variable_of
 from xaqf.data.units import convert
 from xaqf.errors import ConfigError, LayoutError, MissingVariableError
@@ -58,7 +59,7 @@ from xaqf.regrid import same_grid
 
 
 @dataclass(frozen=True)
-class EmissionSettings:
+class EmissionSettings(JsonConfig):
     """Which emission fields a model takes, and how they are encoded.
 
     Parameters
@@ -88,7 +89,7 @@ class EmissionSettings:
     floor: float = DEFAULT_FLOOR
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "species", tuple(self.species))
+        self.typed_fields()
         unknown = [s for s in self.species if s not in SPECIES]
         if unknown or not self.species or len(set(self.species)) != len(self.species):
             raise ConfigError(f"unknown emission species {unknown}; known: {sorted(SPECIES)} "
@@ -100,19 +101,6 @@ class EmissionSettings:
     def variables(self) -> tuple[str, ...]:
         """The canonical variable (and channel) names, in order."""
         return tuple(variable_of(s) for s in self.species)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form."""
-        return {**asdict(self), "species": list(self.species)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> EmissionSettings:
-        """Inverse of :meth:`to_dict`; unknown keys raise :class:`~xaqf.errors.ConfigError`."""
-        known = {"species", "monthly", "log_transform", "floor"}
-        if set(data) - known:
-            raise ConfigError(f"unknown EmissionSettings keys {sorted(set(data) - known)}; "
-                              f"known: {sorted(known)}")
-        return cls(**data)
 
 
 def select_emissions(emissions: xr.Dataset, settings: EmissionSettings,

@@ -30,17 +30,16 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import ConfigError, LayoutError
 
 __all__ = ["COMPLETE_SHARE", "for_each_init", "mda8", "on_hourly_grid", "time_step"]
 
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 HOUR = np.timedelta64(1, "h")
 COMPLETE_SHARE = 0.75
 """Share of the expected values (hours of an 8-hour mean, means of a day, values of a day's

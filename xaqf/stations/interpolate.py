@@ -23,17 +23,17 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
 
+from xaqf._utils.types import XarrayObj
 from xaqf.errors import ConfigError, GridMismatchError, InvalidValueError, LayoutError
 from xaqf.regrid.bilinear import AxisWeights, latitude_interpolation, longitude_interpolation
 
 __all__ = ["interpolate", "station_weights"]
 
-XarrayObj = TypeVar("XarrayObj", xr.Dataset, xr.DataArray)
 Method = Literal["bilinear", "nearest"]
 
 

@@ -4,7 +4,8 @@
   ``(P(t-1), P(t), Q(t), Q(t+1), statics, time features) -> P(t+1)`` over labelled data;
 * :mod:`xaqf.training.loss` -- the latitude-weighted, base-relative loss (Eq. 7-9);
 * :mod:`xaqf.training.schedule` -- linear warm-up then cosine learning rate;
-* :mod:`xaqf.training.config` -- the pretrain / fine-tune / multi-step stage configurations;
+* :mod:`xaqf.training.config` -- the typed run configuration (data entry, periods, model)
+  and the pretrain / fine-tune / multi-step stage configurations;
 * :mod:`xaqf.training.checkpoint` -- atomic, pickle-free checkpoints with exact resume;
 * :mod:`xaqf.training.trainer` -- the loop (progress bar, validation RMSE per epoch).
 """
@@ -12,7 +13,14 @@
 from __future__ import annotations
 
 from xaqf.training.checkpoint import load_checkpoint, save_checkpoint
-from xaqf.training.config import STAGES, StageConfig, TrainConfig, stage_config
+from xaqf.training.config import (
+    STAGES,
+    DataConfig,
+    EmissionInputs,
+    StageConfig,
+    TrainConfig,
+    stage_config,
+)
 from xaqf.training.dataset import Window, WindowDataset, collate
 from xaqf.training.loss import base_relative_loss
 from xaqf.training.schedule import learning_rate, make_scheduler
@@ -20,6 +28,8 @@ from xaqf.training.trainer import History, Trainer, train_stage
 
 __all__ = [
     "STAGES",
+    "DataConfig",
+    "EmissionInputs",
     "History",
     "StageConfig",
     "TrainConfig",

@@ -1,4 +1,6 @@
-"""Training configurations: one dataclass per stage, one for a whole run, both JSON-able.
+"""Training configurations: one dataclass per stage, one for a whole run (with its typed
+``data`` entry), all frozen and JSON-able; unknown keys are refused with the closest known
+one suggested.
 
 The paper trains in stages; the presets below carry its settings (epochs, peak learning
 rate). Batch size, checkpoint interval and seed are xaqf's choices.
@@ -22,65 +24,26 @@ True
 
 from __future__ import annotations
 
-import dataclasses
-import json
+import inspect
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+import pandas as pd
+
+from xaqf._utils.serialize import JsonConfig, check_keys
 from xaqf.errors import ConfigError
+from xaqf.model.config import ModelConfig
+from xaqf.preprocessing.emissions import EmissionSettings
+from xaqf.preprocessing.transform import DEFAULT_FLOOR
 from xaqf.training.schedule import FINAL_LR, START_LR, WARMUP_FRACTION
-
-T = TypeVar("T", bound="_JsonConfig")
 
 NONFINITE = ("raise", "skip")
 """The values of :attr:`StageConfig.nonfinite`."""
 
 
-class _JsonConfig:
-    """Dict / JSON round trip shared by the configuration dataclasses."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-Python form (JSON-serialisable)."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
-
-    def to_json(self, path: str | Path | None = None) -> str:
-        """JSON text; also written to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=2)
-        if path is not None:
-            Path(path).write_text(text + "\n")
-        return text
-
-    @classmethod
-    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
-        """Build from :meth:`to_dict` output; unknown keys raise :class:`ConfigError`."""
-        if not isinstance(data, dict):
-            raise ConfigError(f"a {cls.__name__} must be a JSON object (a dict), got "
-                              f"{type(data).__name__} {data!r:.60}")
-        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        unknown = sorted(map(str, set(data) - known))
-        if unknown:
-            raise ConfigError(f"unknown {cls.__name__} keys {unknown}; known: {sorted(known)}")
-        return cls(**data)
-
-    @classmethod
-    def from_json(cls: type[T], text_or_path: str | Path) -> T:
-        """Build from JSON text or a path to a JSON file."""
-        text = str(text_or_path)
-        if not text.lstrip().startswith(("{", "[")):
-            path = Path(text_or_path)
-            if not path.is_file():
-                raise ConfigError(f"configuration file {path} not found")
-            text = path.read_text()
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as err:
-            raise ConfigError(f"invalid JSON in {cls.__name__} configuration: {err}") from None
-
-
 @dataclass(frozen=True)
-class StageConfig(_JsonConfig):
+class StageConfig(JsonConfig):
     """One training stage.
 
     Parameters
@@ -182,6 +145,7 @@ class StageConfig(_JsonConfig):
         if self.nonfinite not in NONFINITE:
             raise ConfigError(f"stage {self.name!r}: nonfinite must be one of {NONFINITE}, "
                               f"got {self.nonfinite!r}")
+        self.typed_fields(f"stage {self.name!r}:")
 
 
 STAGES: dict[str, StageConfig] = {
@@ -206,29 +170,178 @@ def stage_config(name_or_config: str | StageConfig | dict[str, Any], **overrides
     return StageConfig.from_dict({**stage.to_dict(), **overrides})
 
 
+Paths = str | tuple[str, ...]
+"""One path or glob, or several (a JSON list)."""
+
+
 @dataclass(frozen=True)
-class TrainConfig(_JsonConfig):
+class EmissionInputs(JsonConfig):
+    """The ``emissions`` entry of :attr:`TrainConfig.data`: the emission inputs of the model
+    and the inventory they are read from.
+
+    Parameters
+    ----------
+    species, monthly, log_transform, floor
+        The :class:`~xaqf.preprocessing.emissions.EmissionSettings` of the model.
+    path
+        Files of canonical ``emi_*`` fields (:func:`xaqf.data.inventory.open_emissions`).
+    cams_glob_ant
+        CAMS-GLOB-ANT files (:func:`xaqf.data.inventory.open_cams_glob_ant`).
+
+    Without ``path`` and ``cams_glob_ant`` the fields come from the toy world or from each
+    stage's store (its ``emissions`` group).
+
+    Examples
+    --------
+    >>> EmissionInputs(["nox", "co"], monthly=True).settings.variables
+    ('emi_nox', 'emi_co')
+    """
+
+    species: tuple[str, ...]
+    monthly: bool = False
+    log_transform: bool = False
+    floor: float = DEFAULT_FLOOR
+    path: Paths | None = None
+    cams_glob_ant: Paths | None = None
+
+    def __post_init__(self) -> None:
+        self.typed_fields("data.emissions")
+        object.__setattr__(self, "species", self.settings.species)  # checked there
+        if self.path is not None and self.cams_glob_ant is not None:
+            raise ConfigError("data.emissions names both 'path' and 'cams_glob_ant'; keep the "
+                              "one the inventory files are (cams_glob_ant: CAMS-GLOB-ANT "
+                              "downloads, path: canonical emi_* fields)")
+
+    @property
+    def settings(self) -> EmissionSettings:
+        """The encoding settings the model keeps."""
+        return EmissionSettings(self.species, self.monthly, self.log_transform, self.floor)
+
+    @property
+    def files(self) -> Paths | None:
+        """The inventory files named, or ``None``."""
+        return self.cams_glob_ant if self.cams_glob_ant is not None else self.path
+
+
+@dataclass(frozen=True)
+class DataConfig(JsonConfig):
+    """The ``data`` entry of a :class:`TrainConfig`: where the training states come from.
+
+    Give one source: ``store`` (an analysis-ready store, :func:`xaqf.store.prepare`, streamed
+    by :mod:`xaqf.training.loader`), ``toy_world`` (keyword arguments of
+    :func:`xaqf.tutorial.toy_world`) or ``cams`` and ``met`` (anything
+    :func:`xaqf.open_cams` / :func:`xaqf.open_met` accept, with optional ``statics``); or
+    none, when every stage names its own store (:attr:`StageConfig.store`).
+
+    Parameters
+    ----------
+    store, toy_world, cams, met, statics
+        The source (above).
+    emissions
+        The model's emission inputs (:class:`EmissionInputs`), or ``None``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown key (the closest known one suggested), two sources, ``cams`` without
+        ``met`` (or the reverse), or file-based emissions without inventory files.
+
+    Examples
+    --------
+    >>> DataConfig.from_dict({"store": "train.zarr"}).sources
+    ('store',)
+    >>> DataConfig.from_dict({"static": "statics.nc"})
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.ConfigError: unknown key 'static' in data; did you mean 'statics'? ...
+    """
+
+    store: str | None = None
+    toy_world: dict[str, Any] | None = None
+    cams: Paths | None = None
+    met: Paths | None = None
+    statics: str | None = None
+    emissions: EmissionInputs | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str | None = "data") -> DataConfig:
+        """Build from the ``data`` entry of a training configuration."""
+        return super().from_dict(data, where)
+
+    def __post_init__(self) -> None:
+        self.typed_fields("data")
+        if self.store is not None and (self.cams, self.met, self.statics) != (None,) * 3:
+            raise ConfigError("data gives 'store' and also 'cams'/'met'/'statics': training "
+                              "reads the store (its own cams, met and statics) and would ignore "
+                              "the files; remove 'cams', 'met' and 'statics', or 'store' to "
+                              "train from the files")
+        if self.toy_world is not None and len(self.sources) > 1:
+            raise ConfigError(f"data gives {list(self.sources)}: the toy world is a whole data "
+                              f"set; keep 'toy_world' alone or remove it")
+        if (self.cams is None) != (self.met is None):
+            raise ConfigError(f"data gives {'cams' if self.met is None else 'met'!r} without "
+                              f"{'met' if self.met is None else 'cams'!r}; give both paths")
+        if self.statics is not None and self.cams is None:
+            raise ConfigError("data.statics is read with 'cams' and 'met' only; give them, or "
+                              "remove 'statics'")
+        if self.cams is not None and self.emissions is not None and self.emissions.files is None:
+            raise ConfigError("data.emissions needs 'path' (canonical emi_* fields) or "
+                              "'cams_glob_ant' (CAMS-GLOB-ANT files) next to 'cams' and 'met'")
+        if self.toy_world is not None:
+            _check_toy_world(self.toy_world)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The names of the sources given (``store``, ``toy_world``, ``cams``, ``met``)."""
+        return tuple(name for name in ("store", "toy_world", "cams", "met")
+                     if getattr(self, name) is not None)
+
+
+def _check_toy_world(arguments: dict[str, Any]) -> None:
+    from xaqf.tutorial import toy_world
+
+    check_keys(arguments, inspect.signature(toy_world).parameters, "data.toy_world")
+
+
+def _check_period(name: str, period: tuple[str, str] | None) -> None:
+    """Refuse a ``[start, end]`` period that is not two dates in order, naming both."""
+    if period is None:
+        return
+    try:
+        start, end = (pd.Timestamp(date) for date in period)
+    except (ValueError, TypeError) as err:
+        raise ConfigError(f"{name} {list(period)} is not two ISO dates ({err}); write it "
+                          f"like [\"2022-01-01\", \"2022-12-31\"]") from None
+    if end < start:
+        raise ConfigError(f"{name} ends ({period[1]}) before it starts ({period[0]}); give "
+                          f"[start, end] in that order")
+
+
+@dataclass(frozen=True)
+class TrainConfig(JsonConfig):
     """A whole training run, as read by ``xaqf train CONFIG.json``.
 
     Parameters
     ----------
     data
-        Where the data comes from: ``{"toy_world": {...toy_world keyword arguments...}}`` or
-        ``{"cams": PATHS, "met": PATHS, "statics": PATH}`` (``statics`` optional); paths are
-        anything :func:`xaqf.open_cams` / :func:`xaqf.open_met` accept. An optional
-        ``"emissions": {"species": [...], "monthly": false, "log_transform": false}`` entry
-        adds emission inputs (:mod:`xaqf.preprocessing.emissions`), read from ``"path"`` (canonical
-        ``emi_*`` fields), ``"cams_glob_ant"`` (CAMS-GLOB-ANT files) or, for the toy
-        world and for stores, its own inventory (a store's ``emissions`` group).
-        ``{"store": PATH}`` reads an analysis-ready store (:func:`xaqf.store.prepare`),
-        streamed by :mod:`xaqf.training.loader`; a stage may name its own store instead
-        (:attr:`StageConfig.store`).
+        Where the data comes from (:class:`DataConfig`; a dict is converted):
+        ``{"toy_world": {...toy_world keyword arguments...}}``, ``{"cams": PATHS, "met":
+        PATHS, "statics": PATH}`` (``statics`` optional; paths are anything
+        :func:`xaqf.open_cams` / :func:`xaqf.open_met` accept) or ``{"store": PATH}`` (an
+        analysis-ready store, :func:`xaqf.store.prepare`); a stage may name its own store
+        instead (:attr:`StageConfig.store`). An optional ``"emissions": {"species": [...],
+        "monthly": false, "log_transform": false}`` entry (:class:`EmissionInputs`) adds
+        emission inputs (:mod:`xaqf.preprocessing.emissions`), read from ``"path"``
+        (canonical ``emi_*`` fields), ``"cams_glob_ant"`` (CAMS-GLOB-ANT files) or, for the
+        toy world and for stores, its own inventory (a store's ``emissions`` group).
     train_period, validation_period
         ``[start, end]`` (inclusive, ISO dates) of the training and validation windows.
     model
-        A preset name (``"paper"``, ``"small"``, ``"tiny"``) or a ModelConfig dict.
+        A preset name (``"paper"``, ``"small"``, ``"tiny"``) or a :class:`ModelConfig` (or
+        its dict).
     stages
-        Stage names or :class:`StageConfig` dicts, run in order on the same weights.
+        Stage names or :class:`StageConfig` (or their dicts), run in order on the same
+        weights.
     output
         Path of the trained model file (``.safetensors``).
     checkpoint_dir
@@ -239,13 +352,30 @@ class TrainConfig(_JsonConfig):
         DataLoader worker processes reading the training states (per training process).
     log
         JSON-lines training log (:mod:`xaqf.training.log`); ``None``: no log.
+
+    Raises
+    ------
+    ConfigError
+        An unknown key anywhere (the closest known one suggested), a value of the wrong
+        type, a period that ends before it starts, an impossible stage order
+        (:meth:`stage_configs`) or stages without data.
+
+    Examples
+    --------
+    >>> config = TrainConfig(data={"store": "train.zarr"}, stages=["pretrain"])
+    >>> config.data.store, TrainConfig.from_json(config.to_json()) == config
+    ('train.zarr', True)
+    >>> TrainConfig(train_period=["2022-03-01", "2022-01-01"])
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.ConfigError: train_period ends (2022-01-01) before it starts (2022-03-01); ...
     """
 
-    data: dict[str, Any] = field(default_factory=lambda: {"toy_world": {}})
-    train_period: list[str] | None = None
-    validation_period: list[str] | None = None
-    model: str | dict[str, Any] = "small"
-    stages: list[str | dict[str, Any]] = field(default_factory=lambda: ["pretrain"])
+    data: DataConfig = field(default_factory=lambda: DataConfig(toy_world={}))
+    train_period: tuple[str, str] | None = None
+    validation_period: tuple[str, str] | None = None
+    model: str | ModelConfig = "small"
+    stages: tuple[str | StageConfig, ...] = ("pretrain",)
     output: str = "model.safetensors"
     checkpoint_dir: str | None = "checkpoints"
     step: str = "12h"
@@ -257,11 +387,18 @@ class TrainConfig(_JsonConfig):
                 self.workers < 0:
             raise ConfigError(f"TrainConfig workers must be an integer >= 0, got "
                               f"{self.workers!r}")
-        if not isinstance(self.stages, list) or not self.stages:
+        if not isinstance(self.stages, list | tuple) or not self.stages:
             raise ConfigError(f"TrainConfig stages must be a non-empty list of stage names or "
                               f"dicts, got {self.stages!r}")
-        if not isinstance(self.data, dict):
-            raise ConfigError(f"TrainConfig data must be a dict, got {self.data!r}")
+        self.typed_fields()
+        _check_period("train_period", self.train_period)
+        _check_period("validation_period", self.validation_period)
+        stages = self.stage_configs()
+        storeless = [stage.name for stage in stages if stage.store is None]
+        if not self.data.sources and storeless:
+            raise ConfigError(f"stage(s) {storeless} name no store and data gives none; set "
+                              f"data.store (or 'store' in each stage), data.toy_world or "
+                              f"data.cams and data.met")
 
     def stage_configs(self) -> list[StageConfig]:
         """The stages as :class:`StageConfig` objects, checked for a possible order.

@@ -37,7 +37,7 @@ from xaqf.preprocessing.emissions import (
 )
 from xaqf.preprocessing.normalization import combine_stats
 from xaqf.regrid import same_grid
-from xaqf.training.config import StageConfig, TrainConfig
+from xaqf.training.config import DataConfig, EmissionInputs, Paths, StageConfig, TrainConfig
 from xaqf.training.dataset import WindowDataset
 from xaqf.training.distributed import Distributed, setup
 from xaqf.training.loader import StoreWindows
@@ -45,70 +45,59 @@ from xaqf.training.log import TrainingLog
 from xaqf.training.trainer import train_stage
 
 
-def load_data(data: dict[str, Any]) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset | None]:
+def load_data(data: DataConfig) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset | None]:
     """``(cams, met, statics)`` from the ``data`` entry of a :class:`TrainConfig`."""
     return load_inputs(data)[:3]
 
 
-def emission_settings(data: dict[str, Any]) -> EmissionSettings | None:
+def emission_settings(data: DataConfig) -> EmissionSettings | None:
     """The :class:`~xaqf.preprocessing.emissions.EmissionSettings` of the ``data`` entry's
-    ``emissions`` (``species``, ``monthly``, ``log_transform``; ``path`` or
-    ``cams_glob_ant`` name the inventory), or ``None``."""
-    entry = data.get("emissions")
-    if not entry:
-        return None
-    return EmissionSettings.from_dict({k: v for k, v in entry.items()
-                                       if k not in ("path", "cams_glob_ant")})
+    ``emissions``, or ``None``."""
+    return None if data.emissions is None else data.emissions.settings
 
 
-def _inventory_files(entry: dict[str, Any]) -> xr.Dataset | None:
+def _inventory_files(entry: EmissionInputs) -> xr.Dataset | None:
     """The inventory of the files an ``emissions`` entry names, or ``None`` if it names none."""
-    if entry.get("cams_glob_ant"):
-        return open_cams_glob_ant(entry["cams_glob_ant"])
-    if entry.get("path"):
-        return open_emissions(entry["path"])
+    if entry.cams_glob_ant is not None:
+        return open_cams_glob_ant(_paths(entry.cams_glob_ant))
+    if entry.path is not None:
+        return open_emissions(_paths(entry.path))
     return None
 
 
-def _emissions(data: dict[str, Any], world_emissions: xr.Dataset | None) -> xr.Dataset | None:
-    entry = data.get("emissions")
-    if not entry:
-        return None
-    named = _inventory_files(entry)
-    if named is not None:
-        return named
-    if world_emissions is None:
-        raise ConfigError("the 'emissions' data entry needs 'path' (canonical emi_* fields) "
-                          "or 'cams_glob_ant' (CAMS-GLOB-ANT files) outside the toy world")
-    return world_emissions
+def _paths(paths: Paths) -> str | list[str]:
+    return paths if isinstance(paths, str) else list(paths)
 
 
-def load_inputs(data: dict[str, Any]
+def load_inputs(data: DataConfig
                 ) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset | None, xr.Dataset | None]:
     """``(cams, met, statics, emissions)`` from the ``data`` entry of a
     :class:`TrainConfig` (``emissions`` ``None`` without an ``emissions`` entry)."""
-    if "toy_world" in data:
+    if data.toy_world is not None:
         from xaqf.tutorial import toy_world
 
-        world = toy_world(**data["toy_world"])
-        return world.cams, world.era5, world.statics, _emissions(data, world.emissions)
-    if "cams" not in data or "met" not in data:
-        raise ConfigError("the 'data' entry needs {'toy_world': {...}} or 'cams' and 'met' "
-                          f"paths; got keys {sorted(data)}")
+        world = toy_world(**data.toy_world)
+        named = None if data.emissions is None else _inventory_files(data.emissions)
+        emissions = world.emissions if data.emissions is not None and named is None else named
+        return world.cams, world.era5, world.statics, emissions
+    if data.cams is None or data.met is None:
+        raise ConfigError(f"the 'data' entry needs {{'toy_world': {{...}}}} or 'cams' and 'met' "
+                          f"paths to train in memory; got {list(data.sources)}")
     from xaqf.data.io import open_cams, open_met, standardize
 
     statics = None
-    if data.get("statics"):
-        statics = standardize(xr.open_dataset(data["statics"]), "static")
-    return open_cams(data["cams"]), open_met(data["met"]), statics, _emissions(data, None)
+    if data.statics is not None:
+        statics = standardize(xr.open_dataset(data.statics), "static")
+    emissions = None if data.emissions is None else _inventory_files(data.emissions)
+    return open_cams(_paths(data.cams)), open_met(_paths(data.met)), statics, emissions
 
 
-def _period(ds: xr.Dataset, period: list[str] | None) -> xr.Dataset:
+def _period(ds: xr.Dataset, period: tuple[str, str] | None) -> xr.Dataset:
     return ds if period is None else ds.sel(time=slice(*period))
 
 
 def _store_of(config: TrainConfig, stage: StageConfig) -> str | None:
-    return stage.store or config.data.get("store")
+    return stage.store or config.data.store
 
 
 def _open_stores(config: TrainConfig, stages: list[StageConfig]) -> dict[str, xr.DataTree]:
@@ -158,11 +147,11 @@ fields."""
 def _named_emissions(config: TrainConfig, grid: xr.Dataset) -> xr.Dataset | None:
     """The emission fields of the files the ``data.emissions`` entry names, on ``grid``
     (regridded once for every stage), or ``None`` where it names none."""
-    settings = emission_settings(config.data)
-    fields = None if settings is None else _inventory_files(config.data["emissions"])
-    if settings is None or fields is None:
+    entry = config.data.emissions
+    fields = None if entry is None else _inventory_files(entry)
+    if entry is None or fields is None:
         return None
-    return emissions_on_grid(fields, settings, grid).load()
+    return emissions_on_grid(fields, entry.settings, grid).load()
 
 
 def _store_inputs(config: TrainConfig, tree: xr.DataTree, path: str,
@@ -198,7 +187,7 @@ def _store_stages(config: TrainConfig, stages: list[StageConfig],
         path = _store_of(config, stage)
         if path is None:
             raise ConfigError(f"stage {stage.name!r} names no store, but the run's data is "
-                              f"{sorted(config.data)}; give it 'store' or set data.store")
+                              f"{list(config.data.sources)}; give it 'store' or set data.store")
         stats, emissions = inputs[path]
         forecaster = _with_stats(forecaster, stats)
         windows = StoreWindows(forecaster, path, period=config.train_period,

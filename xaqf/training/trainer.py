@@ -48,6 +48,7 @@ import torch
 
 from xaqf._utils.checks import resolve_device
 from xaqf._utils.progress import progress as progress_bar
+from xaqf._utils.serialize import from_dict, to_dict
 from xaqf.errors import ConfigError, InvalidValueError, ModelFileError
 from xaqf.metrics import latitude_weights
 from xaqf.model.step import model_step
@@ -82,8 +83,7 @@ class History:
 
     def to_dict(self) -> dict[str, list[float] | list[int]]:
         """Plain-JSON form."""
-        return {"losses": self.losses, "val_rmse": self.val_rmse,
-                "val_rmse_base": self.val_rmse_base, "skipped": self.skipped}
+        return to_dict(self)
 
 
 def rollout_loss(net: torch.nn.Module, batch: Window, grey: torch.Tensor,
@@ -223,7 +223,7 @@ class Trainer:
         state = load_checkpoint(self.checkpoint, model=self.net, optimizer=self.optimizer,
                                 scheduler=self.scheduler)
         self.step = state["step"]
-        self.history = History(**state["extra"]["history"])
+        self.history = from_dict(History, state["extra"]["history"], "history")
 
     def _train_step(self, batch: Window) -> float:
         batch = batch.to(self.device)
