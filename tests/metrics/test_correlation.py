@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 from scipy import stats
@@ -41,3 +42,22 @@ def test_constant_forecast_has_undefined_correlation() -> None:
     forecast, truth = grid_pair(np.full(6, 4.0), np.arange(6.0))
     assert np.isnan(float(metrics.pearson_r(forecast, truth)[0]))
     assert isinstance(metrics.spearman_r(forecast.to_dataset(), truth.to_dataset()), xr.Dataset)
+
+
+def test_pearson_uses_latitude_weights() -> None:
+    rng = np.random.default_rng(5)
+    lat, lon = [60.0, 0.0, -30.0], [0.0, 120.0, 240.0]
+    times = pd.date_range("2022-06-01", periods=2, freq="12h")
+    o = rng.normal(size=(3, 3))
+    f = o + rng.normal(size=(3, 3))
+    truth = xr.DataArray(np.stack([o, o]), name="pm10", dims=("time", "latitude", "longitude"),
+                         coords={"time": times, "latitude": lat, "longitude": lon})
+    forecast = xr.DataArray(f[None, None], name="pm10",
+                            dims=("init_time", "lead_time", "latitude", "longitude"),
+                            coords={"init_time": times[:1],
+                                    "lead_time": pd.to_timedelta([12], unit="h"),
+                                    "latitude": lat, "longitude": lon})
+    weights = np.repeat(np.cos(np.deg2rad(lat)), 3)
+    covariance = np.cov(f.ravel(), o.ravel(), aweights=weights)
+    expected = covariance[0, 1] / np.sqrt(covariance[0, 0] * covariance[1, 1])
+    assert float(metrics.pearson_r(forecast, truth)[0]) == pytest.approx(expected)
