@@ -236,7 +236,7 @@ def _relative_humidity_kernel(t: np.ndarray, q: np.ndarray, p: np.ndarray) -> np
     t, q, p = np.broadcast_arrays(*(np.asarray(x, np.float64) for x in (t, q, p)))
     _check_temperature(t, "r")
     r = thermo.relative_humidity_from_specific_humidity(t, q, p)
-    _check_range(r, "r", "%", VALID_RANGES["r"], {"q": (q, 0.1, "g kg-1", "kg kg-1")})
+    _check_range(r, "r", "%", VALID_RANGES["r"], _Source("q", q, 0.1, "g kg-1 labelled kg kg-1"))
     return np.asarray(r, np.float32)
 
 
@@ -245,7 +245,7 @@ def _specific_humidity_kernel(t: np.ndarray, r: np.ndarray, p: np.ndarray) -> np
     _check_temperature(t, "q")
     q = thermo.specific_humidity_from_relative_humidity(t, r, p)
     _check_range(q, "q", "kg kg-1", EXTRA_RANGES["q"],
-                 {"r": (r, VALID_RANGES["r"][1], "per mille or another scale", "%")})
+                 _Source("r", r, VALID_RANGES["r"][1], "per mille or another scale labelled %"))
     return np.asarray(q, np.float32)
 
 
@@ -260,23 +260,26 @@ def _check_temperature(t: np.ndarray, name: str) -> None:
             f"convert it) before deriving {name}")
 
 
+@dataclass(frozen=True)
+class _Source:
+    """The humidity a derivation starts from, and the unit slip its values above
+    ``highest`` betray."""
+
+    name: str
+    values: np.ndarray
+    highest: float
+    slip: str
+
+
 def _check_range(values: np.ndarray, name: str, units: str, valid: tuple[float, float],
-                 humidity: dict[str, tuple[np.ndarray, float, str, str]]
-                 ) -> None:
+                 source: _Source) -> None:
     finite = values[np.isfinite(values)]
     if not finite.size or (valid[0] <= finite.min() and finite.max() <= valid[1]):
         return
+    largest = np.nanmax(source.values)
+    slip = (f"{source.name} (max {largest:.4g}) looks like {source.slip}"
+            if largest > source.highest else f"check the units of {source.name}")
     raise InvalidValueError(
-        f"{name} derived from {', '.join(humidity)} and t spans {finite.min():.4g} ... "
+        f"{name} derived from {source.name} and t spans {finite.min():.4g} ... "
         f"{finite.max():.4g} {units}, far outside {valid[0]:g} ... {valid[1]:g} {units}: "
-        f"{_unit_slip(humidity)}. Fix the 'units' attribute of that variable (or convert "
-        f"it) before deriving {name}")
-
-
-def _unit_slip(humidity: dict[str, tuple[np.ndarray, float, str, str]]) -> str:
-    slips = []
-    for name, (values, highest, looks, labelled) in humidity.items():
-        if np.nanmax(values) > highest:
-            slips.append(f"{name} (max {np.nanmax(values):.4g}) looks like {looks} labelled "
-                         f"{labelled}")
-    return "; ".join(slips) or "check the units of q, r and the pressure levels"
+        f"{slip}. Fix its 'units' attribute (or convert it) before deriving {name}")

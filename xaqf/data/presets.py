@@ -36,7 +36,7 @@ import xarray as xr
 
 from xaqf.data.derived import DERIVATIONS, add_history, precipitation_12h
 from xaqf.data.extra_met import KNOWN_VARIABLES
-from xaqf.data.lexicon import PRECIPITATION_6H, lexicon_name, precipitation_from_6h
+from xaqf.data.lexicon import PRECIPITATION_6H, lexicon_name, parse_name, precipitation_from_6h
 from xaqf.data.units import to_canonical_dataset
 from xaqf.errors import ConfigError, MissingVariableError
 from xaqf.variables import MET_CHANNELS, PRESSURE_LEVELS
@@ -87,7 +87,7 @@ class MetPreset:
     def variables(self) -> tuple[str, ...]:
         """The xaqf variables it provides once opened (``u10m`` -> ``u10``, ``tp06`` ->
         ``tp``)."""
-        surface = tuple(_variable_of(name) for name in self.surface)
+        surface = tuple(str((parse_name(name) or (name,))[0]) for name in self.surface)
         return tuple(dict.fromkeys(self.on_levels + surface))
 
     @property
@@ -264,11 +264,7 @@ def resolve_met(met: xr.Dataset, channels: Sequence[str] = MET_CHANNELS, *,
     if not derived:
         return met
     inputs = to_canonical_dataset(met, {i for d in derived.values() for i in d.inputs})
-    out = met.assign({v: d.make(*(inputs[i] for i in d.inputs)) for v, d in derived.items()})
-    history = [str(met.attrs.get("history", "")).strip(),
-               *(f"{v} derived from {', '.join(d.inputs)} (xaqf)" for v, d in derived.items())]
-    out.attrs["history"] = "\n".join(line for line in history if line)
-    return out
+    return met.assign({v: d.make(*(inputs[i] for i in d.inputs)) for v, d in derived.items()})
 
 
 def _split(channel: str) -> tuple[str, float | None]:
@@ -282,11 +278,6 @@ def _split(channel: str) -> tuple[str, float | None]:
             pass
     raise ConfigError(f"{channel!r} is not a met channel xaqf knows; expected '<variable>' "
                       f"or '<variable>_<hPa>' with a variable of {sorted(KNOWN_VARIABLES)}")
-
-
-def _variable_of(lexicon: str) -> str:
-    names = {"u10m": "u10", "v10m": "v10", PRECIPITATION_6H: "tp", "tp12": "tp"}
-    return names.get(lexicon, lexicon)
 
 
 def _derivable(variable: str, have: set[str]) -> bool:
