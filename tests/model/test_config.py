@@ -22,6 +22,19 @@ def test_json_round_trip(name):
 def test_unknown_name_lists_the_names():
     with pytest.raises(ConfigError, match="paper.*small.*tiny"):
         build_model("huge")
+    with pytest.raises(ConfigError, match="'tniy'; did you mean 'tiny'"):
+        build_model("tniy")
+
+
+def test_unknown_keys_are_named_with_the_closest_known_key():
+    with pytest.raises(ConfigError, match=r"unknown key 'width' in the ModelConfig; did you "
+                                          r"mean 'widths'\?"):
+        ModelConfig.from_dict({"width": [8, 16]})
+    with pytest.raises(ConfigError, match=r"'depht' in ModelConfig.replace; did you mean "
+                                          r"'depths'\?"):
+        ModelConfig().replace(depht=(1,))
+    with pytest.raises(ConfigError, match=r"widths\[1\] must be int, got str"):
+        ModelConfig.from_dict({"widths": [8, "16"]})
 
 
 def test_unknown_keys_and_bad_values_are_config_errors():

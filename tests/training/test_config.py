@@ -106,7 +106,7 @@ def test_model_and_stages_are_typed_and_checked_on_construction():
     with pytest.raises(ConfigError, match=r"unknown key 'epoch' in stages\[1\]; did you mean "
                                           r"'epochs'"):
         TrainConfig.from_dict({"stages": ["pretrain", {"name": "finetune", "epoch": 1}]})
-    with pytest.raises(ConfigError, match="unknown stage 'pretrian'"):
+    with pytest.raises(ConfigError, match="unknown stage 'pretrian'; did you mean 'pretrain'"):
         TrainConfig(stages=["pretrian"])
 
 

@@ -111,9 +111,20 @@ def check_keys(keys: Iterable[str], known: Iterable[str], where: str) -> None:
     known = sorted(known)
     for key in keys:
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ConfigError(f"unknown key {key!r} in {where}; {hint}Known keys: {known}")
+            raise ConfigError(f"unknown key {key!r} in {where}; {closest(key, known)}Known "
+                              f"keys: {known}")
+
+
+def closest(name: str, known: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` with the known name closest to ``name``, or ``""``.
+
+    Examples
+    --------
+    >>> closest("pretrian", ["pretrain", "finetune"])
+    "did you mean 'pretrain'? "
+    """
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
 
 
 def convert(value: Any, hint: Any, where: str) -> Any:

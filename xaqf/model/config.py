@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from xaqf._utils.serialize import JsonConfig, check_keys
+from xaqf._utils.serialize import JsonConfig, check_keys, closest
 from xaqf.errors import ConfigError
 from xaqf.model.embedding import STEP_WAVELENGTHS
 from xaqf.model.geometry import LatPadding
@@ -143,6 +143,6 @@ def get_config(name: str) -> ModelConfig:
         return CONFIGS[name]
     except KeyError:
         raise ConfigError(
-            f"unknown model config {name!r}; choose one of {sorted(CONFIGS)} or pass a "
-            "ModelConfig / dict"
+            f"unknown model config {name!r}; {closest(name, CONFIGS)}choose one of "
+            f"{sorted(CONFIGS)} or pass a ModelConfig / dict"
         ) from None

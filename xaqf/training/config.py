@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from xaqf._utils.serialize import JsonConfig, check_keys
+from xaqf._utils.serialize import JsonConfig, check_keys, closest
 from xaqf.errors import ConfigError
 from xaqf.model.config import ModelConfig
 from xaqf.preprocessing.emissions import EmissionSettings
@@ -166,7 +166,8 @@ def stage_config(name_or_config: str | StageConfig | dict[str, Any], **overrides
     elif isinstance(name_or_config, str) and name_or_config in STAGES:
         stage = STAGES[name_or_config]
     else:
-        raise ConfigError(f"unknown stage {name_or_config!r}; presets: {sorted(STAGES)}")
+        raise ConfigError(f"unknown stage {name_or_config!r}; "
+                          f"{closest(str(name_or_config), STAGES)}presets: {sorted(STAGES)}")
     return StageConfig.from_dict({**stage.to_dict(), **overrides})
 
 
