@@ -21,7 +21,7 @@ from xaqf.errors import (
     MissingTimeError,
     MissingVariableError,
 )
-from xaqf.forecaster import Forecaster, core
+from xaqf.forecaster import Forecaster, stream
 from xaqf.forecaster.inputs import ForecastInputs, prepare_inputs
 from xaqf.preprocessing.normalization import compute_model_stats, compute_stats
 
@@ -261,7 +261,7 @@ def test_inputs_and_forwards_run_inside_the_retained_heap(forecaster, data, monk
                                                          device):
     cams, met = data
     events: list[str] = []
-    real = core.retained_heap
+    real = stream.retained_heap
 
     @contextmanager
     def recording() -> Iterator[None]:
@@ -270,7 +270,7 @@ def test_inputs_and_forwards_run_inside_the_retained_heap(forecaster, data, monk
             yield
         events.append("exit")
 
-    monkeypatch.setattr(core, "retained_heap", recording)
+    monkeypatch.setattr(stream, "retained_heap", recording)
     monkeypatch.setattr(ForecastInputs, "meteorology", _recorded(
         ForecastInputs.meteorology, events, "met"))
     hook = forecaster.net.register_forward_hook(lambda *_: events.append("forward"))

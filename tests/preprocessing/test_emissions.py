@@ -149,7 +149,7 @@ def test_tiny_training_run_with_emissions(data):
     inventory = _inventory(monthly=True)
     fc = _forecaster(data, settings, inventory)
     windows = WindowDataset(fc, *data, emissions=inventory, cache=True)
-    assert windows[0].statics.shape == (8, 7, 12)
+    assert windows[0].statics.shape == (1, 8, 7, 12)
     with pytest.raises(MissingVariableError, match="emissions"):
         WindowDataset(fc, *data)
     stage = stage_config("pretrain", epochs=3, batch_size=2, max_lr=3e-3)

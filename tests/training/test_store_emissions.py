@@ -64,7 +64,7 @@ def test_a_store_with_emissions_trains_a_model_that_takes_them(emission_store, t
     plain = WindowDataset(forecaster, tree["cams"].to_dataset(), tree["met"].to_dataset(),
                           emissions=_fields(emission_store))
     statics = windows.side_inputs(0)[1]
-    assert statics.shape[0] == 6 + 2 and float(statics[6:].abs().sum()) > 0
+    assert statics.shape[:2] == (1, 6 + 2) and float(statics[:, 6:].abs().sum()) > 0
     for i in (0, len(plain) - 1):
         torch.testing.assert_close(windows.side_inputs(i)[1], plain.side_inputs(i)[1])
     run_training(cfg, progress=False)
@@ -79,12 +79,12 @@ def test_store_windows_read_the_store_emissions_by_default_also_with_workers(emi
     forecaster = Forecaster.from_config(micro_config(), stats, seed=0, emissions=SETTINGS)
     default = StoreWindows(forecaster, emission_store)
     doubled = StoreWindows(forecaster, emission_store, emissions=_fields(emission_store) * 2)
-    assert not torch.equal(default.side_inputs(0)[1][6:], doubled.side_inputs(0)[1][6:])
+    assert not torch.equal(default.side_inputs(0)[1][:, 6:], doubled.side_inputs(0)[1][:, 6:])
     batches = epoch_batches(len(default), batch_size=2, seed=1, epoch=0)
     inline = list(WindowLoader(default).batches(batches))
     workers = list(WindowLoader(default, workers=2).batches(batches))
     for a, b in zip(inline, workers, strict=True):
-        assert a.statics.shape[1] == 8
+        assert a.statics.shape[1:3] == (1, 8)
         for name, value in a.tensors.items():
             assert torch.equal(b.tensors[name], value)
 
@@ -111,4 +111,4 @@ def test_files_named_in_the_entry_feed_a_store_without_emissions(toy_store, tmp_
                                                method="conservative")
     expected = emission_stats(on_grid, SETTINGS, list(times))
     np.testing.assert_allclose(forecaster.emissions.stats["std"], expected["std"], rtol=1e-6)
-    assert windows.side_inputs(0)[1].shape[0] == 8
+    assert windows.side_inputs(0)[1].shape[:2] == (1, 8)

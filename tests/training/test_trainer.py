@@ -46,7 +46,7 @@ def test_single_step_windows(forecaster, data):
     assert len(dataset) == 6  # every t with t - 12 h and t + 12 h
     item = dataset[0]
     assert item.p_prev.shape == (73, 7, 12) and item.met.shape == (2, 70, 7, 12)
-    assert item.target.shape == (1, 73, 7, 12) and item.statics.shape == (6, 7, 12)
+    assert item.target.shape == (1, 73, 7, 12) and item.statics.shape == (1, 6, 7, 12)
     assert item.time_features.tolist() == [[12.0, 152.0, 0.0]]
     assert item.init_time == TIMES[1].to_datetime64()
     expected = forecaster.encoding.encode_pollutants(torch.as_tensor(

@@ -1,9 +1,13 @@
 """Forecasting with a trained model: :class:`Forecaster`.
 
-* :mod:`xaqf.forecaster.core` -- the :class:`Forecaster` (save, load, predict);
+* :mod:`xaqf.forecaster.core` -- the :class:`Forecaster` (build, save, load);
+* :mod:`xaqf.forecaster.predicting` -- its forecasting methods (predict, predict_iter);
+* :mod:`xaqf.forecaster.stats` -- normalisation statistics given in parts;
+* :mod:`xaqf.forecaster.variable_sets` -- the channel sets a model takes, and its widths;
 * :mod:`xaqf.preprocessing.encoding` -- physical <-> network space (:class:`Encoding`);
 * :mod:`xaqf.forecaster.inputs` -- checking inputs and fetching states from xarray;
-* :mod:`xaqf.forecaster.rollout` -- the autoregressive rollout on tensors;
+* :mod:`xaqf.forecaster.stream` -- running the rollout batch by batch, streaming its pieces;
+* :mod:`xaqf.forecaster.rollout` -- the rollout on tensors checked, bf16 head, compilation;
 * :mod:`xaqf.forecaster.model_file` -- the model-file format (:class:`ModelMetadata`);
 * :mod:`xaqf.forecaster.output` -- streaming forecasts to zarr / netCDF.
 

@@ -44,9 +44,9 @@ from xaqf.data.io import north_first
 from xaqf.data.presets import resolve_met
 from xaqf.data.units import to_canonical_dataset
 from xaqf.data.validation import check_dataset
-from xaqf.errors import LayoutError, MissingTimeError
+from xaqf.errors import LayoutError
 from xaqf.preprocessing.channels import channel_values
-from xaqf.preprocessing.windows import Need, complete_windows
+from xaqf.preprocessing.windows import Need, usable_init_times, window_offsets
 from xaqf.regrid import check_same_grid, regrid, same_grid
 from xaqf.variables import (
     MEMBER_DIM,
@@ -78,6 +78,8 @@ class ForecastInputs:
     members
         Member labels of an ensemble ``met`` (its ``member`` dimension); ``None``: ``met``
         is deterministic.
+    pollutant_channels, met_channels
+        The channels of the model's states, in order.
     """
 
     cams: xr.Dataset
@@ -88,6 +90,8 @@ class ForecastInputs:
     met_is_forecast: bool
     regrid_met: bool
     members: np.ndarray | None = None
+    pollutant_channels: tuple[str, ...] = POLLUTANT_CHANNELS
+    met_channels: tuple[str, ...] = MET_CHANNELS
 
     @property
     def cases(self) -> tuple[np.ndarray, np.ndarray | None]:
@@ -113,14 +117,14 @@ class ForecastInputs:
         times = np.concatenate([unique - self.step.to_timedelta64(), unique])
         ds = check_dataset(select(self.cams, {"time": times}).load(), "cams",
                            variables=POLLUTANT_VARIABLES)
-        states = channel_values(ds, POLLUTANT_CHANNELS)
+        states = channel_values(ds, self.pollutant_channels)
         before, now = states[:len(unique)], states[len(unique):]
         return (before[positions], now[positions]) if repeated else (before, now)
 
     def states_per_fetch(self, batch: int, budget: int = 1 << 30) -> int:
         """How many met states :meth:`meteorology` fetches at once for ``batch`` initial
         times: as many as fit in ``budget`` bytes (float32), at least one, at most all."""
-        size = batch * len(MET_CHANNELS) * self.cams.sizes["latitude"] * \
+        size = batch * len(self.met_channels) * self.cams.sizes["latitude"] * \
             self.cams.sizes["longitude"] * 4
         return int(min(self.steps + 1, max(1, budget // size)))
 
@@ -148,7 +152,7 @@ class ForecastInputs:
         if self.regrid_met:
             ds = regrid(ds, self.grid)
         ds = check_dataset(ds.load(), "met", variables=MET_VARIABLES)
-        values = channel_values(ds, MET_CHANNELS)
+        values = channel_values(ds, self.met_channels)
         return values.reshape(len(leads), len(init_times), *values.shape[-3:])
 
 
@@ -202,29 +206,26 @@ def _times(ds: xr.Dataset, dim: str, role: str) -> pd.DatetimeIndex:
 
 def _needs(cams_times: pd.DatetimeIndex, met: xr.Dataset, step: pd.Timedelta,
            steps: int) -> list[Need]:
-    """What a forecast of ``steps`` steps from ``t`` needs of ``cams`` and ``met``."""
-    cams = Need("cams", (-step, 0 * step), times=cams_times,
+    """What a forecast of ``steps`` steps from ``t`` needs of ``cams`` (the two initial
+    states of :func:`window_offsets`, not its targets) and ``met``."""
+    pollutant_offsets, met_offsets = window_offsets(step, steps)
+    cams = Need("cams", pollutant_offsets[:2], times=cams_times,
                 labels={-step: f"the state {step} before the initial state",
                         0 * step: "the initial state"},
                 fix=f"a forecast needs the pollutant states at t - {step} and t")
-    forcing = Need.of(met, "met", [s * step for s in range(steps + 1)],
+    forcing = Need.of(met, "met", met_offsets,
                       fix=f"give met covering the whole forecast, t ... t + {steps} x {step}")
     return [cams, forcing]
 
 
 def _choose_init_times(cams_times: pd.DatetimeIndex, met: xr.Dataset, step: pd.Timedelta,
                        steps: int, init_times: Sequence | None) -> np.ndarray:
-    candidates = cams_times if init_times is None else init_times
-    chosen, gap = complete_windows(candidates, _needs(cams_times, met, step, steps),
-                                   window="forecast")
-    if init_times is not None and gap is not None:
-        raise MissingTimeError(str(gap))
-    if not len(chosen):
-        raise MissingTimeError(
-            f"no time in cams has both its state {step} earlier and the met inputs for "
-            f"{steps} steps; cams spans {cams_times.min()} ... {cams_times.max()}: pass "
-            f"longer met, fewer steps, or explicit init_times to see what is missing")
-    return chosen
+    return usable_init_times(
+        init_times, cams_times, _needs(cams_times, met, step, steps), window="forecast",
+        none_usable=f"no time in cams has both its state {step} earlier and the met inputs "
+                    f"for {steps} steps; cams spans {cams_times.min()} ... "
+                    f"{cams_times.max()}: pass longer met, fewer steps, or explicit "
+                    f"init_times to see what is missing")
 
 
 def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Timedelta,

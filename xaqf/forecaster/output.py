@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
@@ -245,3 +246,30 @@ def stream_to(output: str | Path, pieces: Iterable[xr.Dataset],
         shutil.rmtree(store, ignore_errors=True)
         netcdf.unlink(missing_ok=True)
     return xr.open_dataset(output)
+
+
+def forecast_attrs(config: Any, step: pd.Timedelta, steps: int, met: xr.Dataset
+                   ) -> dict[str, str]:
+    """The global attributes of a forecast of ``steps`` steps by a network of ``config``
+    (a :class:`~xaqf.model.ModelConfig`) driven by ``met``.
+
+    Examples
+    --------
+    >>> import pandas as pd, xarray as xr
+    >>> from xaqf.model import get_config
+    >>> attrs = forecast_attrs(get_config("tiny"), pd.Timedelta("12h"), 2,
+    ...                        xr.Dataset(attrs={"title": "FuXi"}))
+    >>> attrs["source"].endswith("driven by meteorology: FuXi"), attrs["Conventions"]
+    (True, 'CF-1.8')
+    """
+    from xaqf._version import __version__
+
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    source = met.attrs.get("title") or met.attrs.get("source") or "unnamed met input"
+    return {
+        "title": "xaqf global air-pollution forecast",
+        "source": (f"xaqf {__version__} FusionUNet (config {config.name!r}, fusion "
+                   f"{config.fusion!r}), driven by meteorology: {source}"),
+        "history": f"{now}: xaqf Forecaster.predict(steps={steps}, step={step})",
+        "Conventions": "CF-1.8",
+    }

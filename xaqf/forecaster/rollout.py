@@ -1,8 +1,9 @@
 """The autoregressive rollout on tensors, in the network's space.
 
-Each step is :func:`xaqf.model.step.model_step`, ``(P(t-1), P(t), Q(t), Q(t+1)) ->
-P^(t+1)``. The rollout then shifts the window, ``(P(t-1), P(t)) <- (P(t), P^(t+1))``, so
-grey-line bases at later steps come from earlier predictions.
+The rollout itself (each step :func:`xaqf.model.step.model_step`, then the window shift) is
+:func:`xaqf.model.step.unroll`, shared with the training loss; here it is checked finite,
+its output head kept in float32 under bf16, its decoding overlapped and its network
+compiled.
 
 Examples
 --------
@@ -31,9 +32,9 @@ from typing import Any, TypeVar
 
 import torch
 
-from xaqf._utils.checks import all_finite
+from xaqf._utils.checks import all_finite, resolve_device
 from xaqf.errors import InvalidValueError
-from xaqf.model.step import model_step
+from xaqf.model.step import unroll
 
 _log = logging.getLogger(__name__)
 _FLOAT32_FORWARDS: weakref.WeakKeyDictionary[torch.nn.Module, Callable[[torch.Tensor],
@@ -48,44 +49,21 @@ def rollout(net: torch.nn.Module, p_prev: torch.Tensor, p_now: torch.Tensor,
             statics: torch.Tensor | Callable[[int], torch.Tensor],
             features: Callable[[int], torch.Tensor], grey_mask: torch.Tensor, steps: int
             ) -> Iterator[torch.Tensor]:
-    """Yield the predicted states ``P^(t+1)`` to ``P^(t+steps)``, feeding each one back.
-
-    Parameters
-    ----------
-    net
-        The network (``forward(p_prev, p_now, q_now, q_next, statics, time_features)``).
-    p_prev, p_now
-        ``(B, C, H, W)`` states at ``t - step`` and ``t``.
-    met
-        ``met(s)`` returns ``Q(t + s * step)`` as ``(B, D, H, W)``, for ``s = 0 ... steps``;
-        each is requested once, in order.
-    statics
-        ``(S, H, W)`` or ``(B, S, H, W)``, or ``statics(s)`` returning those of step ``s``
-        (emission climatologies that follow the valid time).
-    features
-        ``features(s)`` returns the ``(B, 3)`` time features of step ``s``.
-    grey_mask
-        ``(C,)`` bool: channels whose base is ``P(t-1)``.
-    steps
-        Number of steps.
+    """:func:`xaqf.model.step.unroll` (same arguments), each state checked finite.
 
     Raises
     ------
     InvalidValueError
         If the network produces a non-finite value (naming the step).
     """
-    q_now = met(0)
-    for s in range(steps):
-        q_next = met(s + 1)
-        static = statics(s) if callable(statics) else statics
-        p_next = model_step(net, p_prev, p_now, q_now, q_next, static, features(s), grey_mask)
+    states = unroll(net, p_prev, p_now, met, statics, features, grey_mask, steps)
+    for s, p_next in enumerate(states, start=1):
         if not all_finite(p_next):
             raise InvalidValueError(
-                f"the network produced non-finite values at rollout step {s + 1}; the "
+                f"the network produced non-finite values at rollout step {s}; the "
                 f"weights or the normalisation statistics are broken (check the model file)"
             )
         yield p_next
-        p_prev, p_now, q_now = p_now, p_next, q_next
 
 
 @contextmanager
@@ -212,3 +190,25 @@ class CompiledNet(torch.nn.Module):
         _log.info("compiled the network for input shapes %s in %.1f s (with one forward)",
                   shapes, seconds)
         return result
+
+
+class CompiledNets:
+    """The :class:`CompiledNet` of ``net`` for each device and dtype, made on first use.
+
+    Examples
+    --------
+    >>> nets = CompiledNets(torch.nn.Linear(1, 1))
+    >>> nets.get("cpu") is nets.get("cpu"), nets.get("cpu") is nets.get("cpu", "bf16")
+    (True, False)
+    """
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        self.net = net
+        self._made: dict[tuple[str, str | None], CompiledNet] = {}
+
+    def get(self, device: str | torch.device, dtype: str | None = None) -> CompiledNet:
+        """The compiled network for ``device`` and ``dtype`` (``None``: float32)."""
+        key = (str(resolve_device(device)), dtype)
+        if key not in self._made:
+            self._made[key] = CompiledNet(self.net)
+        return self._made[key]

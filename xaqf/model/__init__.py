@@ -16,7 +16,7 @@ from __future__ import annotations
 from xaqf.model.config import CONFIGS, ModelConfig, get_config
 from xaqf.model.fusion import BilinearFusion, ConcatFusion, NoMetFusion
 from xaqf.model.memory import TrainingMemory, training_memory
-from xaqf.model.step import model_step, time_features
+from xaqf.model.step import model_step, step_features, time_features, unroll
 from xaqf.model.summary import ModelSummary, summary
 from xaqf.model.unet import FusionUNet, apply_change, build_model
 
@@ -33,7 +33,9 @@ __all__ = [
     "build_model",
     "get_config",
     "model_step",
+    "step_features",
     "summary",
     "time_features",
     "training_memory",
+    "unroll",
 ]

@@ -12,9 +12,10 @@ Decided:
   (:class:`EmissionSettings`, saved in the model file); the network's static input width is
   ``6 + len(species)``;
 * a monthly field is picked by the month of the *valid time of the step's target*
-  (``t + (s + 1) * step``); training windows of several steps use the month of their first
-  target for every step. Without ``monthly``, a Dataset with a ``month`` axis is averaged
-  over it (the annual mean);
+  (``t + (s + 1) * step``, :func:`xaqf.preprocessing.windows.target_times`), at every step
+  of a forecast and of a multi-step training window alike (:class:`StepStatics`, the one
+  rule both use). Without ``monthly``, a Dataset with a ``month`` axis is averaged over it
+  (the annual mean);
 * emissions are normalised like the pollutants (Eq. 10-11, the ``"scale"`` method of
   :mod:`xaqf.preprocessing.normalization`: ``x / scale`` with ``scale = 0.5 * time mean of the
   spatial
@@ -40,7 +41,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,7 @@ from xaqf.data.units import convert
 from xaqf.errors import ConfigError, LayoutError, MissingVariableError
 from xaqf.preprocessing.normalization import compute_stats, normalize_array
 from xaqf.preprocessing.transform import DEFAULT_FLOOR, log_transform
+from xaqf.preprocessing.windows import target_times
 from xaqf.regrid import same_grid
 
 
@@ -322,3 +324,63 @@ def with_emissions(statics: torch.Tensor, encoder: EmissionEncoder | None,
     if not monthly:
         return torch.cat([statics, encoded[0]])
     return torch.cat([statics.expand(encoded.shape[0], *statics.shape), encoded], dim=1)
+
+
+class StepStatics:
+    """The static inputs of each rollout step: the static features, then the emission
+    channels of the step (for a monthly climatology, those of the month of the step's
+    target, :func:`~xaqf.preprocessing.windows.target_times`).
+
+    Forecasts and training windows both take their statics from here, so a model is run
+    with the emission fields it was trained with at every step.
+
+    Parameters
+    ----------
+    statics
+        ``(S, H, W)`` static features.
+    encoder, fields
+        The model's :class:`EmissionEncoder` and its fields on the grid
+        (:func:`prepare_emissions`); ``None`` for a model without emissions.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, torch, xarray as xr
+    >>> fields = xr.Dataset({"emi_co": (("month", "latitude", "longitude"),
+    ...                                 np.arange(1, 13.0).reshape(12, 1, 1), {"units": UNITS})},
+    ...                     coords={"month": np.arange(1, 13)})
+    >>> encoder = EmissionEncoder.fit(fields, EmissionSettings(("co",), monthly=True))
+    >>> statics = StepStatics(torch.zeros(6, 1, 1), encoder, fields)
+    >>> feed = statics.per_step(np.array(["2022-06-30"], "datetime64[ns]"),
+    ...                         pd.Timedelta("12h"))
+    >>> scale = float(encoder.stats["std"][0])  # the field of month m is m
+    >>> [round(float(feed(s)[0, 6, 0, 0]) * scale, 3) for s in range(2)]  # June, then July
+    [6.0, 7.0]
+    """
+
+    _KEPT = 12
+    """Stacks of emission fields kept for reuse (one per set of months asked for)."""
+
+    def __init__(self, statics: torch.Tensor, encoder: EmissionEncoder | None,
+                 fields: xr.Dataset | None) -> None:
+        self.statics, self.encoder, self.fields = statics, encoder, fields
+        self.monthly = encoder is not None and fields is not None and encoder.settings.monthly
+        self._fixed = statics if self.monthly else with_emissions(statics, encoder, fields)
+        self._of_months: dict[tuple[int, ...], torch.Tensor] = {}
+
+    def at(self, valid_times: np.ndarray) -> torch.Tensor:
+        """The statics of targets valid at ``valid_times``: ``(S + E, H, W)``, or
+        ``(B, S + E, H, W)`` for a monthly climatology."""
+        if not self.monthly:
+            return self._fixed
+        months = tuple(pd.DatetimeIndex(valid_times).month)
+        if months not in self._of_months:
+            if len(self._of_months) >= self._KEPT:
+                self._of_months.clear()
+            self._of_months[months] = with_emissions(self.statics, self.encoder, self.fields,
+                                                     list(valid_times))
+        return self._of_months[months]
+
+    def per_step(self, init_times: np.ndarray, step: pd.Timedelta
+                 ) -> Callable[[int], torch.Tensor]:
+        """``statics(s)``, the statics of rollout step ``s`` from ``init_times``."""
+        return lambda s: self.at(target_times(init_times, step, s))

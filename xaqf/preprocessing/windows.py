@@ -12,6 +12,11 @@ An input is laid out either along ``time`` (analyses: the window needs the valid
 ``t + offset``) or as forecasts along ``(init_time, lead_time)`` (the window needs the
 forecast started at ``t``, with the offsets as lead times).
 
+:func:`usable_init_times` applies the rule to default or explicit initial times;
+:func:`window_offsets` gives the offsets of the states a rollout reads, and
+:func:`input_times` / :func:`target_times` the valid times of each step's inputs and targets
+(the latter pick a monthly emission climatology's month).
+
 Only coordinates are looked at, never data values, so the rule is cheap on lazy data.
 
 Examples
@@ -38,7 +43,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.errors import LayoutError
+from xaqf.errors import LayoutError, MissingTimeError
 
 
 def _offset_text(offset: pd.Timedelta) -> str:
@@ -244,3 +249,74 @@ def complete_windows(candidates: Any, needs: Sequence[Need], *, window: str = "w
     first = pd.Timestamp(index[int(np.argmin(complete))])
     gap = next(g for g in (need.gap(first, window) for need in needs) if g is not None)
     return index.values[complete], gap
+
+
+def usable_init_times(candidates: Any, default: Any, needs: Sequence[Need], *, window: str,
+                      none_usable: str) -> np.ndarray:
+    """The initial times whose windows are complete (:func:`complete_windows`).
+
+    ``candidates`` ``None`` means every time of ``default``, and incomplete ones are
+    skipped; explicit ``candidates`` must all be complete.
+
+    Raises
+    ------
+    MissingTimeError
+        An explicit candidate's window is incomplete (the :class:`Gap` in words), or no
+        window is complete (``none_usable``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> times = pd.date_range("2022-06-01", periods=3, freq="12h")
+    >>> met = Need("met", pd.to_timedelta(["0h", "12h"]), times=times)
+    >>> len(usable_init_times(None, times, [met], window="forecast", none_usable="none"))
+    2
+    >>> usable_init_times([times[-1]], times, [met], window="forecast", none_usable="none")
+    Traceback (most recent call last):
+    ...
+    xaqf.errors.MissingTimeError: met has no time 2022-06-02 12:00:00 (t + 0 days 12:00:00 ...
+    """
+    chosen, gap = complete_windows(default if candidates is None else candidates, needs,
+                                   window=window)
+    if candidates is not None and gap is not None:
+        raise MissingTimeError(str(gap))
+    if not len(chosen):
+        raise MissingTimeError(none_usable)
+    return chosen
+
+
+def window_offsets(step: pd.Timedelta, steps: int
+                   ) -> tuple[list[pd.Timedelta], list[pd.Timedelta]]:
+    """The offsets from ``t`` of the states a rollout of ``steps`` steps reads.
+
+    Returns the pollutant offsets ``-step, 0, step ... steps * step`` (the two initial
+    states, then the targets) and the met offsets ``0 ... steps * step``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pollutants, met = window_offsets(pd.Timedelta("12h"), 1)
+    >>> [str(o) for o in pollutants], len(met)
+    (['-1 days +12:00:00', '0 days 00:00:00', '0 days 12:00:00'], 2)
+    """
+    return [s * step for s in range(-1, steps + 1)], [s * step for s in range(steps + 1)]
+
+
+def input_times(init_times: np.ndarray, step: pd.Timedelta, s: int) -> np.ndarray:
+    """The valid times ``t + s * step`` of rollout step ``s``'s inputs (its met state
+    ``Q(t + s)`` and its time features), for each initial time ``t``."""
+    return init_times + (s * step).to_timedelta64()
+
+
+def target_times(init_times: np.ndarray, step: pd.Timedelta, s: int) -> np.ndarray:
+    """The valid times ``t + (s + 1) * step`` of rollout step ``s``'s targets (which pick
+    the month of a monthly emission climatology), for each initial time ``t``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> inits = np.array(["2022-06-30T12"], "datetime64[ns]")
+    >>> str(target_times(inits, pd.Timedelta("12h"), 0)[0])
+    '2022-07-01T00:00:00.000000000'
+    """
+    return init_times + ((s + 1) * step).to_timedelta64()

@@ -7,9 +7,10 @@ A sample starting at ``t`` with ``k`` rollout steps is a :class:`Window` holding
   step, ``met[0]`` is ``Q(t)`` and ``met[1]`` is ``Q(t+1)``;
 * ``target``: pollutants at ``t + step ... t + k * step``, ``(k, C, H, W)``;
 * ``time_features``: ``(k, 3)``, see :func:`xaqf.model.step.time_features`;
-* ``statics``: ``(S, H, W)``, the static features then, for a model with emission inputs,
-  its emission channels (a monthly climatology's month is that of the first target,
-  ``t + step``, see :mod:`xaqf.preprocessing.emissions`);
+* ``statics``: ``(k, S, H, W)``, the static features of each step then, for a model with
+  emission inputs, its emission channels (a monthly climatology's month is that of the
+  step's target, ``t + (s + 1) * step``: :class:`~xaqf.preprocessing.emissions.StepStatics`,
+  the rule forecasts follow too);
 * ``init_time``: ``t``.
 
 Values are encoded by the forecaster being trained (normalised; pollutants log-transformed),
@@ -18,8 +19,8 @@ is laid out along ``time`` (analyses such as ERA5) on the pollutants' grid.
 
 The dataset is lazy: each item selects its times from the (possibly dask-backed) Datasets
 and loads only those. ``cache=True`` encodes everything once up front instead, which is much
-faster when the period fits in memory. Usable initial times follow the window rule of
-:mod:`xaqf.preprocessing.windows`.
+faster when the period fits in memory. Usable initial times and the states a window reads
+follow the window rule of :mod:`xaqf.preprocessing.windows`, shared with forecasts.
 
 Bad values never reach the network silently: with ``cache=True`` the whole period is
 checked up front by :func:`xaqf.data.validation.check_dataset`; otherwise each encoded state is
@@ -45,11 +46,10 @@ from xaqf._utils.checks import check_finite, positive_int
 from xaqf.data.io import north_first
 from xaqf.data.units import to_canonical_dataset
 from xaqf.data.validation import check_dataset
-from xaqf.errors import MissingTimeError
-from xaqf.model.step import time_features
+from xaqf.model.step import step_features
 from xaqf.preprocessing.channels import to_channels
-from xaqf.preprocessing.emissions import prepare_emissions, with_emissions
-from xaqf.preprocessing.windows import Need, complete_windows
+from xaqf.preprocessing.emissions import StepStatics, prepare_emissions
+from xaqf.preprocessing.windows import Need, usable_init_times, window_offsets
 from xaqf.regrid import check_same_grid
 from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
@@ -74,7 +74,7 @@ class Window:
     time_features
         ``(k, 3)``, see :func:`xaqf.model.step.time_features`.
     statics
-        ``(S, H, W)``.
+        ``(k, S, H, W)``, those of each step.
     init_time
         ``t``, ``datetime64[ns]`` (a 0-d array; ``(B,)`` for a batch).
 
@@ -164,34 +164,28 @@ class WindowDataset(torch.utils.data.Dataset):
         self.init_times = self._usable(init_times)
         grid = xr.Dataset(coords={"latitude": cams["latitude"], "longitude": cams["longitude"]})
         self.statics = forecaster.static_tensor(grid)
-        self._emissions = (forecaster.emissions,
-                           prepare_emissions(forecaster.emissions, emissions, grid))
-        self._statics_of: dict[int, torch.Tensor] = {}
+        self._step_statics = StepStatics(self.statics, forecaster.emissions, prepare_emissions(
+            forecaster.emissions, emissions, grid))
         self._cache: tuple[torch.Tensor, torch.Tensor] | None = None
         if cache:
             self._cache = (self._encode_pollutants(self._cams.values),
                            self._encode_met(self._met.values))
 
-    def _offsets(self, first: int) -> list[pd.Timedelta]:
-        return [s * self.step for s in range(first, self.rollout_steps + 1)]
-
-    def _needs(self) -> list[Need]:
-        step = self.step
-        cams = Need("cams", self._offsets(-1), times=self._cams_index,
-                    labels={-step: "the previous state", 0 * step: "the initial state"})
-        return [cams, Need("met", self._offsets(0), times=self._met_index)]
+    def _offsets(self) -> tuple[list[pd.Timedelta], list[pd.Timedelta]]:
+        """The pollutant and met offsets a window reads (:func:`window_offsets`)."""
+        return window_offsets(self.step, self.rollout_steps)
 
     def _usable(self, init_times: Any) -> np.ndarray:
-        candidates = self._cams_index if init_times is None else init_times
-        chosen, gap = complete_windows(candidates, self._needs(), window="training window")
-        if init_times is not None and gap is not None:
-            raise MissingTimeError(str(gap))
-        if not len(chosen):
-            raise MissingTimeError(
-                f"no complete training window of {self.rollout_steps} step(s) in cams "
-                f"{self._cams_index.min()} ... {self._cams_index.max()} with met "
-                f"{self._met_index.min()} ... {self._met_index.max()}")
-        return chosen
+        step = self.step
+        cams_offsets, met_offsets = self._offsets()
+        needs = [Need("cams", cams_offsets, times=self._cams_index,
+                      labels={-step: "the previous state", 0 * step: "the initial state"}),
+                 Need("met", met_offsets, times=self._met_index)]
+        return usable_init_times(
+            init_times, self._cams_index, needs, window="training window",
+            none_usable=f"no complete training window of {self.rollout_steps} step(s) in cams "
+                        f"{self._cams_index.min()} ... {self._cams_index.max()} with met "
+                        f"{self._met_index.min()} ... {self._met_index.max()}")
 
     def _encode_pollutants(self, values: np.ndarray) -> torch.Tensor:
         return self.encoding.encode_pollutants(torch.as_tensor(values, dtype=torch.float32))
@@ -216,10 +210,9 @@ class WindowDataset(torch.utils.data.Dataset):
         """Positions along ``time`` of the pollutant states (``t - step`` to ``t + k step``) and
         the met states (``t`` to ``t + k step``) that window ``i`` reads."""
         t = pd.Timestamp(self.init_times[i])
-        cams_times = [t + offset for offset in self._offsets(-1)]
-        met_times = [t + offset for offset in self._offsets(0)]
-        return (self._cams_index.get_indexer(cams_times),
-                self._met_index.get_indexer(met_times))
+        cams_offsets, met_offsets = self._offsets()
+        return (self._cams_index.get_indexer(_times(t, cams_offsets)),
+                self._met_index.get_indexer(_times(t, met_offsets)))
 
     def check_state(self, group: str, position: int, state: torch.Tensor) -> None:
         """Raise :class:`~xaqf.errors.InvalidValueError` naming the channel and time if the
@@ -229,32 +222,27 @@ class WindowDataset(torch.utils.data.Dataset):
         check_finite(state[None], channels, index.values[position:position + 1], group)
 
     def side_inputs(self, i: int) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
-        """Window ``i``'s time features ``(k, 3)``, statics ``(S, H, W)`` and initial time."""
-        t = pd.Timestamp(self.init_times[i])
-        times = np.asarray([t + offset for offset in self._offsets(0)][:-1], "datetime64[ns]")
-        features = np.concatenate([time_features(times[s:s + 1], s)
-                                   for s in range(self.rollout_steps)])
-        return torch.as_tensor(features), self._item_statics(t), np.asarray(times[0])
+        """Window ``i``'s time features ``(k, 3)``, statics ``(k, S, H, W)`` and initial
+        time, step by step as a forecast from that time gets them
+        (:func:`~xaqf.model.step.step_features`,
+        :meth:`~xaqf.preprocessing.emissions.StepStatics.per_step`)."""
+        init = self.init_times[i:i + 1]
+        features, statics = step_features(init, self.step), self._step_statics.per_step(
+            init, self.step)
+        steps = range(self.rollout_steps)
+        per_step = [statics(s) for s in steps]
+        return (torch.as_tensor(np.concatenate([features(s) for s in steps])),
+                torch.stack([x if x.ndim == 3 else x[0] for x in per_step]),
+                np.asarray(init[0]))
 
     def assemble(self, i: int, pollutants: torch.Tensor, met: torch.Tensor) -> Window:
         """Window ``i`` from its encoded states ``(k + 2, C, H, W)`` and ``(k + 1, D, H, W)``
         (in the order of :meth:`positions`), checked finite."""
         t = pd.Timestamp(self.init_times[i])
-        check_finite(pollutants, POLLUTANT_CHANNELS, _times(t, self._offsets(-1)), "cams")
-        check_finite(met, MET_CHANNELS, _times(t, self._offsets(0)), "met")
+        cams_offsets, met_offsets = self._offsets()
+        check_finite(pollutants, POLLUTANT_CHANNELS, _times(t, cams_offsets), "cams")
+        check_finite(met, MET_CHANNELS, _times(t, met_offsets), "met")
         return Window(pollutants[0], pollutants[1], met, pollutants[2:], *self.side_inputs(i))
-
-    def _item_statics(self, t: pd.Timestamp) -> torch.Tensor:
-        """Static features with the emission channels of the first target ``t + step``."""
-        encoder, fields = self._emissions
-        if encoder is None or fields is None:
-            return self.statics
-        month = (t + self.step).month if encoder.settings.monthly else 0
-        if month not in self._statics_of:
-            valid = [t + self.step] if encoder.settings.monthly else None
-            stacked = with_emissions(self.statics, encoder, fields, valid)
-            self._statics_of[month] = stacked[0] if stacked.ndim == 4 else stacked
-        return self._statics_of[month]
 
     def __getitem__(self, i: int) -> Window:
         cams_at, met_at = self.positions(i)

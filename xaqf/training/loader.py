@@ -394,8 +394,8 @@ class StoreWindows(WindowDataset):
         worker reopens the store and only reads states (the statics of a window, emissions
         included, are made in the training process, :meth:`side_inputs`)."""
         state = dict(self.__dict__)
-        state.update(_cams=None, _met=None, _opened={}, _emissions=(None, None),
-                     _statics_of={})
+        state.update(_cams=None, _met=None, _opened={},
+                     _step_statics=None)
         return state
 
     def _arrays(self, group: str) -> dict[str, zarr.Array]:

@@ -51,7 +51,7 @@ from xaqf._utils.progress import progress as progress_bar
 from xaqf._utils.serialize import from_dict, to_dict
 from xaqf.errors import ConfigError, InvalidValueError, ModelFileError
 from xaqf.metrics import latitude_weights
-from xaqf.model.step import model_step
+from xaqf.model.step import model_step, unroll
 from xaqf.preprocessing.grey_line import select_base
 from xaqf.training.checkpoint import load_checkpoint, save_checkpoint
 from xaqf.training.config import StageConfig
@@ -90,16 +90,16 @@ def rollout_loss(net: torch.nn.Module, batch: Window, grey: torch.Tensor,
                  weights: torch.Tensor, reduce: Any = None) -> torch.Tensor:
     """Mean Eq. 9 loss over the ``k`` steps of a batch of windows (see the module notes);
     with ``reduce``, this process's share of the global batch's loss."""
-    p_prev, p_now = batch.p_prev, batch.p_now
-    true_prev, true_now = p_prev, p_now
+    steps = batch.target.shape[1]
+    states = unroll(net, batch.p_prev, batch.p_now, lambda s: batch.met[:, s],
+                    lambda s: batch.statics[:, s], lambda s: batch.time_features[:, s], grey,
+                    steps)
+    true_prev, true_now = batch.p_prev, batch.p_now
     losses = []
-    for s in range(batch.target.shape[1]):
+    for s, p_next in enumerate(states):
         target = batch.target[:, s]
-        p_next = model_step(net, p_prev, p_now, batch.met[:, s], batch.met[:, s + 1],
-                            batch.statics, batch.time_features[:, s], grey)
         reference = select_base(true_prev, true_now, grey)
         losses.append(base_relative_loss(p_next, target, reference, weights, reduce=reduce))
-        p_prev, p_now = p_now, p_next
         true_prev, true_now = true_now, target
     return torch.stack(losses).mean()
 
@@ -281,8 +281,8 @@ class Trainer:
             indices = range(start, min(start + self.stage.batch_size, len(validation)))
             batch = collate([validation[i] for i in indices]).to(self.device)
             prediction = model_step(self.net, batch.p_prev, batch.p_now, batch.met[:, 0],
-                                    batch.met[:, 1], batch.statics, batch.time_features[:, 0],
-                                    self.grey)
+                                    batch.met[:, 1], batch.statics[:, 0],
+                                    batch.time_features[:, 0], self.grey)
             base = select_base(batch.p_prev, batch.p_now, self.grey)
             target = batch.target[:, 0]
             scores.append(float(_weighted_rmse(prediction, target, self.weights)) * len(indices))
