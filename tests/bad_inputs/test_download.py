@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -62,3 +63,36 @@ def test_two_files_of_one_name_in_an_inventory_zip_are_refused(tmp_path):
                            backoff=0.0, progress=False, sleep=lambda s: None)
     assert client.calls == 1  # the archive's content is refused, not retried
     assert list((tmp_path / "cams-glob-ant").iterdir()) == []
+
+
+class _ConflictingMembers:
+    """A month zip whose two members both hold ``z``, with different values."""
+
+    def __init__(self, planned):
+        self.planned = planned
+        self.calls = 0
+
+    def retrieve(self, dataset, request, target):
+        from tests.data.test_download import tiny_month
+        from xaqf.tutorial.downloads import write_raw
+
+        self.calls += 1
+        match = next(r for r in self.planned if r.request == request)
+        ds = tiny_month(match)
+        with zipfile.ZipFile(target, "w") as archive:
+            for k in range(2):
+                member = Path(target).parent / f"part{k}.nc"
+                write_raw(ds + k, match.product, member)
+                archive.write(member, f"stream-{k}.nc")
+                member.unlink()
+
+
+def test_two_zip_members_with_one_variable_differing_are_refused(tmp_path):
+    from xaqf.data.sources import requests
+
+    client = _ConflictingMembers(requests("era5-static", "2022-06", "2022-06"))
+    with pytest.raises(DownloadError, match=r"members 'stream-0\.nc' and 'stream-1\.nc' both "
+                                            r"hold '\w+', with different values"):
+        download("era5-static", "2022-06", "2022-06", tmp_path, client=client, retries=2,
+                 backoff=0.0, progress=False, sleep=lambda s: None)
+    assert client.calls == 1 and not (tmp_path / "era5-static.nc").exists()

@@ -16,7 +16,7 @@ from tests.cli.test_verify import LEADS, TIMES, xr_forecast
 from tests.helpers import canonical_dataset
 from xaqf import stations
 from xaqf.cli import main
-from xaqf.errors import ConfigError, DataWarning, GridMismatchError
+from xaqf.errors import ConfigError, DataWarning, GridMismatchError, UnitError
 from xaqf.products import air_quality as products
 from xaqf.products.surface import surface_concentration, to_surface_units
 
@@ -153,3 +153,10 @@ def test_cli_verify_onto_its_stations_file_is_refused(files, capsys):
                  str(path / "v" / "scores.csv"), "--output", str(path / "v")])
     assert code == 2
     assert "scores.csv is one of the input files" in capsys.readouterr().err
+
+
+def test_who_exceedance_of_a_mixing_ratio_names_the_variable():
+    daily = xr.Dataset({"no2": ("date", [3e-8, 1e-9], {"units": "kg kg-1"})},
+                       coords={"date": DAYS})
+    with pytest.raises(UnitError, match=r"who_exceedance: 'no2'"):
+        products.who_exceedance(daily)

@@ -126,3 +126,24 @@ def test_bad_tolerance_names_the_parameter(tolerance):
     fc = obs.transpose("time", "station")
     with pytest.raises(ConfigError, match=rf"tolerance={tolerance!r} is not a time span"):
         match(fc, obs, tolerance=tolerance)
+
+
+def _netcdf(tmp_path, stations, values):
+    ds = xr.Dataset({"pm25": (("station_id", "time"), np.asarray(values, float),
+                              {"units": "µg/m³"})},
+                    coords={"station_id": stations, "time": TIMES[:2],
+                            "x": ("station_id", [-3.7] * len(stations)),
+                            "y": ("station_id", [40.4] * len(stations))})
+    ds.to_netcdf(tmp_path / "obs.nc")
+    return tmp_path / "obs.nc"
+
+
+def test_netcdf_sentinel_is_masked(tmp_path):
+    with pytest.warns(DataWarning, match=r"'pm2p5': masked 1 no-data"):
+        obs = open_stations(_netcdf(tmp_path, ["4323"], [[-999.0, 12.0]]))
+    assert np.isnan(obs["pm2p5"].values[0, 0]) and obs["pm2p5"].values[0, 1] == 12.0
+
+
+def test_netcdf_duplicated_station_ids_are_refused(tmp_path):
+    with pytest.raises(LayoutError, match=r"obs\.nc: station identifier\(s\) \['4323'\]"):
+        open_stations(_netcdf(tmp_path, ["4323", "4323"], [[1.0, 2.0], [3.0, 4.0]]))

@@ -19,8 +19,9 @@ request a year (:func:`xaqf.data.sources.emission_requests`): each year's zip is
 folder beside its target, every species' file checked (named ``..._anthro_<species>_...``,
 readable, holding the twelve months of the year), then the folder moved into place as
 ``<directory>/cams-glob-ant/<year>/``; complete years are skipped. A zip holding two
-different files of one name (in two of its folders) is refused, naming both: unpacked into
-one folder, one would silently replace the other. Such a refusal, like any
+different files of one name (in two of its folders), or two members holding one variable
+with different values, is refused, naming both: unpacked or merged, one would silently
+replace the other. Such a refusal, like any
 :class:`~xaqf.errors.XaqfError` about what was received, is not retried.
 
 ``retries`` must be an integer of 0 or more and ``backoff`` a number of seconds of 0 or more
@@ -427,12 +428,29 @@ def _unzip_merged(path: Path) -> None:
             archive.extractall(folder, members)
         parts = [xr.open_dataset(Path(folder) / m) for m in members]
         try:
+            _refuse_conflicting_members(parts, members, path)
             merged = xr.merge(parts, compat="override", join="outer",
                               combine_attrs="drop_conflicts")
             merged.to_netcdf(path)
         finally:
             for part in parts:
                 part.close()
+
+
+def _refuse_conflicting_members(parts: list[xr.Dataset], members: list[str], path: Path
+                                ) -> None:
+    """DownloadError naming two zip members holding one variable with different values
+    (merging with ``compat="override"`` would silently keep the first)."""
+    first: dict[str, int] = {}
+    for k, part in enumerate(parts):
+        for name in map(str, part.data_vars):
+            j = first.setdefault(name, k)
+            if j != k and not parts[j][name].equals(part[name]):
+                raise DownloadError(
+                    f"{path.name}: the zip's members {members[j]!r} and {members[k]!r} both "
+                    f"hold {name!r}, with different values; merged, one would silently "
+                    f"replace the other. Download the month again; if the store keeps "
+                    f"sending both, report it and merge them by hand")
 
 
 def _month(request: Request) -> str:
