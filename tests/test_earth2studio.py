@@ -15,7 +15,12 @@ from tests.helpers import cams_and_met, micro_config
 from xaqf.data.derived import relative_humidity, specific_humidity
 from xaqf.data.lexicon import to_lexicon
 from xaqf.earth2studio import PollutionPrognostic, met_from_io
-from xaqf.errors import LayoutError, MissingDependencyError, MissingVariableError
+from xaqf.errors import (
+    LayoutError,
+    MissingDependencyError,
+    MissingTimeError,
+    MissingVariableError,
+)
 from xaqf.forecaster import Forecaster
 from xaqf.preprocessing.channels import to_channels
 from xaqf.preprocessing.normalization import compute_model_stats
@@ -132,3 +137,13 @@ def test_met_from_any_preset(setup):
     np.testing.assert_array_equal(steps[-1][0][0, 0, 0].numpy(), want[0])
     with pytest.raises(MissingVariableError, match=r"\['tp'\].*'pangu'.*adapt-met"):
         PollutionPrognostic(fc, to_lexicon(graphcast.drop_vars("tp")), preset="pangu")
+
+
+def test_an_older_weather_run_is_refused_as_predict_refuses_it(setup):
+    cams, forecast, fc, model = setup
+    x, coords = initial_state(model, cams)
+    coords["time"] = TIMES[2:3].values  # the met forecast starts 12 h before this state
+    with pytest.raises(MissingTimeError, match="no weather forecast starts at 2022-06-02"):
+        next(iter(model.create_iterator(x, coords)))
+    with pytest.raises(MissingTimeError):
+        fc.predict(cams, forecast, steps=1, init_times=TIMES[2:3], progress=False)

@@ -190,12 +190,13 @@ class PollutionPrognostic:
         """The latest input state first, then :attr:`steps` steps, each with its coords.
 
         The steps are those of one :meth:`~xaqf.Forecaster.predict_iter` rollout per batch
-        element and initial time, so they equal :meth:`~xaqf.Forecaster.predict`'s.
+        element and initial time, so they equal :meth:`~xaqf.Forecaster.predict`'s; the
+        inputs are checked before the initial state is yielded.
         """
         out = CoordSystem(self.output_coords(coords))
         out["lead_time"] = coords["lead_time"][-1:]
-        yield x[..., -1:, :, :, :], CoordSystem(out)
         rollouts = [self._run(cams, init, self.steps) for cams, init in self._cases(x, coords)]
+        yield x[..., -1:, :, :, :], CoordSystem(out)
         for pieces in zip(*rollouts, strict=True):
             out["lead_time"] = out["lead_time"] + self.step
             yield self._stack(list(pieces), x, coords), CoordSystem(out)
@@ -241,16 +242,18 @@ class PollutionPrognostic:
                                             progress=False)
 
     def _met_for(self, init: np.datetime64, steps: int) -> xr.Dataset:
-        """The met valid at ``init`` to ``init + steps * step``: the forecast started at the
-        earliest initial time not after ``init``, re-indexed by valid time."""
+        """The met valid at ``init`` to ``init + steps * step``: the weather forecast started
+        at ``init``, as :meth:`~xaqf.Forecaster.predict` takes it, re-indexed by valid time."""
         if "lead_time" not in self.met.dims:
             return self.met
-        starts = self.met["init_time"].values
-        started = starts[starts <= init]
-        if started.size == 0:
-            raise MissingTimeError(f"no met forecast starts at or before {init}; met starts "
-                                   f"at {pd.DatetimeIndex(starts).tolist()}")
-        forecast = self.met.sel(init_time=started.max())
+        starts = pd.DatetimeIndex(self.met["init_time"].values)
+        if pd.Timestamp(init) not in starts:
+            raise MissingTimeError(
+                f"no weather forecast starts at {pd.Timestamp(init)} (the pollutant state's "
+                f"time); met forecasts start at {starts.tolist()}. Run the weather model from "
+                f"{pd.Timestamp(init)}, or pass analyses along 'time'; an older run is not "
+                f"used in its place")
+        forecast = self.met.sel(init_time=init)
         return (forecast.swap_dims(lead_time="valid_time").drop_vars("lead_time")
                 .rename(valid_time="time"))
 
