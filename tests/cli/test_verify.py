@@ -60,7 +60,7 @@ def test_verify_gas_needs_met(files, capsys):
     path, _ = files
     argv = ["verify", str(path / "forecast.nc"), "--stations", str(path / "obs.nc"),
             "--variable", "no2", "--output", str(path / "gas")]
-    assert main(argv) == 1
+    assert main(argv) == 2
     assert "'t'" in capsys.readouterr().err
     assert main([*argv, "--met", str(path / "met.nc")]) == 0
     table = pd.read_csv(path / "gas" / "scores.csv", index_col="station")

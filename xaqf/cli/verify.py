@@ -8,7 +8,7 @@ the observations in valid time and writes, into ``--output``:
   printed;
 * ``timeseries.png`` (the station with most pairs), ``scatter.png``, ``bias_map.png``.
 
-Exit status: 0 on success, 2 for a missing input file, 1 for data that cannot be verified
+Exit status: 0 on success, 2 for a missing input file or data that cannot be verified
 (the message names the station, variable, time or file at fault).
 """
 
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except XaqfError as error:
         print(f"xaqf verify: error: {error}", file=sys.stderr)
-        return 1
+        return 2
     with atomic_path(args.output / "scores.csv") as partial:
         table.to_csv(partial, float_format="%.6g")
     print(table.to_string(float_format=lambda x: f"{x:.3g}"))
