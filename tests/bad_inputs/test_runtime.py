@@ -346,7 +346,7 @@ def test_malformed_train_config(text, culprit):
 def test_cli_corrupt_forecast_file(tmp_path, capsys):
     (tmp_path / "f.nc").write_text("not netcdf")
     (tmp_path / "t.nc").write_text("not netcdf")
-    assert main(["evaluate", str(tmp_path / "f.nc"), str(tmp_path / "t.nc")]) == 1
+    assert main(["evaluate", str(tmp_path / "f.nc"), str(tmp_path / "t.nc")]) == 2
     err = capsys.readouterr().err
     assert "f.nc cannot be read as netCDF or zarr" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1

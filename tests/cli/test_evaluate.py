@@ -77,14 +77,14 @@ def test_missing_file_exits_2(files, capsys):
     assert "nope.nc" in capsys.readouterr().err
 
 
-def test_unscorable_data_exits_1(files, capsys):
+def test_unscorable_data_exits_2(files, capsys):
     folder, *_, truth = files
     truth.isel(time=slice(0, 5)).to_netcdf(folder / "short.nc")
     args = parse([folder / "forecast.zarr", folder / "short.nc", "--output", folder / "x"])
-    assert evaluate.run(args) == 1
+    assert evaluate.run(args) == 2
     assert "valid time" in capsys.readouterr().err
     args = parse([folder / "forecast.zarr", folder / "truth.nc", "--variables", "tcco"])
-    assert evaluate.run(args) == 1
+    assert evaluate.run(args) == 2
     assert "tcco" in capsys.readouterr().err
 
 

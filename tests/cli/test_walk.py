@@ -46,7 +46,7 @@ WALK: list[tuple[str, list[str]]] = [
                              "--output", "store_met.zarr"]),
     ("forecast, FuXi-like met", ["forecast", "model.safetensors", "--cams", "data/train.zarr/cams",
                                  "--met", "data/fuxi/*.nc", "--init-times", "2022-06-02T00",
-                                 "2022-06-02T12", "--steps", "3", "--output", "forecast.zarr"]),
+                                 "2022-06-03T00", "--steps", "3", "--output", "forecast.zarr"]),
     ("evaluate", ["evaluate", "forecast.zarr", "data/train.zarr/cams", "--output", "evaluation"]),
     ("evaluate again", ["evaluate", "forecast.zarr", "data/train.zarr/cams",
                         "--output", "evaluation-again"]),
@@ -115,5 +115,5 @@ def test_outputs_are_where_the_commands_say(walk):
     assert list((folder / "products").glob("eaqi_*.png"))
     assert "group cams" in results["info, store"].stdout
     assert "stage 'pretrain'" in results["info, model"].stdout
-    assert "init:      2022-06-02 00:00 ... 2022-06-02 12:00" in \
+    assert "init:      2022-06-02 00:00 ... 2022-06-03 00:00, 2 times every 24h" in \
         results["info, forecast"].stdout

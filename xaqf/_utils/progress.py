@@ -1,11 +1,11 @@
 """Progress display: a bar on a terminal, one line per stage in a log.
 
 :func:`progress` is the one place where xaqf makes a progress display. Where ``stderr`` is a
-terminal it is a ``tqdm`` bar; where ``stderr`` goes to a file or a pipe (a batch job's
-log), carriage-return frames would fill the log, so it is a :class:`StageLine` instead: it
-shows nothing while running and writes one line when the stage ends (``prepare: 12/12 step
-in 3.4 s``); its ``write`` lines (e.g. an epoch's validation scores) go to the log as they
-come.
+terminal (or a notebook's output) it is a ``tqdm`` bar; where ``stderr`` goes to a file or a
+pipe (a batch job's log), carriage-return frames would fill the log, so it is a
+:class:`StageLine` instead: it shows nothing while running and writes one line when the
+stage ends (``prepare: 12/12 step in 3.4 s``); its ``write`` lines (e.g. an epoch's
+validation scores) go to the log as they come.
 
 Examples
 --------
@@ -27,8 +27,18 @@ __all__ = ["StageLine", "on_terminal", "progress"]
 
 
 def on_terminal(stream: TextIO | None = None) -> bool:
-    """Whether ``stream`` (default ``sys.stderr``) is an interactive terminal."""
+    """Whether ``stream`` (default ``sys.stderr``) is seen by a person as it is written: a
+    terminal, or a Jupyter notebook's output (where ``tqdm.auto`` draws a widget).
+
+    Examples
+    --------
+    >>> import io
+    >>> on_terminal(io.StringIO())
+    False
+    """
     stream = sys.stderr if stream is None else stream
+    if type(stream).__module__.startswith("ipykernel"):
+        return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 

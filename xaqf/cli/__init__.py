@@ -87,8 +87,8 @@ def error(command: str, message: str) -> None:
     >>> err = io.StringIO()
     >>> with contextlib.redirect_stderr(err):
     ...     error("info", "no-such.zarr does not exist")
-    >>> err.getvalue()
-    'xaqf info: error: no-such.zarr does not exist\n'
+    >>> print(err.getvalue(), end="")
+    xaqf info: error: no-such.zarr does not exist
     """
     print(f"xaqf {command}: error: {message}", file=sys.stderr)
 

@@ -16,7 +16,7 @@ this process by default, or on a
 dask.distributed cluster for large archives (``--workers N`` starts a local one,
 ``--scheduler ADDRESS`` joins a running one whose workers see the same files).
 
-Exit status: 0 on success, 2 for a missing input file, 1 for data that cannot be scored
+Exit status: 0 on success, 2 for a missing input file or data that cannot be scored
 (the message names the variable, time or grid at fault).
 """
 
@@ -139,14 +139,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except XaqfError as error:
         print(f"xaqf evaluate: error: {error}", file=sys.stderr)
-        return 1
+        return 2
     try:
         with _cluster(args):
             tree = evaluate(forecast, truth, reference, form=args.form,
                             climatology=climatology)
     except XaqfError as error:
         print(f"xaqf evaluate: error: {error}", file=sys.stderr)
-        return 1
+        return 2
     with atomic_path(args.output / "scores.nc") as partial:
         tree.to_netcdf(partial)
     figures = write_figures(tree, args.output, args.lead_days)

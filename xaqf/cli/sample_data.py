@@ -15,8 +15,6 @@ import argparse
 import shlex
 from typing import Any
 
-from xaqf.errors import ConfigError
-
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``sample-data`` on ``subparsers``.
@@ -66,9 +64,6 @@ def run(args: argparse.Namespace) -> int:
     """Write the sample data; returns the exit status."""
     from xaqf.tutorial.sample_data import save_sample_data
 
-    if args.days < 2:
-        raise ConfigError(f"--days {args.days}: give at least 2 (the first day has no "
-                          f"FuXi-like forecast)")
     data = save_sample_data(args.directory, days=args.days, start=args.start,
                             seed=args.seed, stations=args.stations)
     print(f"xaqf sample-data: a {args.days}-day toy world written to {args.directory}:")

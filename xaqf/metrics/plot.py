@@ -55,7 +55,7 @@ _DISPLAY_UNITS: dict[str, tuple[str, float]] = {
 
 RATIO_LABEL = "normalised RMSE (< 1: better than reference)"
 
-MATRIX_LABEL = "RMSE / RMSE(reference): blue < 1 better than reference, red > 1 worse"
+MATRIX_LABEL = "RMSE / RMSE(reference)\nblue < 1: better than reference"
 """The colour bar's label of :func:`plot_score_matrix`."""
 
 NO_COASTLINES = "no coastlines: cartopy is not installed (pip install 'xaqf[maps]')"

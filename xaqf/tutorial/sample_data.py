@@ -45,6 +45,7 @@ import xarray as xr
 
 from xaqf._utils.atomic import atomic_path
 from xaqf.data.lexicon import lexicon_name
+from xaqf.errors import ConfigError
 from xaqf.products.surface import surface_concentration, volume_ratio_to_concentration
 from xaqf.regrid import global_grid, regrid
 from xaqf.stations.interpolate import interpolate
@@ -161,9 +162,15 @@ def save_sample_data(directory: str | os.PathLike, *, days: int = 6,
     -------
     SampleData
         The files written.
+
+    Raises
+    ------
+    ConfigError
+        ``days`` is not a whole number of at least 2.
     """
     if int(days) != days or days < 2:
-        raise ValueError(f"days must be a whole number >= 2, not {days!r}")
+        raise ConfigError(f"days must be a whole number >= 2 (the first day has no FuXi-like "
+                          f"forecast), not {days!r}")
     directory = Path(directory)
     inits = fuxi_inits(start, days)
     world = extended_world(start, days, met_resolution, seed, spinup_days, inits)
