@@ -17,7 +17,7 @@ test: install
 	$(PYTHON) -m mypy xaqf
 	$(PYTHON) -m pytest -m "not slow"
 	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html
-	XAQF_GALLERY_HTML=docs/_build/html $(PYTHON) -m pytest -q tests/test_gallery.py
+	XAQF_GALLERY_HTML=docs/_build/html $(PYTHON) -m pytest -q tests/test_gallery.py tests/test_docs_site.py
 
 docs: install
 	$(PYTHON) -m sphinx -W --keep-going -b html docs docs/_build/html

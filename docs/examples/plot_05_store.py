@@ -11,8 +11,6 @@ import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from _cache import forecaster
-
 import xaqf
 from xaqf.store import prepare
 
@@ -30,10 +28,10 @@ tree = xaqf.open_store(store)
 print(tree)
 
 # %%
-# The store's groups feed the forecaster directly: a two-step forecast of the gallery's
-# tiny model (trained on another period of the toy world), driven by the store's met.
+# The store's groups feed the forecaster directly: a two-step forecast of the shipped
+# met-coupled model (trained on another period of the toy world), driven by the store's met.
 cams, met = tree["cams"].to_dataset(), tree["met"].to_dataset()
-fc = forecaster("bilinear").predict(cams, met, steps=2, progress=False)
+fc = xaqf.tutorial.load_model("demo-met").predict(cams, met, steps=2, progress=False)
 fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
 (fc["pm10"].isel(init_time=0, lead_time=-1) * 1e9).plot(ax=ax, cbar_kwargs={"label": "µg m⁻³"})
 ax.set_title("PM10, +24 h from the store")
