@@ -138,7 +138,8 @@ def test_metadata_missing_a_field_is_refused(forecaster, tmp_path, field):
 @pytest.mark.parametrize(("change", "message"), [
     ({"format": "xaqf-checkpoint"}, "not an xaqf model file"),
     ({"format_version": 99}, "upgrade xaqf"),
-    ({"met_channels": ["t2m"]}, "channel lists differ"),
+    ({"met_channels": ["t_850", "t2m"]}, "met channels .* not channels of this xaqf"),
+    ({"pollutant_channels": ["pm25"]}, "pollutant channels .* not channels of this xaqf"),
     ({"model_config": {"name": "x", "no_such_key": 1}}, "invalid 'model_config'"),
     ({"stats": {"channel": ["pm10"]}}, "invalid 'stats'"),
 ])

@@ -12,7 +12,7 @@ from xaqf.forecaster import Forecaster
 from xaqf.store import open_store
 from xaqf.training import WindowDataset, collate
 from xaqf.training.loader import StoreWindows, WindowLoader, epoch_batches, fetch_plan
-from xaqf.variables import MET_CHANNELS
+from xaqf.variables import MET_CHANNELS, POLLUTANT_CHANNELS
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +146,23 @@ def test_read_raw_decodes_into_the_tensor_it_is_given(toy_store, forecaster):
 def test_read_raw_refuses_a_tensor_it_cannot_fill_in_place(toy_store, forecaster, out):
     with pytest.raises(LayoutError, match=r"read_raw\('met'\) needs a contiguous float32"):
         StoreWindows(forecaster, toy_store).read_raw("met", 0, out=out)
+
+
+def test_a_model_of_subsets_streams_only_its_channels(toy_store):
+    tree = open_store(toy_store)
+    stats = tree["stats"].to_dataset()
+    subset = Forecaster.from_config(micro_config(), stats, pollutants=["pm10", "go3_500"],
+                                    met=["t2m", "t_850", "t_250", "u"], seed=0)
+    streamed = StoreWindows(subset, toy_store, rollout_steps=2)
+    whole = StoreWindows(Forecaster.from_config(micro_config(), stats, seed=0), toy_store,
+                         rollout_steps=2)
+    for group, channels, full in (("cams", subset.pollutant_channels, POLLUTANT_CHANNELS),
+                                  ("met", subset.met_channels, MET_CHANNELS)):
+        raw = streamed.read_raw(group, 3)
+        assert raw.shape[0] == len(channels) and streamed.raw_shape(group)[0] == len(channels)
+        rows = [full.index(c) for c in channels]
+        torch.testing.assert_close(raw, whole.read_raw(group, 3)[rows], rtol=0, atol=0)
+    batches = [[0, 1]]
+    (batch,) = WindowLoader(streamed, workers=2).batches(batches)
+    assert batch.p_now.shape[1] == 2 and batch.met.shape[2] == 3 + 13
+    torch.testing.assert_close(batch.target, collate([streamed[0], streamed[1]]).target)

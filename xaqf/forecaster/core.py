@@ -16,7 +16,7 @@ network).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,12 @@ from xaqf.forecaster.model_file import ModelMetadata
 from xaqf.forecaster.predicting import Predicting
 from xaqf.forecaster.rollout import CompiledNets
 from xaqf.forecaster.stats import StatsLike, combined_stats
-from xaqf.forecaster.variable_sets import check_network
+from xaqf.forecaster.variable_sets import channel_set, check_network
 from xaqf.model import FusionUNet, ModelConfig, build_model
 from xaqf.preprocessing.emissions import EmissionEncoder, EmissionSettings
 from xaqf.preprocessing.encoding import Encoding, TransformSettings
 from xaqf.preprocessing.statics import STATIC_CHANNELS, static_features
-from xaqf.variables import GREY_LINE
+from xaqf.variables import GREY_LINE, MET_CHANNELS, POLLUTANT_CHANNELS
 
 LOG_TRANSFORM = TransformSettings()
 """The default transform: Eq. 12 on every pollutant channel, floor 1e-6."""
@@ -67,6 +67,11 @@ class Forecaster(Predicting):
         Log-transform settings, or ``None`` for no transform.
     provenance
         Free JSON-able record of how the weights were trained.
+    emissions
+        The emission inputs (settings and statistics), or ``None``.
+    pollutant_channels, met_channels
+        The channels the network takes, in catalogue order (default: all of them); the
+        network's input widths must match.
 
     Attributes
     ----------
@@ -91,10 +96,12 @@ class Forecaster(Predicting):
                  grey_line: Iterable[str] = GREY_LINE, step: str | pd.Timedelta = "12h",
                  transform: TransformSettings | None = LOG_TRANSFORM,
                  provenance: dict[str, Any] | None = None,
-                 emissions: EmissionEncoder | None = None) -> None:
-        check_network(net.config, emissions)
+                 emissions: EmissionEncoder | None = None,
+                 pollutant_channels: Sequence[str] = POLLUTANT_CHANNELS,
+                 met_channels: Sequence[str] = MET_CHANNELS) -> None:
+        check_network(net.config, emissions, tuple(pollutant_channels), tuple(met_channels))
         self.net = net
-        self.encoding = Encoding(stats, transform, grey_line)
+        self.encoding = Encoding(stats, transform, grey_line, pollutant_channels, met_channels)
         self.statics = statics
         self.grid = grid
         self.step = pd.Timedelta(step)
@@ -104,7 +111,9 @@ class Forecaster(Predicting):
 
     @classmethod
     def from_config(cls, config_or_name: str | ModelConfig | dict[str, Any],
-                    stats: StatsLike, *, statics: xr.Dataset | None = None,
+                    stats: StatsLike, *, pollutants: str | Iterable[str] | None = None,
+                    met: str | Iterable[str] | None = None,
+                    statics: xr.Dataset | None = None,
                     grey_line: Iterable[str] = GREY_LINE, step: str = "12h",
                     transform: TransformSettings | None = LOG_TRANSFORM,
                     seed: int | None = None, emissions: EmissionSettings | None = None
@@ -116,9 +125,15 @@ class Forecaster(Predicting):
         config_or_name
             ``"paper"``, ``"small"``, ``"tiny"``, a :class:`~xaqf.model.ModelConfig` or dict.
         stats
-            Normalisation statistics of every pollutant and met channel: one Dataset, or a
-            sequence or mapping of Datasets that together cover them (e.g. ``[stats_cams,
-            stats_met]``, combined with :func:`~xaqf.preprocessing.normalization.combine_stats`).
+            Normalisation statistics of every pollutant and met channel of the model: one
+            Dataset, or a sequence or mapping of Datasets that together cover them (e.g.
+            ``[stats_cams, stats_met]``, combined with
+            :func:`~xaqf.preprocessing.normalization.combine_stats`).
+        pollutants, met
+            The pollutants and the met the model takes, as variable names (every level) or
+            channel names (``"go3_850"``); ``None``: all of
+            :data:`~xaqf.variables.POLLUTANT_CHANNELS` / :data:`~xaqf.variables.MET_CHANNELS`.
+            The network's input widths follow; so does the grey-line set.
         statics
             Dataset with ``orography`` and ``lsm``: fixes the model grid. ``None``: only
             position features, any grid.
@@ -137,7 +152,8 @@ class Forecaster(Predicting):
         MissingVariableError
             The statistics lack a pollutant or met channel.
         ConfigError
-            A channel is in more than one part of ``stats``, or a part is not a Dataset.
+            A channel is in more than one part of ``stats``, a part is not a Dataset, or
+            ``pollutants``/``met`` name an unknown variable or channel.
 
         Examples
         --------
@@ -152,18 +168,22 @@ class Forecaster(Predicting):
         143
         """
         stats = combined_stats(stats)
+        channels = (channel_set(pollutants, POLLUTANT_CHANNELS, "pollutants"),
+                    channel_set(met, MET_CHANNELS, "met"))
         if seed is not None:
             torch.manual_seed(seed)
         encoder = None if emissions is None else EmissionEncoder(emissions, stats)
         net = build_model(config_or_name, static_channels=len(STATIC_CHANNELS) + (
-            0 if encoder is None else len(encoder.channels)))
+            0 if encoder is None else len(encoder.channels)), pollutant_channels=len(
+            channels[0]), met_channels=len(channels[1]))
         grid, features = None, None
         if statics is not None:
             grid = xr.Dataset(coords={"latitude": statics["latitude"],
                                       "longitude": statics["longitude"]})
             features = static_features(statics, grid)
         return cls(net, stats, statics=features, grid=grid, grey_line=grey_line, step=step,
-                   transform=transform, emissions=encoder)
+                   transform=transform, emissions=encoder, pollutant_channels=channels[0],
+                   met_channels=channels[1])
 
     @property
     def config(self) -> ModelConfig:
@@ -198,7 +218,8 @@ class Forecaster(Predicting):
         return ModelMetadata(
             model_config=self.config, stats=self.stats, grid=self.grid, step=self.step,
             grey_line=tuple(sorted(self.grey_line)), transform=self.transform,
-            provenance=self.provenance, emissions=self.emissions)
+            provenance=self.provenance, emissions=self.emissions,
+            pollutant_channels=self.pollutant_channels, met_channels=self.met_channels)
 
     def save(self, path: str | Path) -> Path:
         """Write weights and metadata to one ``.safetensors`` file (no pickle).
@@ -222,6 +243,8 @@ class Forecaster(Predicting):
         net, statics, meta = model_file.read_model(path_or_name)
         forecaster = cls(net, meta.stats, statics=statics, grid=meta.grid,
                          grey_line=meta.grey_line, step=meta.step, transform=meta.transform,
-                         provenance=meta.provenance, emissions=meta.emissions)
+                         provenance=meta.provenance, emissions=meta.emissions,
+                         pollutant_channels=meta.pollutant_channels,
+                         met_channels=meta.met_channels)
         forecaster.net.to(resolve_device(device))
         return forecaster

@@ -3,9 +3,10 @@
 Everything that can be checked without touching the data values is checked up front, so a
 forecast fails before any computation, with the missing variable, level or time named:
 
-* ``cams`` must hold every pollutant channel, with a ``time`` axis holding ``t - step`` and
-  ``t`` for every initial time ``t``;
-* ``met`` must hold every meteorological channel at ``t, t + step, ..., t + steps * step``,
+* ``cams`` must hold every pollutant channel of the model, with a ``time`` axis holding
+  ``t - step`` and ``t`` for every initial time ``t``;
+* ``met`` must hold every meteorological channel of the model at ``t, t + step, ..., t +
+  steps * step``,
   either along ``time`` (analyses, ERA5-like) or as a forecast along
   ``(init_time, lead_time)`` (FuXi-like), in which case the forecast started at ``t`` is used;
 * ``met`` may be an ensemble, with a ``member`` dimension: the network then runs every
@@ -44,17 +45,12 @@ from xaqf.data.io import north_first
 from xaqf.data.presets import resolve_met
 from xaqf.data.units import to_canonical_dataset
 from xaqf.data.validation import check_dataset
-from xaqf.errors import LayoutError
+from xaqf.errors import LayoutError, MissingVariableError
+from xaqf.forecaster.variable_sets import levels_of, variables_of
 from xaqf.preprocessing.channels import channel_values
 from xaqf.preprocessing.windows import Need, usable_init_times, window_offsets
 from xaqf.regrid import check_same_grid, regrid, same_grid
-from xaqf.variables import (
-    MEMBER_DIM,
-    MET_CHANNELS,
-    MET_VARIABLES,
-    POLLUTANT_CHANNELS,
-    POLLUTANT_VARIABLES,
-)
+from xaqf.variables import MEMBER_DIM, MET_CHANNELS, POLLUTANT_CHANNELS
 
 
 @dataclass(frozen=True)
@@ -116,7 +112,7 @@ class ForecastInputs:
         unique = unique if repeated else init_times
         times = np.concatenate([unique - self.step.to_timedelta64(), unique])
         ds = check_dataset(select(self.cams, {"time": times}).load(), "cams",
-                           variables=POLLUTANT_VARIABLES)
+                           variables=list(map(str, self.cams.data_vars)), levels=None)
         states = channel_values(ds, self.pollutant_channels)
         before, now = states[:len(unique)], states[len(unique):]
         return (before[positions], now[positions]) if repeated else (before, now)
@@ -151,7 +147,8 @@ class ForecastInputs:
                                                                           errors="ignore")
         if self.regrid_met:
             ds = regrid(ds, self.grid)
-        ds = check_dataset(ds.load(), "met", variables=MET_VARIABLES)
+        ds = check_dataset(ds.load(), "met", variables=list(map(str, self.met.data_vars)),
+                           levels=None)
         values = channel_values(ds, self.met_channels)
         return values.reshape(len(leads), len(init_times), *values.shape[-3:])
 
@@ -228,15 +225,39 @@ def _choose_init_times(cams_times: pd.DatetimeIndex, met: xr.Dataset, step: pd.T
                     f"init_times to see what is missing")
 
 
+def _model_variables(ds: xr.Dataset, role: str, channels: tuple[str, ...]) -> xr.Dataset:
+    """The variables of ``channels`` in ``ds``, checked present (with their levels), in
+    catalogue units; the others dropped.
+
+    Raises
+    ------
+    MissingVariableError
+        Naming every variable of ``channels`` that ``ds`` lacks, and what to supply.
+    """
+    needed = variables_of(channels)
+    missing = [name for name in needed if name not in ds.data_vars]
+    if missing:
+        raise MissingVariableError(
+            f"{role} lacks {missing}, which this model takes as inputs (its {role} variables: "
+            f"{list(needed)}); supply {missing} in {role}, or use a model trained without "
+            f"them (Forecaster.from_config(..., {'pollutants' if role == 'cams' else 'met'}"
+            f"=[...]))")
+    ds = check_dataset(ds, role, variables=needed, levels=levels_of(channels),
+                       check_values=False)
+    return to_canonical_dataset(ds[list(needed)], needed)
+
+
 def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Timedelta,
-                   grid: xr.Dataset | None = None, init_times: Sequence | None = None
-                   ) -> ForecastInputs:
-    """Check ``cams`` and ``met`` (no values computed) and pick the initial times.
+                   grid: xr.Dataset | None = None, init_times: Sequence | None = None,
+                   pollutant_channels: tuple[str, ...] = POLLUTANT_CHANNELS,
+                   met_channels: tuple[str, ...] = MET_CHANNELS) -> ForecastInputs:
+    """Check ``cams`` and ``met`` (no values computed) for a model of ``pollutant_channels``
+    and ``met_channels``, and pick the initial times.
 
     Raises
     ------
     MissingVariableError, MissingLevelError
-        A pollutant or met variable, or a pressure level, is absent.
+        A pollutant or met variable of the model, or a pressure level, is absent.
     MissingTimeError
         The state at ``t - step`` or ``t``, or a met time, is absent (named).
     GridMismatchError
@@ -249,11 +270,8 @@ def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Ti
         a ``member`` dimension in ``cams``.
     """
     _refuse_cams_members(cams)
-    cams = check_dataset(cams, "cams", variables=POLLUTANT_VARIABLES, check_values=False)
-    met = resolve_met(met, MET_CHANNELS)
-    met = check_dataset(met, "met", variables=MET_VARIABLES, check_values=False)
-    cams = north_first(to_canonical_dataset(cams[list(POLLUTANT_VARIABLES)], POLLUTANT_VARIABLES))
-    met = north_first(to_canonical_dataset(met[list(MET_VARIABLES)], MET_VARIABLES))
+    cams = north_first(_model_variables(cams, "cams", pollutant_channels))
+    met = north_first(_model_variables(resolve_met(met, met_channels), "met", met_channels))
     if grid is not None:
         check_same_grid(cams, grid, names=("cams", "model grid (its static fields)"))
     is_forecast = "init_time" in met.dims and "lead_time" in met.dims
@@ -265,4 +283,5 @@ def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Ti
             f"{cams.sizes['latitude']} x {cams.sizes['longitude']}: regridding met bilinearly "
             f"to the cams grid", stacklevel=3)
     members = met[MEMBER_DIM].values if MEMBER_DIM in met.dims else None
-    return ForecastInputs(cams, met, chosen, step, steps, is_forecast, regrid_met, members)
+    return ForecastInputs(cams, met, chosen, step, steps, is_forecast, regrid_met, members,
+                          pollutant_channels, met_channels)

@@ -7,9 +7,10 @@ has a fixed grid), and :meth:`ModelMetadata.to_dict` as the JSON header document
 
 Reading checks, in order: the file exists (or the name is registered in
 :mod:`xaqf.tutorial`), it is safetensors and not a pickle, its metadata is an xaqf model of
-a known format version with every field, its channel lists match this xaqf's catalogue,
-and the weights and static features fit the stored model config and grid exactly. Any
-failure is a :class:`~xaqf.errors.ModelFileError` naming the file and the problem.
+a known format version with every field, its channel lists (the model's pollutant and met
+sets) are channels of this xaqf's catalogue in its order and as many as the network's input
+widths, and the weights and static features fit the stored model config and grid exactly.
+Any failure is a :class:`~xaqf.errors.ModelFileError` naming the file and the problem.
 
 Examples
 --------
@@ -86,8 +87,11 @@ class ModelMetadata:
     emissions
         The emission inputs (:class:`~xaqf.preprocessing.emissions.EmissionEncoder`: settings and
         statistics), or ``None`` for a model without emissions.
-    pollutant_channels, met_channels, static_channels, levels
-        The catalogue the file was written with (checked on reading).
+    pollutant_channels, met_channels
+        The model's channel sets (:attr:`xaqf.Forecaster.pollutant_channels`, ...): the
+        whole catalogue by default, as in files written before models had sets.
+    static_channels, levels
+        The catalogue the file was written with.
     format_version, xaqf_version
         Versions of the format and of the xaqf that wrote the file.
 
@@ -163,10 +167,14 @@ def _check(data: dict[str, Any], source: str) -> None:
     if data["format_version"] > FORMAT_VERSION:
         raise ModelFileError(f"{source} has model-file format {data['format_version']}; this "
                              f"xaqf reads up to {FORMAT_VERSION}: upgrade xaqf")
-    if (tuple(data["pollutant_channels"]), tuple(data["met_channels"])) != (
-            POLLUTANT_CHANNELS, MET_CHANNELS):
-        raise ModelFileError(f"{source}: its channel lists differ from this xaqf's catalogue "
-                             f"(xaqf.variables); it was written for another channel order")
+    for key, catalogue in (("pollutant_channels", POLLUTANT_CHANNELS),
+                           ("met_channels", MET_CHANNELS)):
+        listed = [str(name) for name in data[key]]
+        if not listed or listed != [c for c in catalogue if c in set(listed)]:
+            raise ModelFileError(
+                f"{source}: its {key.replace('_', ' ')} {listed[:5]}... are not channels of "
+                f"this xaqf's catalogue (xaqf.variables) in its order; it was written for "
+                f"another catalogue")
 
 
 def _decoded(data: dict[str, Any], name: str, source: str) -> Any:
@@ -232,6 +240,16 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
 """Per field of :class:`ModelMetadata`: ``(to JSON, from JSON)``."""
 
 
+def _check_sets(path: Path, config: ModelConfig, metadata: ModelMetadata) -> None:
+    """Refuse channel lists that disagree with the network's input widths."""
+    sets = (len(metadata.pollutant_channels), len(metadata.met_channels))
+    if sets != (config.pollutant_channels, config.met_channels):
+        raise ModelFileError(
+            f"{path}: its pollutant channels ({sets[0]}) and met channels ({sets[1]}) "
+            f"disagree with its weights, made for {config.pollutant_channels} and "
+            f"{config.met_channels}; the file is damaged: save the model again")
+
+
 class ModelFile(NamedTuple):
     """What :func:`read_model` returns."""
 
@@ -279,6 +297,7 @@ def read_model(path_or_name: str | Path) -> ModelFile:
     except RuntimeError as err:
         raise ModelFileError(f"{path}: the weights do not match the model config "
                              f"{net.config.name!r}: {err}") from None
+    _check_sets(path, net.config, metadata)
     statics = tensors.get("statics")
     grid = metadata.grid
     if grid is not None:

@@ -47,7 +47,8 @@ _SPATIAL = ["level", "latitude", "longitude", "valid_time"]
 
 
 def labelled(values: Any, init_times: np.ndarray, steps: range, step: pd.Timedelta,
-             grid: xr.Dataset, members: np.ndarray | None = None) -> xr.Dataset:
+             grid: xr.Dataset, members: np.ndarray | None = None,
+             channels: tuple[str, ...] = POLLUTANT_CHANNELS) -> xr.Dataset:
     """The forecast Dataset of ``values`` ``(init_time, lead_time, channel, lat, lon)``.
 
     Parameters
@@ -65,6 +66,8 @@ def labelled(values: Any, init_times: np.ndarray, steps: range, step: pd.Timedel
         Member labels of an ensemble forecast: ``values`` then holds the cases (initial time
         major, see :attr:`~xaqf.forecaster.inputs.ForecastInputs.cases`) along its first
         axis, and the Dataset has a ``member`` dimension after ``init_time``.
+    channels
+        The channels along ``values``' channel axis (the model's pollutant channels).
 
     Returns
     -------
@@ -83,7 +86,7 @@ def labelled(values: Any, init_times: np.ndarray, steps: range, step: pd.Timedel
     """
     leads = np.asarray([(s * step).to_timedelta64() for s in steps], "timedelta64[ns]")
     coords = {"init_time": np.asarray(init_times, "datetime64[ns]"), "lead_time": leads,
-              "channel": list(POLLUTANT_CHANNELS), "latitude": grid["latitude"].values,
+              "channel": list(channels), "latitude": grid["latitude"].values,
               "longitude": grid["longitude"].values}
     dims: tuple[str, ...] = _DIMS
     if members is not None:
@@ -124,27 +127,31 @@ class Piece(NamedTuple):
     values: np.ndarray
     members: np.ndarray | None = None
 
-    def dataset(self, step: pd.Timedelta, grid: xr.Dataset) -> xr.Dataset:
+    def dataset(self, step: pd.Timedelta, grid: xr.Dataset,
+                channels: tuple[str, ...] = POLLUTANT_CHANNELS) -> xr.Dataset:
         """The piece as a labelled Dataset with a length-one ``lead_time``."""
         return labelled(self.values[:, None], self.init_times, range(self.step, self.step + 1),
-                        step, grid)
+                        step, grid, channels=channels)
 
-    def datasets(self, step: pd.Timedelta, grid: xr.Dataset) -> list[xr.Dataset]:
+    def datasets(self, step: pd.Timedelta, grid: xr.Dataset,
+                 channels: tuple[str, ...] = POLLUTANT_CHANNELS) -> list[xr.Dataset]:
         """The piece as labelled Datasets: itself (:meth:`dataset`), or for an ensemble
         one per initial time of the batch, holding its members in the batch."""
         if self.members is None:
-            return [self.dataset(step, grid)]
+            return [self.dataset(step, grid, channels)]
         starts = np.flatnonzero(np.r_[True, self.init_times[1:] != self.init_times[:-1]])
         ends = np.r_[starts[1:], len(self.init_times)]
         return [labelled(self.values[i:j, None], self.init_times[i:i + 1],
-                         range(self.step, self.step + 1), step, grid, self.members[i:j])
+                         range(self.step, self.step + 1), step, grid, self.members[i:j],
+                         channels)
                 for i, j in zip(starts, ends, strict=True)]
 
 
-def empty_forecast(n_init: int, steps: int, grid: xr.Dataset) -> np.ndarray:
+def empty_forecast(n_init: int, steps: int, grid: xr.Dataset,
+                   channels: int = len(POLLUTANT_CHANNELS)) -> np.ndarray:
     """An uninitialised float32 ``(init_time, lead_time, channel, latitude, longitude)``
-    array for a whole forecast, to be filled piece by piece and labelled once (see
-    :func:`labelled`).
+    array for a whole forecast of ``channels`` channels, to be filled piece by piece and
+    labelled once (see :func:`labelled`).
 
     Allocated by torch, which (unlike numpy) does not ask the kernel for transparent huge
     pages: where the kernel compacts memory to provide them on demand, the first touch of a
@@ -158,22 +165,21 @@ def empty_forecast(n_init: int, steps: int, grid: xr.Dataset) -> np.ndarray:
     >>> values.shape, values.dtype, values.flags.c_contiguous
     ((3, 10, 73, 2, 2), dtype('float32'), True)
     """
-    shape = (n_init, steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
-             grid.sizes["longitude"])
+    shape = (n_init, steps, channels, grid.sizes["latitude"], grid.sizes["longitude"])
     return torch.empty(shape, dtype=torch.float32).numpy()
 
 
 def forecast_template(init_times: np.ndarray, step: pd.Timedelta, steps: int,
-                      grid: xr.Dataset, members: np.ndarray | None = None) -> xr.Dataset:
-    """A lazy all-zero Dataset with the layout of the whole forecast (for streaming), with
-    a ``member`` dimension when ``members`` are given."""
+                      grid: xr.Dataset, members: np.ndarray | None = None,
+                      channels: tuple[str, ...] = POLLUTANT_CHANNELS) -> xr.Dataset:
+    """A lazy all-zero Dataset with the layout of the whole forecast of ``channels`` (for
+    streaming), with a ``member`` dimension when ``members`` are given."""
     import dask.array as dsa
 
     cases = len(init_times) * (1 if members is None else len(members))
-    shape = (cases, steps, len(POLLUTANT_CHANNELS), grid.sizes["latitude"],
-             grid.sizes["longitude"])
+    shape = (cases, steps, len(channels), grid.sizes["latitude"], grid.sizes["longitude"])
     zeros = dsa.zeros(shape, dtype=np.float32, chunks=(1, 1, -1, -1, -1))
-    return labelled(zeros, init_times, range(1, steps + 1), step, grid, members)
+    return labelled(zeros, init_times, range(1, steps + 1), step, grid, members, channels)
 
 
 def _region(template: xr.Dataset, piece: xr.Dataset) -> dict[str, slice]:

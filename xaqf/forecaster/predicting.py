@@ -38,6 +38,16 @@ class Predicting:
     emissions: EmissionEncoder | None
     _compiled: CompiledNets
 
+    @property
+    def pollutant_channels(self) -> tuple[str, ...]:
+        """The pollutant channels the model takes and forecasts, in order."""
+        return self.encoding.pollutant_channels
+
+    @property
+    def met_channels(self) -> tuple[str, ...]:
+        """The met channels the model takes, in order."""
+        return self.encoding.met_channels
+
     def static_tensor(self, grid: xr.Dataset, device: torch.device | str = "cpu"
                       ) -> torch.Tensor:
         """The ``(S, H, W)`` static features on ``grid`` (the stored ones if any)."""
@@ -70,15 +80,17 @@ class Predicting:
                 device: str | torch.device | None = None, dtype: str | None = None,
                 progress: bool = True, output: str | Path | None = None,
                 emissions: xr.Dataset | None = None, compile: bool = False) -> xr.Dataset:
-        """Forecast ``steps`` steps of all pollutants from one or many initial times.
+        """Forecast ``steps`` steps of the model's pollutants from one or many initial times.
 
         Parameters
         ----------
         cams
             Pollutants (canonical layout, ``time`` axis) holding ``t - step`` and ``t`` for
-            each initial time ``t``, on the model grid.
+            each initial time ``t``, on the model grid: the variables of
+            :attr:`pollutant_channels` (others are ignored).
         met
-            Meteorology at ``t ... t + steps * step``: along ``time`` (analyses) or along
+            Meteorology (the variables of :attr:`met_channels`; others are ignored) at
+            ``t ... t + steps * step``: along ``time`` (analyses) or along
             ``(init_time, lead_time)`` (a weather forecast; the one started at ``t`` is used).
             Any grid: regridded to the ``cams`` grid with a warning if it differs. With a
             ``member`` dimension (a weather ensemble), every member is forecast: a pollution
@@ -112,8 +124,8 @@ class Predicting:
         Returns
         -------
         xarray.Dataset
-            ``(init_time, lead_time, [level], latitude, longitude)``, the 13 CAMS variables
-            in catalogue units, ``lead_time = step ... steps * step``, coordinate
+            ``(init_time, lead_time, [level], latitude, longitude)``, the model's pollutant
+            variables in catalogue units, ``lead_time = step ... steps * step``, coordinate
             ``valid_time = init_time + lead_time``, CF attributes. For an ensemble ``met``,
             ``(init_time, member, lead_time, ...)`` with the met's member labels; each member
             is the forecast driven by that member's met alone. With ``compile`` (and no

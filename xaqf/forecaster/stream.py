@@ -86,6 +86,12 @@ class Forecaster(Protocol):
     @property
     def emissions(self) -> EmissionEncoder | None: ...
 
+    @property
+    def pollutant_channels(self) -> tuple[str, ...]: ...
+
+    @property
+    def met_channels(self) -> tuple[str, ...]: ...
+
     def static_tensor(self, grid: xr.Dataset, device: torch.device | str = "cpu"
                       ) -> torch.Tensor: ...
 
@@ -129,7 +135,9 @@ def prepare(forecaster: Forecaster, cams: xr.Dataset, met: xr.Dataset, steps: in
     the emission fields it needs on their grid
     (:func:`~xaqf.preprocessing.emissions.prepare_emissions`)."""
     inputs = prepare_inputs(cams, met, steps=steps, step=forecaster.step, grid=forecaster.grid,
-                            init_times=init_times)
+                            init_times=init_times,
+                            pollutant_channels=forecaster.pollutant_channels,
+                            met_channels=forecaster.met_channels)
     return inputs, prepare_emissions(forecaster.emissions, emissions, inputs.grid)
 
 
@@ -138,7 +146,7 @@ def datasets(pieces: Generator[Piece, None, None], forecaster: Forecaster, grid:
     """``pieces`` as Datasets; closing this generator closes ``pieces``."""
     with closing(pieces):
         for piece in pieces:
-            yield from piece.datasets(forecaster.step, grid)
+            yield from piece.datasets(forecaster.step, grid, forecaster.pollutant_channels)
 
 
 def forecast_pieces(forecaster: Forecaster, inputs: ForecastInputs, batch_size: int,
@@ -237,13 +245,16 @@ def whole_forecast(forecaster: Forecaster, inputs: ForecastInputs, batch_size: i
                   emissions=emissions, compile=compile)
     if output is not None:
         template = partial(forecast_template, inputs.init_times, forecaster.step,
-                           inputs.steps, inputs.grid, inputs.members)
+                           inputs.steps, inputs.grid, inputs.members,
+                           inputs.pollutant_channels)
         return stream_to(output, datasets(run(), forecaster, inputs.grid), template, attrs)
-    values = empty_forecast(len(inputs.cases[0]), inputs.steps, inputs.grid)
+    values = empty_forecast(len(inputs.cases[0]), inputs.steps, inputs.grid,
+                            len(inputs.pollutant_channels))
     before = forecaster.compiled_net(device, dtype).compile_seconds if compile else 0.0
     deque(run(out=values), maxlen=0)
     forecast = labelled(values, inputs.init_times, range(1, inputs.steps + 1),
-                        forecaster.step, inputs.grid, inputs.members).assign_attrs(attrs)
+                        forecaster.step, inputs.grid, inputs.members,
+                        inputs.pollutant_channels).assign_attrs(attrs)
     if compile:
         compiled = forecaster.compiled_net(device, dtype)
         forecast.attrs["xaqf_compile_seconds"] = round(compiled.compile_seconds - before, 3)

@@ -42,10 +42,11 @@ import torch
 import xarray as xr
 
 from xaqf.errors import ConfigError, MissingVariableError
+from xaqf.preprocessing.channels import variable_of
 from xaqf.preprocessing.grey_line import grey_line_mask
 from xaqf.preprocessing.normalization import denormalize_array, normalize_array
 from xaqf.preprocessing.transform import DEFAULT_FLOOR, inverse_log_transform, log_transform
-from xaqf.variables import GREY_LINE, MET_CHANNELS, POLLUTANT_CHANNELS
+from xaqf.variables import GREY_LINE, MET_CHANNELS, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 
 @dataclass(frozen=True)
@@ -150,13 +151,16 @@ class Encoding:
     Parameters
     ----------
     stats
-        Normalisation statistics (:func:`xaqf.preprocessing.normalization.compute_stats` format)
-        covering
-        every pollutant and met channel; other channels are dropped.
+        Normalisation statistics (:func:`xaqf.preprocessing.normalization.compute_stats`
+        format) covering every pollutant and met channel of the sets; other channels are
+        dropped.
     transform
         Log-transform settings, or ``None`` for no transform.
     grey_line
-        Variables whose base is the state 24 h before the target.
+        Variables whose base is the state 24 h before the target; pollutants outside
+        ``pollutant_channels`` are dropped from it.
+    pollutant_channels, met_channels
+        The channels of the states, in order (default: the whole catalogue).
 
     Attributes
     ----------
@@ -164,6 +168,7 @@ class Encoding:
         The statistics of the pollutant then met channels, in memory.
     transform : TransformSettings or None
     grey_line : frozenset of str
+    pollutant_channels, met_channels : tuple of str
     grey_mask : numpy.ndarray
         ``(C,)`` bool over the pollutant channels: grey-line channels.
     transform_mask : numpy.ndarray
@@ -177,29 +182,34 @@ class Encoding:
 
     def __init__(self, stats: xr.Dataset,
                  transform: TransformSettings | None = TransformSettings(),
-                 grey_line: Iterable[str] = GREY_LINE) -> None:
-        channels = list(POLLUTANT_CHANNELS + MET_CHANNELS)
+                 grey_line: Iterable[str] = GREY_LINE,
+                 pollutant_channels: Sequence[str] = POLLUTANT_CHANNELS,
+                 met_channels: Sequence[str] = MET_CHANNELS) -> None:
+        self.pollutant_channels, self.met_channels = tuple(pollutant_channels), tuple(met_channels)
+        channels = list(self.pollutant_channels + self.met_channels)
         held = set(stats["channel"].values.tolist()) if "channel" in stats.coords else set()
         missing = [c for c in channels if c not in held]
         if missing:
             raise MissingVariableError(
                 f"the normalisation statistics lack {len(missing)} channels, e.g. "
-                f"{missing[:5]}; compute them on every pollutant and met variable "
+                f"{missing[:5]}; compute them on every pollutant and met variable of the model "
                 f"(xaqf.preprocessing.normalization.compute_model_stats)")
         self.stats = stats.sel(channel=channels).compute()
         self.transform = transform
-        self.grey_line = frozenset(grey_line)
-        self._p_mean, self._p_std = _stats_arrays(self.stats, POLLUTANT_CHANNELS)
-        self._q_mean, self._q_std = _stats_arrays(self.stats, MET_CHANNELS)
-        self.grey_mask = grey_line_mask(POLLUTANT_CHANNELS, self.grey_line)
-        transformed = POLLUTANT_CHANNELS if transform is None or transform.channels is None \
+        absent = set(POLLUTANT_VARIABLES) - {variable_of(c) for c in self.pollutant_channels}
+        self.grey_line = frozenset(grey_line) - absent
+        self._p_mean, self._p_std = _stats_arrays(self.stats, self.pollutant_channels)
+        self._q_mean, self._q_std = _stats_arrays(self.stats, self.met_channels)
+        self.grey_mask = grey_line_mask(self.pollutant_channels, self.grey_line)
+        transformed = self.pollutant_channels if transform is None or transform.channels is None \
             else transform.channels
-        self.transform_mask = np.isin(POLLUTANT_CHANNELS, transformed) & (transform is not None)
+        self.transform_mask = np.isin(self.pollutant_channels, transformed) & (
+            transform is not None)
 
     def __repr__(self) -> str:
         transformed = int(self.transform_mask.sum())
         return (f"Encoding({len(self.stats['channel'])} channels, log transform on "
-                f"{transformed}/{len(POLLUTANT_CHANNELS)} pollutants, "
+                f"{transformed}/{len(self.pollutant_channels)} pollutants, "
                 f"{int(self.grey_mask.sum())} grey-line channels)")
 
     def encode_pollutants(self, x: torch.Tensor) -> torch.Tensor:

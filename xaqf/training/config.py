@@ -89,6 +89,10 @@ class StageConfig(JsonConfig):
         Recompute each U-Net level in the backward instead of keeping its activations.
     channels_last
         Keep the network and its activations in the channels-last memory format.
+    pollutants, met
+        The pollutant and met variables (or channels) of the model, as
+        :meth:`Forecaster.from_config <xaqf.Forecaster.from_config>` takes them; ``None``:
+        all. The stages of a run share one model, so they name the same sets.
 
     Raises
     ------
@@ -114,8 +118,13 @@ class StageConfig(JsonConfig):
     precision: str = "fp32"
     activation_checkpointing: bool = False
     channels_last: bool = False
+    pollutants: tuple[str, ...] | None = None
+    met: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        for name in ("pollutants", "met"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         for name in ("epochs", "batch_size", "rollout_steps", "checkpoint_every", "run_length"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

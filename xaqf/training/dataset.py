@@ -46,12 +46,12 @@ from xaqf._utils.checks import check_finite, positive_int
 from xaqf.data.io import north_first
 from xaqf.data.units import to_canonical_dataset
 from xaqf.data.validation import check_dataset
+from xaqf.forecaster.variable_sets import levels_of, variables_of
 from xaqf.model.step import step_features
 from xaqf.preprocessing.channels import to_channels
 from xaqf.preprocessing.emissions import StepStatics, prepare_emissions
 from xaqf.preprocessing.windows import Need, usable_init_times, window_offsets
 from xaqf.regrid import check_same_grid
-from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
 
 if TYPE_CHECKING:
     from xaqf.forecaster import Encoding, Forecaster
@@ -119,6 +119,16 @@ def _times(t: pd.Timestamp, offsets: list[pd.Timedelta]) -> np.ndarray:
     return np.asarray([t + offset for offset in offsets], "datetime64[ns]")
 
 
+def _checked(ds: xr.Dataset, role: str, channels: tuple[str, ...], values: bool
+             ) -> xr.Dataset:
+    """The variables of ``channels`` in ``ds``, checked (``values``: their values too), in
+    catalogue units, north first."""
+    variables = variables_of(channels)
+    ds = check_dataset(north_first(ds), role, variables=variables, levels=levels_of(channels),
+                       check_values=values)
+    return to_canonical_dataset(ds[list(variables)], variables)
+
+
 class WindowDataset(torch.utils.data.Dataset):
     """Windows ``(P(t-1), P(t), Q(t..t+k)) -> P(t+1..t+k)`` for every usable ``t``.
 
@@ -128,7 +138,9 @@ class WindowDataset(torch.utils.data.Dataset):
         The :class:`~xaqf.Forecaster` being trained: its encoding, step and statics are
         used (the dataset keeps no reference to its network).
     cams, met
-        Pollutants and meteorology along ``time``, on the same grid.
+        Pollutants and meteorology along ``time``, on the same grid, holding the variables
+        of the forecaster's :attr:`~xaqf.Forecaster.pollutant_channels` and
+        :attr:`~xaqf.Forecaster.met_channels` (others are ignored).
     rollout_steps
         ``k``, the number of steps per sample.
     init_times
@@ -147,18 +159,17 @@ class WindowDataset(torch.utils.data.Dataset):
                  rollout_steps: int = 1, init_times: Any = None, cache: bool = False,
                  emissions: xr.Dataset | None = None) -> None:
         positive_int(rollout_steps, "rollout_steps")
-        cams = check_dataset(north_first(cams), "cams", variables=POLLUTANT_VARIABLES,
-                             check_values=cache)
-        met = check_dataset(north_first(met), "met", variables=MET_VARIABLES, check_values=cache)
+        self.pollutant_channels = forecaster.pollutant_channels
+        self.met_channels = forecaster.met_channels
+        cams = _checked(cams, "cams", self.pollutant_channels, cache)
+        met = _checked(met, "met", self.met_channels, cache)
         check_same_grid(cams, met, names=("cams", "met"))
-        cams = to_canonical_dataset(cams, POLLUTANT_VARIABLES)
-        met = to_canonical_dataset(met, MET_VARIABLES)
         self.encoding: Encoding = forecaster.encoding
         self.step = pd.Timedelta(forecaster.step)
         self.rollout_steps = rollout_steps
         self.latitude = cams["latitude"].values
-        self._cams = to_channels(cams[list(POLLUTANT_VARIABLES)], POLLUTANT_CHANNELS)
-        self._met = to_channels(met[list(MET_VARIABLES)], MET_CHANNELS)
+        self._cams = to_channels(cams, self.pollutant_channels)
+        self._met = to_channels(met, self.met_channels)
         self._cams_index = pd.DatetimeIndex(cams["time"].values)
         self._met_index = pd.DatetimeIndex(met["time"].values)
         self.init_times = self._usable(init_times)
@@ -217,8 +228,8 @@ class WindowDataset(torch.utils.data.Dataset):
     def check_state(self, group: str, position: int, state: torch.Tensor) -> None:
         """Raise :class:`~xaqf.errors.InvalidValueError` naming the channel and time if the
         encoded state ``(C, H, W)`` at ``position`` of ``group`` is not finite."""
-        index, channels = ((self._cams_index, POLLUTANT_CHANNELS) if group == "cams" else
-                           (self._met_index, MET_CHANNELS))
+        index, channels = ((self._cams_index, self.pollutant_channels) if group == "cams" else
+                           (self._met_index, self.met_channels))
         check_finite(state[None], channels, index.values[position:position + 1], group)
 
     def side_inputs(self, i: int) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
@@ -240,8 +251,8 @@ class WindowDataset(torch.utils.data.Dataset):
         (in the order of :meth:`positions`), checked finite."""
         t = pd.Timestamp(self.init_times[i])
         cams_offsets, met_offsets = self._offsets()
-        check_finite(pollutants, POLLUTANT_CHANNELS, _times(t, cams_offsets), "cams")
-        check_finite(met, MET_CHANNELS, _times(t, met_offsets), "met")
+        check_finite(pollutants, self.pollutant_channels, _times(t, cams_offsets), "cams")
+        check_finite(met, self.met_channels, _times(t, met_offsets), "met")
         return Window(pollutants[0], pollutants[1], met, pollutants[2:], *self.side_inputs(i))
 
     def __getitem__(self, i: int) -> Window:

@@ -54,9 +54,11 @@ import zarr
 from zarr.core.buffer import default_buffer_prototype
 
 from xaqf.errors import ConfigError, LayoutError
+from xaqf.forecaster.variable_sets import variables_of
+from xaqf.preprocessing.channels import variable_of
 from xaqf.training.dataset import Window, WindowDataset
 from xaqf.training.slots import SlotRing, ring_size
-from xaqf.variables import MET_CHANNELS, MET_VARIABLES, POLLUTANT_CHANNELS, POLLUTANT_VARIABLES
+from xaqf.variables import PRESSURE_LEVELS, split_channel
 
 if TYPE_CHECKING:
     from xaqf.forecaster import Forecaster
@@ -66,8 +68,25 @@ __all__ = ["StateCache", "StoreWindows", "WindowLoader", "epoch_batches", "fetch
 Key = tuple[str, int]
 """A state: ``(group, position along time)``."""
 
-_GROUPS = {"cams": (POLLUTANT_VARIABLES, POLLUTANT_CHANNELS),
-           "met": (MET_VARIABLES, MET_CHANNELS)}
+_GROUPS = ("cams", "met")
+
+
+def store_rows(channels: Sequence[str]) -> dict[str, list[int] | None]:
+    """For each variable of ``channels``, the positions along the store's ``level`` axis
+    (the catalogue's levels) of its channels; ``None`` where it takes the whole array (a
+    surface variable, or every level).
+
+    Examples
+    --------
+    >>> store_rows(["t2m", "t_500", "t_850"])  # levels 50 ... 1000 hPa
+    {'t2m': None, 't': [7, 10]}
+    """
+    rows: dict[str, list[int] | None] = {}
+    for variable in variables_of(channels):
+        levels = [split_channel(c)[1] for c in channels if variable_of(c) == variable]
+        positions = [PRESSURE_LEVELS.index(level) for level in levels if level is not None]
+        rows[variable] = None if len(positions) in (0, len(PRESSURE_LEVELS)) else positions
+    return rows
 
 
 def epoch_batches(count: int, *, batch_size: int, seed: int, epoch: int, run_length: int = 1,
@@ -398,24 +417,28 @@ class StoreWindows(WindowDataset):
                      _step_statics=None)
         return state
 
+    def _channels(self, group: str) -> tuple[str, ...]:
+        return self.pollutant_channels if group == "cams" else self.met_channels
+
     def _arrays(self, group: str) -> dict[str, zarr.Array]:
-        """``group``'s zarr arrays, opened once per process."""
+        """``group``'s zarr arrays of the model's variables, opened once per process."""
         if group not in self._opened:
             self._opened[group] = {name: zarr.open_array(self.path, path=f"{group}/{name}",
                                                          mode="r")
-                                   for name in _GROUPS[group][0]}
+                                   for name in variables_of(self._channels(group))}
         return self._opened[group]
 
     def raw_shape(self, group: str) -> tuple[int, int, int]:
         """The ``(C, H, W)`` shape of one state of ``group``."""
-        return (len(_GROUPS[group][1]), *self._grid)
+        return (len(self._channels(group)), *self._grid)
 
     def read_raw(self, group: str, position: int,
                  out: torch.Tensor | None = None) -> torch.Tensor:
         """The state at ``position`` (within the period) of ``group`` in physical units,
         ``(C, H, W)`` float32: one chunk of each array, decoded by zarr straight into its
         channels of ``out`` (a new tensor by default), in channel order (the store keeps the
-        catalogue's variables and levels) and with no copy."""
+        catalogue's variables and levels) and with no copy -- but for a variable of which the
+        model takes some levels only, decoded whole then copied."""
         shape = self.raw_shape(group)
         if out is None:
             out = torch.empty(shape)
@@ -427,10 +450,18 @@ class StoreWindows(WindowDataset):
         values = out.numpy()
         wrap = default_buffer_prototype().nd_buffer.from_numpy_array
         row = 0
-        for array in self._arrays(group).values():
-            rows = math.prod(array.shape[1:-2])
-            array.get_basic_selection(index, out=wrap(values[row:row + rows].reshape(
-                array.shape[1:])))
+        levels = store_rows(self._channels(group))
+        for name, array in self._arrays(group).items():
+            picked = levels[name]
+            if picked is None:
+                rows = math.prod(array.shape[1:-2])
+                array.get_basic_selection(index, out=wrap(values[row:row + rows].reshape(
+                    array.shape[1:])))
+            else:
+                whole = np.empty(array.shape[1:], np.float32)
+                array.get_basic_selection(index, out=wrap(whole))
+                rows = len(picked)
+                values[row:row + rows] = whole[picked]
             row += rows
         return out
 

@@ -136,7 +136,8 @@ def _with_stats(forecaster: Any, stats: xr.Dataset) -> Any:
     return Forecaster(forecaster.net, stats, statics=forecaster.statics, grid=forecaster.grid,
                       grey_line=forecaster.grey_line, step=forecaster.step,
                       transform=forecaster.transform, provenance=forecaster.provenance,
-                      emissions=emissions)
+                      emissions=emissions, pollutant_channels=forecaster.pollutant_channels,
+                      met_channels=forecaster.met_channels)
 
 
 StoreInputs = tuple[xr.Dataset, xr.Dataset | None]
@@ -170,12 +171,35 @@ def _store_inputs(config: TrainConfig, tree: xr.DataTree, path: str,
     return combine_stats(stats, emission_stats(fields, settings, list(times))), fields
 
 
-def _store_forecaster(config: TrainConfig, tree: xr.DataTree, stats: xr.Dataset) -> Any:
+def variable_sets(stages: list[StageConfig]
+                  ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """The ``pollutants`` and ``met`` of the run's model: those the stages name (each the
+    same, or none).
+
+    Raises
+    ------
+    ConfigError
+        Two stages name different sets.
+    """
+    sets = []
+    for name in ("pollutants", "met"):
+        named = {getattr(stage, name) for stage in stages} - {None}
+        if len(named) > 1:
+            raise ConfigError(f"the stages name different {name} {sorted(named)}; the stages "
+                              f"of a run train one model: name one set in every stage")
+        sets.append(next(iter(named), None))
+    return sets[0], sets[1]
+
+
+def _store_forecaster(config: TrainConfig, tree: xr.DataTree, stats: xr.Dataset,
+                      stages: list[StageConfig]) -> Any:
     from xaqf.forecaster import Forecaster
 
     statics = tree["statics"].to_dataset().load()
+    pollutants, met = variable_sets(stages)
     return Forecaster.from_config(config.model, stats, statics=statics, step=config.step,
-                                  seed=0, emissions=emission_settings(config.data))
+                                  seed=0, emissions=emission_settings(config.data),
+                                  pollutants=pollutants, met=met)
 
 
 def _store_stages(config: TrainConfig, stages: list[StageConfig],
@@ -211,8 +235,10 @@ def _memory_stages(config: TrainConfig, stages: list[StageConfig]
     if settings is not None and emissions is not None:
         stats = combine_stats(stats, emission_stats(emissions, settings,
                                                     list(train_cams["time"].values)))
+    pollutant_set, met_set = variable_sets(stages)
     forecaster = Forecaster.from_config(config.model, stats, statics=statics, step=config.step,
-                                        seed=0, emissions=settings)
+                                        seed=0, emissions=settings, pollutants=pollutant_set,
+                                        met=met_set)
     plans = []
     for stage in stages:
         windows = WindowDataset(forecaster, train_cams, train_met,
@@ -239,7 +265,7 @@ def plan_stages(config: TrainConfig) -> list[tuple[Any, WindowDataset, WindowDat
                           f"give every stage a store or set data.store")
     named = _named_emissions(config, trees[first]["statics"].to_dataset())
     inputs = {path: _store_inputs(config, tree, path, named) for path, tree in trees.items()}
-    forecaster = _store_forecaster(config, trees[first], inputs[first][0])
+    forecaster = _store_forecaster(config, trees[first], inputs[first][0], stages)
     return _store_stages(config, stages, inputs, forecaster)
 
 

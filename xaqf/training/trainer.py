@@ -39,6 +39,7 @@ import math
 import os
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,13 +105,15 @@ def rollout_loss(net: torch.nn.Module, batch: Window, grey: torch.Tensor,
     return torch.stack(losses).mean()
 
 
-def nonfinite_channels(batch: Window) -> list[str]:
-    """The pollutant and met channels with a non-finite value somewhere in ``batch``."""
+def nonfinite_channels(batch: Window, pollutant_channels: Sequence[str] = POLLUTANT_CHANNELS,
+                       met_channels: Sequence[str] = MET_CHANNELS) -> list[str]:
+    """The pollutant and met channels (of the model's sets, in order) with a non-finite value
+    somewhere in ``batch``."""
     pollutants = torch.cat([batch.p_prev[:, None], batch.p_now[:, None], batch.target], 1)
     bad_p = (~torch.isfinite(pollutants)).transpose(0, 2).flatten(1).any(1)
     bad_m = (~torch.isfinite(batch.met)).transpose(0, 2).flatten(1).any(1)
-    return [POLLUTANT_CHANNELS[i] for i in torch.nonzero(bad_p).ravel().tolist()] + \
-        [MET_CHANNELS[i] for i in torch.nonzero(bad_m).ravel().tolist()]
+    return [pollutant_channels[i] for i in torch.nonzero(bad_p).ravel().tolist()] + \
+        [met_channels[i] for i in torch.nonzero(bad_m).ravel().tolist()]
 
 
 def _weighted_rmse(x: torch.Tensor, y: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -257,7 +260,8 @@ class Trainer:
             self.history.skipped.append(self.step + 1)
             return
         times = [str(np.datetime_as_string(t, unit="m")) for t in np.atleast_1d(batch.init_time)]
-        channels = nonfinite_channels(batch)
+        channels = nonfinite_channels(batch, self.forecaster.pollutant_channels,
+                                      self.forecaster.met_channels)
         cause = (f"non-finite input channels {channels}" if channels else
                  "all its inputs are finite, so the network diverged: lower max_lr or set "
                  "clip_grad_norm")
