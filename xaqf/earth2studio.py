@@ -6,8 +6,9 @@ earth2studio runs a *prognostic model* through four methods: ``input_coords()``,
 their coordinates in a ``CoordSystem``, an ``OrderedDict`` of dimension name -> numpy array:
 here ``(batch..., time, lead_time, variable, lat, lon)``. :class:`PollutionPrognostic`
 implements that interface (structurally: earth2studio's ``PrognosticModel`` is a protocol,
-so the class needs no earth2studio to exist); its ``variable`` labels are the 73 pollutant
-channels of :data:`xaqf.variables.POLLUTANT_CHANNELS` (earth2studio's lexicon has no names
+so the class needs no earth2studio to exist); its ``variable`` labels are the forecaster's
+pollutant channels (:attr:`~xaqf.Forecaster.pollutant_channels`: by default the 73 of
+:data:`xaqf.variables.POLLUTANT_CHANNELS`; earth2studio's lexicon has no names
 for pollutants on pressure levels).
 
 The meteorology is a forcing, not part of the state: the adapter is given a met forecast
@@ -41,7 +42,7 @@ from xaqf.data.io import standardize
 from xaqf.data.presets import MetPreset, apply_preset, resolve_met
 from xaqf.errors import ConfigError, LayoutError, MissingDependencyError, MissingTimeError
 from xaqf.preprocessing.channels import channel_values, from_channels
-from xaqf.variables import MEMBER_DIM, MET_CHANNELS, POLLUTANT_CHANNELS
+from xaqf.variables import MEMBER_DIM
 
 if TYPE_CHECKING:
     from xaqf.forecaster import Forecaster
@@ -139,12 +140,12 @@ class PollutionPrognostic:
     def __init__(self, forecaster: Forecaster, met: xr.Dataset, *, steps: int = 10,
                  device: str | torch.device | None = None,
                  preset: str | MetPreset | None = None) -> None:
-        channels = getattr(forecaster, "met_channels", MET_CHANNELS)
-        met = resolve_met(standardize(met, "met"), channels, preset=preset)
+        met = resolve_met(standardize(met, "met"), forecaster.met_channels, preset=preset)
         if MEMBER_DIM in met.dims:
             raise ConfigError(f"met has a {MEMBER_DIM!r} dimension; the earth2studio adapter "
                               f"drives one weather forecast: pass met.isel({MEMBER_DIM}=k)")
         self.forecaster = forecaster
+        self.channels = forecaster.pollutant_channels
         self.met = met
         self.steps = int(steps)
         self.device = device
@@ -157,7 +158,7 @@ class PollutionPrognostic:
         """Coordinates of an input: the pollutant states at ``t - step`` and ``t``."""
         return CoordSystem(batch=np.empty(0), time=np.empty(0),
                            lead_time=np.array([-self.step, np.timedelta64(0, "ns")]),
-                           variable=np.array(POLLUTANT_CHANNELS), lat=self.lat, lon=self.lon)
+                           variable=np.array(self.channels), lat=self.lat, lon=self.lon)
 
     def output_coords(self, input_coords: CoordSystem) -> CoordSystem:
         """Coordinates of the output of one step from ``input_coords``.
@@ -209,10 +210,11 @@ class PollutionPrognostic:
         if lead.size < 2 or lead[-1] - lead[-2] != self.step:
             raise LayoutError(f"lead_time {lead.tolist()} must end with two states "
                               f"{self.step.astype('timedelta64[h]')} apart (t - step, t)")
-        if list(coords["variable"]) != list(POLLUTANT_CHANNELS):
-            missing = sorted(set(POLLUTANT_CHANNELS) - set(map(str, coords["variable"])))
-            raise LayoutError(f"variable must be the 73 pollutant channels in "
-                              f"xaqf.variables.POLLUTANT_CHANNELS order; missing {missing}")
+        if list(coords["variable"]) != list(self.channels):
+            missing = sorted(set(self.channels) - set(map(str, coords["variable"])))
+            raise LayoutError(f"variable must be the model's {len(self.channels)} pollutant "
+                              f"channels in Forecaster.pollutant_channels order; missing "
+                              f"{missing}")
         for dim, mine in (("lat", self.lat), ("lon", self.lon)):
             theirs = np.asarray(coords[dim], np.float64)
             if theirs.shape != mine.shape or not np.allclose(theirs, mine):
@@ -231,7 +233,7 @@ class PollutionPrognostic:
                                      strict=True):
                 cams = from_channels(xr.DataArray(
                     states, dims=("time", "channel", "latitude", "longitude"),
-                    coords={"time": start + lead, "channel": list(POLLUTANT_CHANNELS),
+                    coords={"time": start + lead, "channel": list(self.channels),
                             "latitude": self.lat, "longitude": self.lon}))
                 cases.append((cams, start + lead[-1]))
         return cases
@@ -259,7 +261,7 @@ class PollutionPrognostic:
 
     def _stack(self, pieces: list[xr.Dataset], x: torch.Tensor, coords: CoordSystem
                ) -> torch.Tensor:
-        arrays = [channel_values(piece.isel(init_time=0), "pollutant") for piece in pieces]
+        arrays = [channel_values(piece.isel(init_time=0), list(self.channels)) for piece in pieces]
         batch = x.shape[:-5]
-        shape = (*batch, len(coords["time"]), 1, len(POLLUTANT_CHANNELS), *arrays[0].shape[-2:])
+        shape = (*batch, len(coords["time"]), 1, len(self.channels), *arrays[0].shape[-2:])
         return torch.as_tensor(np.stack(arrays).reshape(shape), device=x.device)
