@@ -17,7 +17,7 @@ The meteorology is a forcing, not part of the state: the adapter is given a met 
 
 Examples
 --------
->>> from xaqf.variables import MEMBER_DIM, POLLUTANT_CHANNELS
+>>> from xaqf.variables import POLLUTANT_CHANNELS
 >>> len(POLLUTANT_CHANNELS), POLLUTANT_CHANNELS[-1]
 (73, 'pm10')
 """
