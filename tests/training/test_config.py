@@ -89,6 +89,11 @@ def test_a_malformed_period_is_refused(period, message):
         TrainConfig(train_period=period)
 
 
+def test_a_step_that_is_no_duration_is_refused():
+    with pytest.raises(ConfigError, match=r"step '12 hours later' is not a time step"):
+        TrainConfig(step="12 hours later")
+
+
 def test_stages_without_any_data_are_refused():
     with pytest.raises(ConfigError, match=r"stage\(s\) \['pretrain'\] name no store and data "
                                           r"gives none"):

@@ -394,6 +394,11 @@ class TrainConfig(JsonConfig):
         self.typed_fields()
         _check_period("train_period", self.train_period)
         _check_period("validation_period", self.validation_period)
+        try:
+            pd.Timedelta(self.step)
+        except ValueError as err:
+            raise ConfigError(f"TrainConfig step {self.step!r} is not a time step ({err}); "
+                              f"write it like \"12h\"") from None
         stages = self.stage_configs()
         storeless = [stage.name for stage in stages if stage.store is None]
         if not self.data.sources and storeless:
