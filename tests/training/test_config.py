@@ -89,9 +89,10 @@ def test_a_malformed_period_is_refused(period, message):
         TrainConfig(train_period=period)
 
 
-def test_a_step_that_is_no_duration_is_refused():
-    with pytest.raises(ConfigError, match=r"step '12 hours later' is not a time step"):
-        TrainConfig(step="12 hours later")
+@pytest.mark.parametrize("step", ["12 hours later", "", "-12h"])
+def test_a_step_that_is_no_duration_is_refused(step):
+    with pytest.raises(ConfigError, match=f"step '{step}' is not a positive time step"):
+        TrainConfig(step=step)
 
 
 def test_stages_without_any_data_are_refused():

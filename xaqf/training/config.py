@@ -318,6 +318,17 @@ def _check_period(name: str, period: tuple[str, str] | None) -> None:
                           f"[start, end] in that order")
 
 
+def _check_step(step: str) -> None:
+    """Refuse a model time step that is not a positive duration."""
+    try:
+        duration = pd.Timedelta(step)
+    except ValueError:
+        duration = pd.NaT
+    if pd.isna(duration) or duration <= pd.Timedelta(0):
+        raise ConfigError(f"TrainConfig step {step!r} is not a positive time step; write it "
+                          f"like \"12h\"")
+
+
 @dataclass(frozen=True)
 class TrainConfig(JsonConfig):
     """A whole training run, as read by ``xaqf train CONFIG.json``.
@@ -394,11 +405,7 @@ class TrainConfig(JsonConfig):
         self.typed_fields()
         _check_period("train_period", self.train_period)
         _check_period("validation_period", self.validation_period)
-        try:
-            pd.Timedelta(self.step)
-        except ValueError as err:
-            raise ConfigError(f"TrainConfig step {self.step!r} is not a time step ({err}); "
-                              f"write it like \"12h\"") from None
+        _check_step(self.step)
         stages = self.stage_configs()
         storeless = [stage.name for stage in stages if stage.store is None]
         if not self.data.sources and storeless:
