@@ -21,7 +21,7 @@ refuses it at once, naming what is missing. Install with
 
 Examples
 --------
->>> from xaqf.variables import MEMBER_DIM, MET_CHANNELS, POLLUTANT_CHANNELS
+>>> from xaqf.variables import POLLUTANT_CHANNELS
 >>> len(POLLUTANT_CHANNELS), POLLUTANT_CHANNELS[-1]
 (73, 'pm10')
 """

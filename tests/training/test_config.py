@@ -12,6 +12,7 @@ from xaqf.errors import ConfigError
 from xaqf.model import get_config
 from xaqf.training import TrainConfig
 from xaqf.training.config import DataConfig, EmissionInputs, StageConfig
+from xaqf.training.run import load_inputs
 
 DOCS = Path(__file__).parents[2] / "docs"
 
@@ -88,6 +89,12 @@ def test_a_malformed_period_is_refused(period, message):
         TrainConfig(train_period=period)
 
 
+@pytest.mark.parametrize("step", ["12 hours later", "", "-12h"])
+def test_a_step_that_is_no_duration_is_refused(step):
+    with pytest.raises(ConfigError, match=f"step '{step}' is not a positive time step"):
+        TrainConfig(step=step)
+
+
 def test_stages_without_any_data_are_refused():
     with pytest.raises(ConfigError, match=r"stage\(s\) \['pretrain'\] name no store and data "
                                           r"gives none"):
@@ -125,3 +132,13 @@ def test_the_json_configs_of_the_docs_load(page):
     for block in blocks:
         config = TrainConfig.from_dict(json.loads(block))
         assert TrainConfig.from_json(config.to_json()) == config
+
+
+def test_the_toy_world_entry_gives_its_own_emissions():
+    world = {"resolution": 10.0, "days": 2, "spinup_days": 1}
+    cams, met, statics, emissions = load_inputs(DataConfig(toy_world=world))
+    assert emissions is None and statics is not None
+    with_emissions = DataConfig(toy_world=world, emissions=EmissionInputs(("co",)))
+    emissions = load_inputs(with_emissions)[3]
+    assert emissions is not None and "emi_co" in emissions
+    assert cams.sizes["latitude"] == 19

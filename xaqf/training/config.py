@@ -327,6 +327,17 @@ def _check_period(name: str, period: tuple[str, str] | None) -> None:
                           f"[start, end] in that order")
 
 
+def _check_step(step: str) -> None:
+    """Refuse a model time step that is not a positive duration."""
+    try:
+        duration = pd.Timedelta(step)
+    except ValueError:
+        duration = pd.NaT
+    if pd.isna(duration) or duration <= pd.Timedelta(0):
+        raise ConfigError(f"TrainConfig step {step!r} is not a positive time step; write it "
+                          f"like \"12h\"")
+
+
 @dataclass(frozen=True)
 class TrainConfig(JsonConfig):
     """A whole training run, as read by ``xaqf train CONFIG.json``.
@@ -403,6 +414,7 @@ class TrainConfig(JsonConfig):
         self.typed_fields()
         _check_period("train_period", self.train_period)
         _check_period("validation_period", self.validation_period)
+        _check_step(self.step)
         stages = self.stage_configs()
         storeless = [stage.name for stage in stages if stage.store is None]
         if not self.data.sources and storeless:

@@ -37,7 +37,7 @@ from xaqf.preprocessing.emissions import (
 )
 from xaqf.preprocessing.normalization import combine_stats
 from xaqf.regrid import same_grid
-from xaqf.training.config import DataConfig, EmissionInputs, Paths, StageConfig, TrainConfig
+from xaqf.training.config import DataConfig, EmissionInputs, StageConfig, TrainConfig
 from xaqf.training.dataset import WindowDataset
 from xaqf.training.distributed import Distributed, setup
 from xaqf.training.loader import StoreWindows
@@ -59,14 +59,18 @@ def emission_settings(data: DataConfig) -> EmissionSettings | None:
 def _inventory_files(entry: EmissionInputs) -> xr.Dataset | None:
     """The inventory of the files an ``emissions`` entry names, or ``None`` if it names none."""
     if entry.cams_glob_ant is not None:
-        return open_cams_glob_ant(_paths(entry.cams_glob_ant))
+        return open_cams_glob_ant(entry.cams_glob_ant)
     if entry.path is not None:
-        return open_emissions(_paths(entry.path))
+        return open_emissions(entry.path)
     return None
 
 
-def _paths(paths: Paths) -> str | list[str]:
-    return paths if isinstance(paths, str) else list(paths)
+def _emissions(entry: EmissionInputs | None, own: xr.Dataset | None) -> xr.Dataset | None:
+    """The fields of the files ``entry`` names, else ``own`` (the toy world's inventory)."""
+    if entry is None:
+        return None
+    named = _inventory_files(entry)
+    return own if named is None else named
 
 
 def load_inputs(data: DataConfig
@@ -77,9 +81,7 @@ def load_inputs(data: DataConfig
         from xaqf.tutorial import toy_world
 
         world = toy_world(**data.toy_world)
-        named = None if data.emissions is None else _inventory_files(data.emissions)
-        emissions = world.emissions if data.emissions is not None and named is None else named
-        return world.cams, world.era5, world.statics, emissions
+        return world.cams, world.era5, world.statics, _emissions(data.emissions, world.emissions)
     if data.cams is None or data.met is None:
         raise ConfigError(f"the 'data' entry needs {{'toy_world': {{...}}}} or 'cams' and 'met' "
                           f"paths to train in memory; got {list(data.sources)}")
@@ -88,8 +90,7 @@ def load_inputs(data: DataConfig
     statics = None
     if data.statics is not None:
         statics = standardize(xr.open_dataset(data.statics), "static")
-    emissions = None if data.emissions is None else _inventory_files(data.emissions)
-    return open_cams(_paths(data.cams)), open_met(_paths(data.met)), statics, emissions
+    return open_cams(data.cams), open_met(data.met), statics, _emissions(data.emissions, None)
 
 
 def _period(ds: xr.Dataset, period: tuple[str, str] | None) -> xr.Dataset:
