@@ -41,7 +41,8 @@ from xaqf.data.units import to_canonical_dataset
 from xaqf.errors import ConfigError, MissingVariableError
 from xaqf.variables import MET_CHANNELS, PRESSURE_LEVELS
 
-__all__ = ["PRESETS", "PRESET_ATTR", "MetPreset", "apply_preset", "guess_preset",
+__all__ = ["PRESETS", "PRESET_ATTR", "MetPreset", "apply_preset", "available_channels",
+           "guess_preset",
            "met_preset", "required_variables", "resolve_met"]
 
 PRESET_ATTR = "xaqf_met_preset"
@@ -265,6 +266,23 @@ def resolve_met(met: xr.Dataset, channels: Sequence[str] = MET_CHANNELS, *,
         return met
     inputs = to_canonical_dataset(met, {i for d in derived.values() for i in d.inputs})
     return met.assign({v: d.make(*(inputs[i] for i in d.inputs)) for v, d in derived.items()})
+
+
+def available_channels(met: xr.Dataset, channels: Sequence[str] = MET_CHANNELS
+                       ) -> tuple[str, ...]:
+    """The channels of ``channels`` whose variable ``met`` has or xaqf derives from it.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> met = xr.Dataset({"t": ("level", [280.0]), "q": ("level", [0.005])},
+    ...                  coords={"level": [850.0]})
+    >>> available_channels(met, ["t_850", "r_850", "tp"])
+    ('t_850', 'r_850')
+    """
+    have = set(map(str, met.data_vars))
+    return tuple(c for c in channels
+                 if _split(c)[0] in have or _derivable(_split(c)[0], have))
 
 
 def _split(channel: str) -> tuple[str, float | None]:

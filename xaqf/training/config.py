@@ -41,6 +41,9 @@ from xaqf.training.schedule import FINAL_LR, START_LR, WARMUP_FRACTION
 NONFINITE = ("raise", "skip")
 """The values of :attr:`StageConfig.nonfinite`."""
 
+TRAINS = ("all", "met")
+"""The values of :attr:`StageConfig.trains`."""
+
 
 @dataclass(frozen=True)
 class StageConfig(JsonConfig):
@@ -89,6 +92,9 @@ class StageConfig(JsonConfig):
         Recompute each U-Net level in the backward instead of keeping its activations.
     channels_last
         Keep the network and its activations in the channels-last memory format.
+    trains
+        ``"all"`` parameters, or ``"met"``: the met branch of the fusion alone, every other
+        parameter frozen (:mod:`xaqf.training.adapt`; the ``"adapt-met"`` preset).
     pollutants, met
         The pollutant and met variables (or channels) of the model, as
         :meth:`Forecaster.from_config <xaqf.Forecaster.from_config>` takes them; ``None``:
@@ -118,6 +124,7 @@ class StageConfig(JsonConfig):
     precision: str = "fp32"
     activation_checkpointing: bool = False
     channels_last: bool = False
+    trains: str = "all"
     pollutants: tuple[str, ...] | None = None
     met: tuple[str, ...] | None = None
 
@@ -151,6 +158,9 @@ class StageConfig(JsonConfig):
         if self.precision not in ("fp32", "bf16"):
             raise ConfigError(f"stage {self.name!r}: precision must be 'fp32' or 'bf16', got "
                               f"{self.precision!r}")
+        if self.trains not in TRAINS:
+            raise ConfigError(f"stage {self.name!r}: trains must be one of {TRAINS}, got "
+                              f"{self.trains!r}")
         if self.nonfinite not in NONFINITE:
             raise ConfigError(f"stage {self.name!r}: nonfinite must be one of {NONFINITE}, "
                               f"got {self.nonfinite!r}")
@@ -161,6 +171,7 @@ STAGES: dict[str, StageConfig] = {
     "pretrain": StageConfig("pretrain", max_lr=2.5e-4, epochs=40),
     "finetune": StageConfig("finetune", max_lr=1e-5, epochs=100),
     "multistep": StageConfig("multistep", max_lr=1e-5, epochs=20, rollout_steps=4),
+    "adapt-met": StageConfig("adapt-met", max_lr=1e-3, epochs=10, trains="met"),
 }
 """The paper's three stages (settings above); use :func:`stage_config` to adapt one."""
 
@@ -249,6 +260,10 @@ class DataConfig(JsonConfig):
         The source (above).
     emissions
         The model's emission inputs (:class:`EmissionInputs`), or ``None``.
+    met_preset
+        The weather model the met comes from (:data:`xaqf.data.presets.PRESETS`): files are
+        read with its conventions; the toy world's met is given its configuration
+        (:func:`xaqf.tutorial.preset_met`), e.g. to adapt a model to it (``"adapt-met"``).
 
     Raises
     ------
@@ -272,6 +287,7 @@ class DataConfig(JsonConfig):
     met: Paths | None = None
     statics: str | None = None
     emissions: EmissionInputs | None = None
+    met_preset: str | None = None
 
     @classmethod
     def from_dict(cls, data: Any, where: str | None = "data") -> DataConfig:
@@ -338,6 +354,18 @@ def _check_step(step: str) -> None:
                           f"like \"12h\"")
 
 
+def _check_adaptation(stages: list[StageConfig], start_from: str | None) -> None:
+    """Refuse a met-only stage without a trained model to adapt, or beside other stages."""
+    adapting = [stage.name for stage in stages if stage.trains == "met"]
+    if adapting and start_from is None:
+        raise ConfigError(f"stage(s) {adapting} train the met branch alone, which adapts a "
+                          f"trained model: name its file in 'start_from'")
+    if adapting and len(stages) > 1:
+        raise ConfigError(f"stages {[s.name for s in stages]}: an adaptation ({adapting[0]!r}) "
+                          f"is a run of its own; train the model first, then adapt it in "
+                          f"another run with 'start_from'")
+
+
 @dataclass(frozen=True)
 class TrainConfig(JsonConfig):
     """A whole training run, as read by ``xaqf train CONFIG.json``.
@@ -373,6 +401,10 @@ class TrainConfig(JsonConfig):
         DataLoader worker processes reading the training states (per training process).
     log
         JSON-lines training log (:mod:`xaqf.training.log`); ``None``: no log.
+    start_from
+        A trained model file to start from instead of a fresh ``model``: to adapt it to
+        another met configuration (a single ``"adapt-met"`` stage, :mod:`xaqf.training.adapt`)
+        or to fine-tune it.
 
     Raises
     ------
@@ -402,6 +434,7 @@ class TrainConfig(JsonConfig):
     step: str = "12h"
     workers: int = 0
     log: str | None = None
+    start_from: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or \
@@ -416,6 +449,7 @@ class TrainConfig(JsonConfig):
         _check_period("validation_period", self.validation_period)
         _check_step(self.step)
         stages = self.stage_configs()
+        _check_adaptation(stages, self.start_from)
         storeless = [stage.name for stage in stages if stage.store is None]
         if not self.data.sources and storeless:
             raise ConfigError(f"stage(s) {storeless} name no store and data gives none; set "

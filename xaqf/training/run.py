@@ -81,7 +81,12 @@ def load_inputs(data: DataConfig
         from xaqf.tutorial import toy_world
 
         world = toy_world(**data.toy_world)
-        return world.cams, world.era5, world.statics, _emissions(data.emissions, world.emissions)
+        met = world.era5
+        if data.met_preset is not None:
+            from xaqf.tutorial import preset_met
+
+            met = preset_met(met, data.met_preset)
+        return world.cams, met, world.statics, _emissions(data.emissions, world.emissions)
     if data.cams is None or data.met is None:
         raise ConfigError(f"the 'data' entry needs {{'toy_world': {{...}}}} or 'cams' and 'met' "
                           f"paths to train in memory; got {list(data.sources)}")
@@ -90,7 +95,8 @@ def load_inputs(data: DataConfig
     statics = None
     if data.statics is not None:
         statics = standardize(xr.open_dataset(data.statics), "static")
-    return open_cams(data.cams), open_met(data.met), statics, _emissions(data.emissions, None)
+    return (open_cams(data.cams), open_met(data.met, preset=data.met_preset), statics,
+            _emissions(data.emissions, None))
 
 
 def _period(ds: xr.Dataset, period: tuple[str, str] | None) -> xr.Dataset:
@@ -224,22 +230,45 @@ def _store_stages(config: TrainConfig, stages: list[StageConfig],
     return plans
 
 
-def _memory_stages(config: TrainConfig, stages: list[StageConfig]
-                   ) -> list[tuple[Any, WindowDataset, WindowDataset | None]]:
+def _fresh_forecaster(config: TrainConfig, stages: list[StageConfig], cams: xr.Dataset,
+                      met: xr.Dataset, statics: xr.Dataset | None,
+                      emissions: xr.Dataset | None) -> Any:
+    """An untrained forecaster of ``config.model`` with the statistics of the training data."""
     from xaqf.forecaster import Forecaster
     from xaqf.preprocessing.normalization import compute_model_stats
 
-    cams, met, statics, emissions = load_inputs(config.data)
-    train_cams, train_met = _period(cams, config.train_period), _period(met, config.train_period)
-    stats = compute_model_stats(train_cams, train_met).compute()
+    stats = compute_model_stats(cams, met).compute()
     settings = emission_settings(config.data)
     if settings is not None and emissions is not None:
         stats = combine_stats(stats, emission_stats(emissions, settings,
-                                                    list(train_cams["time"].values)))
+                                                    list(cams["time"].values)))
     pollutant_set, met_set = variable_sets(stages)
-    forecaster = Forecaster.from_config(config.model, stats, statics=statics, step=config.step,
-                                        seed=0, emissions=settings, pollutants=pollutant_set,
-                                        met=met_set)
+    return Forecaster.from_config(config.model, stats, statics=statics, step=config.step,
+                                  seed=0, emissions=settings, pollutants=pollutant_set,
+                                  met=met_set)
+
+
+def _started_forecaster(config: TrainConfig, stage: StageConfig, met: xr.Dataset) -> Any:
+    """The model of ``config.start_from``, adapted to ``met`` for a met-only stage."""
+    from xaqf.forecaster import Forecaster
+    from xaqf.training.adapt import adapt_met
+
+    forecaster = Forecaster.load(str(config.start_from))
+    if stage.trains != "met":
+        return forecaster
+    return adapt_met(forecaster, met, stage.met, preset=config.data.met_preset)
+
+
+def _memory_stages(config: TrainConfig, stages: list[StageConfig]
+                   ) -> list[tuple[Any, WindowDataset, WindowDataset | None]]:
+    from xaqf.data.presets import resolve_met
+
+    cams, met, statics, emissions = load_inputs(config.data)
+    train_cams, train_met = _period(cams, config.train_period), _period(met, config.train_period)
+    forecaster = _fresh_forecaster(config, stages, train_cams, train_met, statics, emissions) \
+        if config.start_from is None else _started_forecaster(config, stages[0], train_met)
+    met = resolve_met(met, forecaster.met_channels)
+    train_met = _period(met, config.train_period)
     plans = []
     for stage in stages:
         windows = WindowDataset(forecaster, train_cams, train_met,
@@ -260,6 +289,10 @@ def plan_stages(config: TrainConfig) -> list[tuple[Any, WindowDataset, WindowDat
     trees = _open_stores(config, stages)
     if not trees:
         return _memory_stages(config, stages)
+    if config.start_from is not None:
+        raise ConfigError("start_from trains from data.toy_world or data.cams/met; a run from "
+                          "stores starts from a fresh model (give the store's files as "
+                          "data.cams and data.met to adapt or fine-tune)")
     first = _store_of(config, stages[0])
     if first is None:
         raise ConfigError(f"stage {stages[0].name!r} names no store while later stages do; "

@@ -52,6 +52,7 @@ from xaqf._utils.progress import progress as progress_bar
 from xaqf._utils.serialize import from_dict, to_dict
 from xaqf.errors import ConfigError, InvalidValueError, ModelFileError
 from xaqf.metrics import latitude_weights
+from xaqf.model.adapt import freeze_outside_met
 from xaqf.model.step import model_step, unroll
 from xaqf.preprocessing.grey_line import select_base
 from xaqf.training.checkpoint import load_checkpoint, save_checkpoint
@@ -135,6 +136,16 @@ def _writable(folder: Path) -> Path:
     return folder
 
 
+def trained_parameters(net: torch.nn.Module, trains: str) -> list[torch.nn.Parameter]:
+    """The parameters a stage updates: all (``"all"``), or the met branch alone (``"met"``,
+    every other parameter frozen: :func:`xaqf.model.adapt.freeze_outside_met`)."""
+    if trains == "met":
+        return freeze_outside_met(net)  # type: ignore[arg-type]
+    for parameter in net.parameters():
+        parameter.requires_grad_(True)
+    return list(net.parameters())
+
+
 class Trainer:
     """Runs one :class:`~xaqf.training.config.StageConfig` on a forecaster's network.
 
@@ -174,6 +185,7 @@ class Trainer:
         self.net = forecaster.net.to(device)
         if stage.channels_last:
             self.net = self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        self.trained = trained_parameters(self.net, stage.trains)
         self.train_data, self.validation, self.stage = train, validation, stage
         self.device = resolve_device(device)
         self.progress = progress and self.world.is_main
@@ -194,7 +206,7 @@ class Trainer:
                               f"give each of {self.world.world_size} processes one; use fewer "
                               f"processes or a longer period")
         self.total_steps = self.steps_per_epoch * stage.epochs
-        self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=stage.max_lr,
+        self.optimizer = torch.optim.AdamW(self.trained, lr=stage.max_lr,
                                            weight_decay=stage.weight_decay)
         self.scheduler = make_scheduler(
             self.optimizer, max_lr=stage.max_lr, steps_per_epoch=self.steps_per_epoch,
@@ -239,7 +251,7 @@ class Trainer:
         if finite:
             (share * world.world_size).backward()
             limit = self.stage.clip_grad_norm
-            norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(),
+            norm = torch.nn.utils.clip_grad_norm_(self.trained,
                                                   math.inf if limit is None else limit)
             finite = bool(torch.isfinite(norm))
         if finite:
