@@ -168,3 +168,18 @@ def test_acc_of_streamed_states_kept_nan_skipped_and_refused_without_climatology
         plain + score_state(FORECAST, TRUTH, climatology=CLIMATOLOGY)
     with pytest.raises(ConfigError, match="empty"):
         ScoreState.empty().acc()
+
+
+@pytest.mark.parametrize("score", ["mnmb", "fge", "nmb", "nmge"])
+def test_relative_scores_stream_over_pieces_like_the_whole_forecast(score: str) -> None:
+    rng = np.random.default_rng(3)
+    times = pd.date_range("2022-06-01", periods=5, freq="12h")
+    truth = xr.Dataset({"pm10": (("time", "latitude", "longitude"),
+                                 rng.gamma(2.0, size=(5, 3, 4)))},
+                       coords={"time": times, "latitude": [45.0, 0.0, -45.0],
+                               "longitude": [0.0, 90.0, 180.0, 270.0]})
+    forecast = metrics.persistence_forecast(truth, times[:3], ["12h", "24h"])
+    pieces = [forecast.isel(init_time=[0]), forecast.isel(init_time=[1, 2])]
+    state = sum((score_state(piece, truth) for piece in pieces), ScoreState.empty())
+    whole = getattr(metrics, score)(forecast, truth)
+    xr.testing.assert_allclose(getattr(state, score)(), whole)

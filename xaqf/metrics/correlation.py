@@ -31,17 +31,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.metrics.aggregation import _as_tuple, average, weighted_mean
-from xaqf.metrics.align import SPATIAL_DIMS, match
-from xaqf.metrics.relative import dimensionless
-from xaqf.metrics.scores import (
-    Dims,
-    XarrayObj,
-    _chosen_skipna,
-    describe_score,
-    restore_order,
-    weights_on_grid,
-)
+from xaqf._utils.types import XarrayObj
+from xaqf.metrics.aggregation import Dims, as_tuple, average, weighted_mean
+from xaqf.metrics.align import SPATIAL_DIMS, match, restore_order
+from xaqf.metrics.describe import describe_score, dimensionless
+from xaqf.metrics.scores import chosen_skipna, like_forecast
+from xaqf.metrics.streaming import as_datasets
+from xaqf.metrics.weights import weights_on_grid
 
 __all__ = ["average_ranks", "pearson_r", "ranks", "spearman_r"]
 
@@ -77,7 +73,7 @@ def ranks(values: XarrayObj, dims: Hashable | Iterable[Hashable]) -> XarrayObj:
     array([[3. , 1.5],
            [1.5, 4. ]])
     """
-    core = list(_as_tuple(dims))
+    core = list(as_tuple(dims))
     return xr.apply_ufunc(_ranks_along, values, kwargs={"count": len(core)},
                           input_core_dims=[core], output_core_dims=[core],
                           dask="parallelized", output_dtypes=[np.float64],
@@ -105,19 +101,21 @@ def weighted_pearson(a: XarrayObj, b: XarrayObj, weights: xr.DataArray,
 def _correlation(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, name: str,
                  ranked: bool, *, dims: Dims, weights: Any, skipna: bool | None,
                  average_over: Dims | None) -> XarrayObj:
-    matched_forecast, matched_truth = match(forecast, truth)
-    chosen = _chosen_skipna(skipna, matched_truth)
-    w = weights_on_grid(weights, forecast, matched_forecast)
+    data, truth, _ = as_datasets(forecast, truth)
+    matched_forecast, matched_truth = match(data, truth)
+    chosen = chosen_skipna(skipna, matched_truth)
+    w = weights_on_grid(weights, data, matched_forecast)
     both = matched_forecast.notnull() & matched_truth.notnull()
     f, o = matched_forecast.where(both), matched_truth.where(both)
     if ranked:
         nan = ~both
         f, o = ranks(f, dims).where(~nan), ranks(o, dims).where(~nan)
         if not chosen:
-            f = f.where(~nan.any(_as_tuple(dims)))
-    per_forecast = restore_order(weighted_pearson(f, o, w, dims, chosen), forecast)
-    return describe_score(average(per_forecast, average_over, chosen), forecast, name,
-                          dimensionless)
+            f = f.where(~nan.any(as_tuple(dims)))
+    per_forecast = restore_order(weighted_pearson(f, o, w, dims, chosen), data)
+    score = describe_score(average(per_forecast, average_over, chosen), data, name,
+                           dimensionless)
+    return like_forecast(score, forecast)
 
 
 def pearson_r(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,

@@ -12,10 +12,13 @@ latitude weights ``w`` over the grid:
 * :func:`nmge`, normalised mean gross error: ``sum(w |F - O|) / sum(w O)``.
 
 A point where ``F = O = 0`` counts as perfect agreement in MNMB and FGE (its ratio is 0/0).
-Each score is computed per forecast, then averaged over ``average_over`` like
-:func:`~xaqf.metrics.rmse` (NMB and NMGE as the ratio of the two averages, so that they
-equal the pooled ratio over all forecasts); matching, units, weights and NaN rules are
-those of :mod:`xaqf.metrics.scores`. The plain mean bias and mean gross error are
+The sums are additive, so each score is finished from the
+:class:`~xaqf.metrics.streaming.ScoreState` of the whole forecast like
+:func:`~xaqf.metrics.rmse` (and streams over archives the same way,
+:meth:`~xaqf.metrics.streaming.ScoreState.mnmb`): computed per forecast, then averaged over
+``average_over`` (NMB and NMGE as the ratio of the two averages, so that they equal the
+pooled ratio over all forecasts); matching, units, weights and NaN rules are those of
+:mod:`xaqf.metrics.scores`. The plain mean bias and mean gross error are
 :func:`~xaqf.metrics.bias` and :func:`~xaqf.metrics.mae`. Per forecast day:
 :func:`~xaqf.metrics.by_lead_day` of any of these.
 
@@ -37,72 +40,26 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import xarray as xr
 
-from xaqf.metrics.aggregation import average
+from xaqf._utils.types import XarrayObj
+from xaqf.metrics.aggregation import Dims
 from xaqf.metrics.align import SPATIAL_DIMS
-from xaqf.metrics.pointwise import absolute_error, error
-from xaqf.metrics.scores import Dims, XarrayObj, _score, describe_score
+from xaqf.metrics.scores import like_forecast, whole_state
+from xaqf.metrics.streaming import SCORE_SUMS
 
-__all__ = ["fge", "fractional_error", "mnmb", "nmb", "nmge", "normalised_error"]
-
-
-def normalised_error(forecast: Any, truth: Any) -> Any:
-    """``2 (F - O) / (F + O)``, 0 where both are 0: the point statistic of MNMB.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> normalised_error(np.array([3.0, 0.0, 1.0]), np.array([1.0, 0.0, 3.0]))
-    array([ 1.,  0., -1.])
-    """
-    total = forecast + truth
-    return 2 * (forecast - truth) / (total + (total == 0))
+__all__ = ["fge", "mnmb", "nmb", "nmge"]
 
 
-def fractional_error(forecast: Any, truth: Any) -> Any:
-    """``2 |F - O| / (F + O)``, 0 where both are 0: the point statistic of FGE.
-
-    Examples
-    --------
-    >>> fractional_error(1.0, 3.0)
-    1.0
-    """
-    return abs(normalised_error(forecast, truth))
-
-
-def _truth_where_paired(forecast: Any, truth: Any) -> Any:
-    """The truth, NaN where the forecast is (so both sums of a ratio skip the same points)."""
-    return truth + 0 * forecast
-
-
-def dimensionless(units: str) -> str:
-    """Units of a relative score."""
-    return "1"
-
-
-def _relative(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
-              statistic: Callable[[Any, Any], Any], name: str, *, dims: Dims, weights: Any,
-              skipna: bool | None, average_over: Dims | None) -> XarrayObj:
-    per_forecast, chosen = _score(forecast, truth, statistic, dims=dims, weights=weights,
-                                  skipna=skipna)
-    return describe_score(average(per_forecast, average_over, chosen), forecast, name,
-                          dimensionless)
-
-
-def _normalised(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
-                statistic: Callable[[Any, Any], Any], name: str, *, dims: Dims, weights: Any,
-                skipna: bool | None, average_over: Dims | None) -> XarrayObj:
-    numerator, chosen = _score(forecast, truth, statistic, dims=dims, weights=weights,
-                               skipna=skipna)
-    denominator, _ = _score(forecast, truth, _truth_where_paired, dims=dims, weights=weights,
-                            skipna=chosen)
-    denominator = average(denominator, average_over, chosen)
-    ratio = average(numerator, average_over, chosen) / denominator.where(denominator != 0)
-    return describe_score(ratio, forecast, name, dimensionless)
+def _relative(score: str, forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *,
+              dims: Dims, weights: Any, skipna: bool | None,
+              average_over: Dims | None) -> XarrayObj:
+    """``score`` (a name of :data:`~xaqf.metrics.streaming.SCORE_SUMS`) of the whole state."""
+    state = whole_state(forecast, truth, SCORE_SUMS[score], dims=dims, weights=weights,
+                        skipna=skipna)
+    return like_forecast(getattr(state, score)(average_over), forecast)
 
 
 def mnmb(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -114,8 +71,8 @@ def mnmb(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = 
     forecast is too high; an overestimate by a factor ``k`` scores ``2 (k - 1) / (k + 1)``,
     the opposite of an underestimate by the same factor.
     """
-    return _relative(forecast, truth, normalised_error, "MNMB", dims=dims, weights=weights,
-                     skipna=skipna, average_over=average_over)
+    return _relative("mnmb", forecast, truth, dims=dims, weights=weights, skipna=skipna,
+                     average_over=average_over)
 
 
 def fge(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -125,8 +82,8 @@ def fge(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = S
 
     Arguments, returns and errors as for :func:`~xaqf.metrics.mse`.
     """
-    return _relative(forecast, truth, fractional_error, "FGE", dims=dims, weights=weights,
-                     skipna=skipna, average_over=average_over)
+    return _relative("fge", forecast, truth, dims=dims, weights=weights, skipna=skipna,
+                     average_over=average_over)
 
 
 def nmb(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -137,13 +94,13 @@ def nmb(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = S
     Arguments, returns and errors as for :func:`~xaqf.metrics.mse`; both sums are averaged
     over ``average_over`` before the ratio is taken.
     """
-    return _normalised(forecast, truth, error, "NMB", dims=dims, weights=weights,
-                       skipna=skipna, average_over=average_over)
+    return _relative("nmb", forecast, truth, dims=dims, weights=weights, skipna=skipna,
+                     average_over=average_over)
 
 
 def nmge(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
          weights: Any = None, skipna: bool | None = None,
          average_over: Dims | None = "init_time") -> XarrayObj:
     """Normalised mean gross error ``sum_w|F - O| / sum_w(O)``; arguments as :func:`nmb`."""
-    return _normalised(forecast, truth, absolute_error, "NMGE", dims=dims, weights=weights,
-                       skipna=skipna, average_over=average_over)
+    return _relative("nmge", forecast, truth, dims=dims, weights=weights, skipna=skipna,
+                     average_over=average_over)

@@ -59,7 +59,7 @@ __all__ = ["Dims", "RmseForm", "acc", "bias", "common_forecasts", "mae", "mse",
            "normalized_rmse", "rmse", "whole_state"]
 
 
-def _chosen_skipna(skipna: bool | None, truth: xr.Dataset) -> bool:
+def chosen_skipna(skipna: bool | None, truth: xr.Dataset) -> bool:
     """``skipna`` itself when chosen; else ``False``, warning about NaN in the truth."""
     if skipna is not None or truth.chunks:  # dask-backed: stay lazy, no check
         return bool(skipna)
@@ -93,14 +93,14 @@ def whole_state(forecast: xr.Dataset | xr.DataArray, truth: xr.Dataset | xr.Data
     """
     forecast, truth, climatology = streaming.as_datasets(forecast, truth, climatology)
     matched_forecast, matched_truth = match(forecast, truth)
-    chosen = _chosen_skipna(skipna, matched_truth)
+    chosen = chosen_skipna(skipna, matched_truth)
     return streaming.matched_state(
         forecast, matched_forecast, matched_truth,
         weights_on_grid(weights, forecast, matched_forecast), dims=dims, skipna=chosen,
         climatology=climatology, sums=sums)
 
 
-def _like_forecast(score: xr.Dataset, forecast: XarrayObj) -> XarrayObj:
+def like_forecast(score: xr.Dataset, forecast: XarrayObj) -> XarrayObj:
     """A finished score as the forecast's type, keeping the forecast's coordinates that are
     not indexes (``valid_time``, a scalar ``level``) where its dims remain."""
     kept = {name: coord for name, coord in forecast.coords.items()
@@ -148,7 +148,7 @@ def mse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = S
     """
     state = whole_state(forecast, truth, SCORE_SUMS["mse"], dims=dims, weights=weights,
                         skipna=skipna)
-    return _like_forecast(state.mse(average_over), forecast)
+    return like_forecast(state.mse(average_over), forecast)
 
 
 def rmse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -177,7 +177,7 @@ def rmse(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = 
     """
     state = whole_state(forecast, truth, SCORE_SUMS["rmse"], dims=dims, weights=weights,
                         skipna=skipna)
-    return _like_forecast(state.rmse(average_over, form), forecast)
+    return like_forecast(state.rmse(average_over, form), forecast)
 
 
 def mae(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -186,7 +186,7 @@ def mae(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = S
     """Latitude-weighted mean absolute error; arguments as for :func:`mse`."""
     state = whole_state(forecast, truth, SCORE_SUMS["mae"], dims=dims, weights=weights,
                         skipna=skipna)
-    return _like_forecast(state.mae(average_over), forecast)
+    return like_forecast(state.mae(average_over), forecast)
 
 
 def bias(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = SPATIAL_DIMS,
@@ -198,7 +198,7 @@ def bias(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray, *, dims: Dims = 
     """
     state = whole_state(forecast, truth, SCORE_SUMS["bias"], dims=dims, weights=weights,
                         skipna=skipna)
-    return _like_forecast(state.bias(average_over), forecast)
+    return like_forecast(state.bias(average_over), forecast)
 
 
 def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
@@ -228,7 +228,7 @@ def acc(forecast: XarrayObj, truth: xr.Dataset | xr.DataArray,
     """
     state = whole_state(forecast, truth, SCORE_SUMS["acc"], dims=dims, weights=weights,
                         skipna=skipna, climatology=climatology)
-    return _like_forecast(state.acc(average_over), forecast)
+    return like_forecast(state.acc(average_over), forecast)
 
 
 def normalized_rmse(forecast: XarrayObj, reference: XarrayObj,
@@ -264,7 +264,7 @@ def normalized_rmse(forecast: XarrayObj, reference: XarrayObj,
                               for model in (forecast, reference))
     ratio = streaming.normalized_rmse(state, reference_state, average_over=average_over,
                                       form=form)
-    return _like_forecast(ratio, forecast)
+    return like_forecast(ratio, forecast)
 
 
 def common_forecasts(forecast: XarrayObj, reference: XarrayObj

@@ -4,14 +4,17 @@ A forecast archive far bigger than memory, or the pieces of
 :meth:`~xaqf.Forecaster.predict_iter`, is scored piece by piece: :func:`score_state` reduces
 a piece to the latitude-weighted sums of the per-point statistics
 (:mod:`~xaqf.metrics.pointwise`) over space, kept per initial time, lead time and level:
-``sum(w e^2)``, ``sum(w |e|)``, ``sum(w e)``, ``sum(w)`` and the count of valid points.
+``sum(w e^2)``, ``sum(w |e|)``, ``sum(w e)``, the relative errors ``sum(w 2e/(f+o))`` and
+``sum(w 2|e|/(f+o))``, ``sum(w o)``, ``sum(w)`` and the count of valid points.
 With a climatology ``c``, the state also holds the sums of the anomaly correlation,
 ``sum(w a b)``, ``sum(w a^2)`` and ``sum(w b^2)`` of ``a = forecast - c`` and ``b = truth -
 c`` (:data:`ANOMALY_SUMS`). These sums are additive, so the states of pieces split along
 ``init_time``, ``lead_time`` or into latitude bands combine with ``+``
 (:meth:`ScoreState.merge`), and the finished scores (:meth:`ScoreState.rmse`,
 :meth:`~ScoreState.mse`, :meth:`~ScoreState.mae`, :meth:`~ScoreState.bias`,
-:meth:`~ScoreState.acc`) equal those of :mod:`xaqf.metrics.scores` on the whole forecast,
+:meth:`~ScoreState.acc`, :meth:`~ScoreState.mnmb`, :meth:`~ScoreState.fge`,
+:meth:`~ScoreState.nmb`, :meth:`~ScoreState.nmge`) equal those of
+:mod:`xaqf.metrics.scores` and :mod:`xaqf.metrics.relative` on the whole forecast,
 both RMSE forms included: each forecast's score comes from its own sums, then the scores
 are averaged over initial times. This is the one scoring engine: each in-memory score of
 :mod:`xaqf.metrics.scores` builds the state of the whole forecast, holding only the sums it
@@ -52,11 +55,19 @@ from xaqf.metrics.aggregation import Dims, RmseForm, as_tuple, averaged_root, we
 from xaqf.metrics.align import SPATIAL_DIMS, match, restore_order
 from xaqf.metrics.anomalies import anomalies
 from xaqf.metrics.describe import describe_score, dimensionless, same_units, squared_units
-from xaqf.metrics.pointwise import absolute_error, error, squared_error
+from xaqf.metrics.pointwise import (
+    absolute_error,
+    error,
+    fractional_error,
+    normalised_error,
+    paired_truth,
+    squared_error,
+)
 from xaqf.metrics.weights import cos_weights, weights_on_grid
 
 STATISTICS = {"squared_error": squared_error, "absolute_error": absolute_error,
-              "error": error}
+              "error": error, "normalised_error": normalised_error,
+              "fractional_error": fractional_error, "truth": paired_truth}
 """The per-point statistics whose weighted sums a :class:`ScoreState` holds."""
 
 SUMS = (*STATISTICS, "weight", "count")
@@ -67,7 +78,9 @@ ANOMALY_SUMS = ("anomaly_product", "forecast_anomaly_squared", "truth_anomaly_sq
 ``sum(w b^2)``."""
 
 SCORE_SUMS = {"mse": ("squared_error",), "rmse": ("squared_error",),
-              "mae": ("absolute_error",), "bias": ("error",), "acc": ANOMALY_SUMS}
+              "mae": ("absolute_error",), "bias": ("error",), "acc": ANOMALY_SUMS,
+              "mnmb": ("normalised_error",), "fge": ("fractional_error",),
+              "nmb": ("error", "truth"), "nmge": ("absolute_error", "truth")}
 """The sums each score is finished from (with ``weight``, which every state holds)."""
 
 
@@ -267,6 +280,33 @@ class ScoreState:
         if self.skipna:  # points with a truth but no climatology leave a forecast no anomaly
             present = present & per_forecast.notnull()
         return self._finish(self._average(per_forecast, present, average_over), "ACC",
+                            dimensionless)
+
+    def mnmb(self, average_over: Dims | None = "init_time") -> xr.Dataset:
+        """Modified normalised mean bias, as :func:`xaqf.metrics.mnmb`."""
+        mean, present = self._per_forecast("normalised_error")
+        return self._finish(self._average(mean, present, average_over), "MNMB",
+                            dimensionless)
+
+    def fge(self, average_over: Dims | None = "init_time") -> xr.Dataset:
+        """Fractional gross error, as :func:`xaqf.metrics.fge`."""
+        mean, present = self._per_forecast("fractional_error")
+        return self._finish(self._average(mean, present, average_over), "FGE",
+                            dimensionless)
+
+    def _normalised(self, name: str, average_over: Dims | None) -> xr.Dataset:
+        """The average of ``name`` over the average of the truth (NaN where that is 0)."""
+        mean, present = self._per_forecast(name)
+        truth = self._average(self._per_forecast("truth")[0], present, average_over)
+        return self._average(mean, present, average_over) / truth.where(truth != 0)
+
+    def nmb(self, average_over: Dims | None = "init_time") -> xr.Dataset:
+        """Normalised mean bias ``sum_w(F - O) / sum_w(O)``, as :func:`xaqf.metrics.nmb`."""
+        return self._finish(self._normalised("error", average_over), "NMB", dimensionless)
+
+    def nmge(self, average_over: Dims | None = "init_time") -> xr.Dataset:
+        """Normalised mean gross error, as :func:`xaqf.metrics.nmge`."""
+        return self._finish(self._normalised("absolute_error", average_over), "NMGE",
                             dimensionless)
 
 

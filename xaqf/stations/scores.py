@@ -35,7 +35,7 @@ import pandas as pd
 import xarray as xr
 
 from xaqf.metrics.correlation import ranks
-from xaqf.metrics.relative import fractional_error, normalised_error
+from xaqf.metrics.pointwise import fractional_error, normalised_error
 
 __all__ = ["SCORES", "bias", "correlation", "count", "fac2", "fge", "mnmb", "nmb", "rmse",
            "score_table", "spearman"]
