@@ -172,8 +172,7 @@ def forecast_pieces(forecaster: Forecaster, inputs: ForecastInputs, batch_size: 
                        enabled=progress)
     precise = autocast_dtype(dtype) is None  # decided: see the module notes
     head = nullcontext() if precise else float32_head(forecaster.net)
-    with placed(forecaster.net, device) as net, bar, retained_heap(), head, \
-            torch.inference_mode(), autocast(device, dtype):
+    with placed(forecaster.net, device) as net, bar, retained_heap(), head:
         if compile:
             net = forecaster.compiled_net(device, dtype)
         for first in starts:
@@ -195,9 +194,21 @@ def forecast_pieces(forecaster: Forecaster, inputs: ForecastInputs, batch_size: 
                 slot = None if out is None else out[first:first + cases, s - 1]
                 return s, encoding.decode_to_host(state.float(), slot, precise=precise)
 
-            for s, physical in overlapped(enumerate(states, start=1), decode):
+            steps = overlapped(enumerate(states, start=1), decode)
+            while (item := _next_step(steps, device, dtype)) is not None:
                 bar.update()
-                yield Piece(first, inits, s, physical, members)
+                yield Piece(first, inits, item[0], item[1], members)
+
+
+def _next_step(steps: Iterator[tuple[int, np.ndarray]], device: torch.device,
+               dtype: str | None) -> tuple[int, np.ndarray] | None:
+    """The next decoded step, computed in inference mode (and autocast), or ``None``.
+
+    The modes are entered for the computation only: between pieces the caller's thread
+    keeps its own (tensors it builds are ordinary tensors, gradients work).
+    """
+    with torch.inference_mode(), autocast(device, dtype):
+        return next(steps, None)
 
 
 def _met_feed(encoding: Encoding, inputs: ForecastInputs, inits: np.ndarray,
