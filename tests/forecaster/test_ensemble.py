@@ -169,3 +169,16 @@ def test_scalar_number_is_still_dropped_and_odd_labels_refused():
     labelled = raw.drop_vars("number").expand_dims(realization=["a", "b"])
     with pytest.raises(LayoutError, match="labels members by integers"):
         standardize(labelled, "met")
+
+
+def test_an_ensemble_of_analyses_as_ecmwf_names_it_is_forecast_per_member(forecaster, data):
+    cams, met = data
+    shifted = met.map(lambda da: da + 0.1 * da.std()).assign_attrs(met.attrs)
+    for name in met.data_vars:
+        shifted[name].attrs = met[name].attrs
+    eda = xr.concat([met, shifted], dim="number").assign_coords(number=[0, 1])
+    out = forecaster.predict(cams, eda.transpose("number", "time", ...), steps=2,
+                             init_times=INITS, progress=False)
+    assert out.sizes["member"] == 2 and "number" not in out.dims
+    alone = forecaster.predict(cams, shifted, steps=2, init_times=INITS, progress=False)
+    xr.testing.assert_allclose(out.isel(member=1, drop=True), alone)

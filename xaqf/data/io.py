@@ -177,7 +177,7 @@ def standardize(ds: xr.Dataset | xr.DataArray, kind: str, *, assume_units: bool 
     ds = _checked_times(_rename_time(ds, required=kind != "static"))
     ds = _rename_level(ds)
     ds = _rename_horizontal(ds)
-    ds = _rename_member(ds)
+    ds = standard_members(ds)
     ds = _drop_bookkeeping(ds)
     allowed = ("latitude", "longitude") if kind == "static" else CANONICAL_DIMS
     data = {
@@ -361,9 +361,16 @@ def _not_a_grid(ds: xr.Dataset, axis: str, names: list[str], dims: list[str]) ->
     )
 
 
-def _rename_member(ds: xr.Dataset) -> xr.Dataset:
+def standard_members(ds: xr.Dataset) -> xr.Dataset:
     """An ensemble dimension (``number``, ``realization``, ``ensemble``) as ``member``,
-    labelled by integers; one of length 1 is squeezed (a deterministic forecast)."""
+    labelled by integers; one of length 1 is squeezed (a deterministic forecast).
+
+    Examples
+    --------
+    >>> ds = xr.Dataset({"t": (("number", "time"), np.zeros((2, 3)))})
+    >>> dict(standard_members(ds).sizes)
+    {'member': 2, 'time': 3}
+    """
     names = [name for name in MEMBER_NAMES if name in ds.dims]
     if not names:
         return ds

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from xaqf.data.io import north_first
+from xaqf.data.io import north_first, standard_members
 from xaqf.data.presets import resolve_met
 from xaqf.data.units import to_canonical_dataset
 from xaqf.data.validation import check_dataset
@@ -269,6 +269,7 @@ def prepare_inputs(cams: xr.Dataset, met: xr.Dataset, *, steps: int, step: pd.Ti
         No ``time`` axis in ``cams``; no ``time`` nor ``(init_time, lead_time)`` in ``met``;
         a ``member`` dimension in ``cams``.
     """
+    cams, met = standard_members(cams), standard_members(met)
     _refuse_cams_members(cams)
     cams = north_first(_model_variables(cams, "cams", pollutant_channels))
     met = north_first(_model_variables(resolve_met(met, met_channels), "met", met_channels))
