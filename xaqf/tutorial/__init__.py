@@ -17,12 +17,13 @@ Examples
 from xaqf.data.registry import fetch, make_registry, open_dataset
 from xaqf.tutorial.downloads import RawDownloads, raw_downloads_world, save_raw_downloads
 from xaqf.tutorial.ensemble import ensemble_forecast
+from xaqf.tutorial.models import load_model
 from xaqf.tutorial.simulation import Processes
 from xaqf.tutorial.store import save_toy_world
 from xaqf.tutorial.world import ToyWorld, toy_world
 
 __all__ = [
-    "Processes", "RawDownloads", "ToyWorld", "ensemble_forecast", "fetch", "make_registry",
-    "open_dataset",
+    "Processes", "RawDownloads", "ToyWorld", "ensemble_forecast", "fetch", "load_model",
+    "make_registry", "open_dataset",
     "raw_downloads_world", "save_raw_downloads", "save_toy_world", "toy_world",
 ]
