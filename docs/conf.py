@@ -100,12 +100,14 @@ rst_epilog = f"""
 
 
 EQUATION = re.compile(r"\b(Eqs?)\. (?=\(?\d)")
+PAGE = re.compile(r":doc:`([a-z0-9-]+)`")
 
 
 def _no_abbreviated_equations(app, what, name, obj, options, lines: list[str]) -> None:
     """"Eq. 12" -> "Eq 12" in docstrings, so that API summaries (their first sentence) are
-    not cut at the abbreviation's full stop."""
-    lines[:] = [EQUATION.sub(r"\1 ", line) for line in lines]
+    not cut at the abbreviation's full stop; guide pages named in docstrings are found from
+    the API pages' folder (":doc:`forecasting`" -> ":doc:`/forecasting`")."""
+    lines[:] = [PAGE.sub(r":doc:`/\1`", EQUATION.sub(r"\1 ", line)) for line in lines]
 
 
 def setup(app):  # noqa: ANN001, ANN201  (sphinx's hook)

@@ -361,7 +361,9 @@ def _station_pairs() -> tuple[xr.DataArray, xr.DataArray]:
 
 
 def station_scatter() -> Figure:
-    return plot_scatter(*_station_pairs())
+    fig = plot_scatter(*_station_pairs())
+    fig.set_size_inches(4.2, 4.2)
+    return fig
 
 
 def station_bias_map() -> Figure:

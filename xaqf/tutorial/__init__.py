@@ -20,6 +20,7 @@ from xaqf.data.registry import fetch, make_registry, open_dataset
 from xaqf.tutorial.downloads import RawDownloads, raw_downloads_world, save_raw_downloads
 from xaqf.tutorial.ensemble import ensemble_forecast
 from xaqf.tutorial.met_presets import preset_forecast, preset_met
+from xaqf.tutorial.models import load_model
 from xaqf.tutorial.sample_data import SampleData, save_sample_data
 from xaqf.tutorial.simulation import Processes
 from xaqf.tutorial.store import save_toy_world
@@ -27,6 +28,7 @@ from xaqf.tutorial.world import ToyWorld, toy_world
 
 __all__ = [
     "Processes", "RawDownloads", "SampleData", "ToyWorld", "ensemble_forecast", "fetch",
-    "make_registry", "open_dataset", "preset_forecast", "preset_met", "raw_downloads_world",
-    "save_raw_downloads", "save_sample_data", "save_toy_world", "toy_world",
+    "load_model", "make_registry", "open_dataset", "preset_forecast", "preset_met",
+    "raw_downloads_world", "save_raw_downloads", "save_sample_data", "save_toy_world",
+    "toy_world",
 ]
