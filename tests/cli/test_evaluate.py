@@ -174,8 +174,83 @@ def test_the_library_evaluate_is_what_the_command_writes(files):
                             climatology="hour")
     with xr.open_datatree(out / "scores.nc") as written:
         assert set(written.children) == set(tree.children) == {
-            "rmse", "acc", "normalized_rmse", "score_matrix", "share_better"}
+            "rmse", "acc", "normalized_rmse", "score_matrix", "share_better", "comparison",
+            "mnmb", "fge", "nmb", "summary"}
         assert written.attrs == tree.attrs
         for group in tree.children:
             xr.testing.assert_identical(written[group].to_dataset().load(),
                                         tree[group].to_dataset())
+
+
+def test_summary_table_is_printed_with_shares_and_initial_times(files, capsys):
+    folder, *_ = files
+    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--reference",
+                  folder / "reference.nc", "--output", folder / "s"])
+    assert evaluate.run(args) == 0
+    printed = capsys.readouterr().out
+    for column in ("RMSE forecast", "RMSE reference", "share significantly better",
+                   "initial times"):
+        assert column in printed
+    with xr.open_datatree(folder / "s" / "scores.nc") as tree:
+        comparison = tree["comparison"].to_dataset()
+        assert {"difference", "lower", "upper", "significant"} <= set(comparison.data_vars)
+        assert (comparison.lower <= comparison.upper).all()
+        summary = tree["summary"].to_dataset()
+        assert summary["variable"].values.tolist() == ["go3", "pm10"]  # catalogue order
+        assert (summary.n_init_times == 3).all()
+        assert {"mnmb", "fge", "nmb"} <= set(tree.children)
+
+
+def test_persistence_baseline_and_labels(files):
+    folder, forecast, reference, truth = files
+    out = folder / "p"
+    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--baseline", "persistence",
+                  "--label", "xaqf", "--output", out])
+    assert evaluate.run(args) == 0
+    with xr.open_datatree(out / "scores.nc") as tree:
+        rmse = tree["rmse"].to_dataset()
+        assert rmse["model"].values.tolist() == ["xaqf", "persistence"]
+        np.testing.assert_allclose(rmse.pm10.sel(model="persistence"),
+                                   metrics.rmse(reference, truth).pm10, rtol=1e-5)
+        assert tree.attrs["forecast_label"] == "xaqf"
+    assert (out / "score_matrix.png").exists()
+
+
+def test_reference_and_baseline_together_are_refused(files, capsys):
+    folder, *_ = files
+    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--baseline", "persistence",
+                  "--reference", folder / "reference.nc", "--output", folder / "r"])
+    assert evaluate.run(args) == 1
+    assert "--baseline" in capsys.readouterr().err
+
+
+def test_the_same_run_twice_writes_identical_files(files):
+    folder, forecast, *_ = files
+    reordered = forecast[["pm10", "go3"]]
+    reordered.to_netcdf(folder / "reordered.nc")
+    outputs = []
+    for name, source in (("a", "forecast.zarr"), ("b", "forecast.zarr"), ("c", "reordered.nc")):
+        args = parse([folder / source, folder / "truth.nc", "--reference",
+                      folder / "reference.nc", "--output", folder / name, "--lead-days", "1"])
+        assert evaluate.run(args) == 0
+        outputs.append(folder / name)
+    first = (outputs[0] / "scores.nc").read_bytes()
+    assert (outputs[1] / "scores.nc").read_bytes() == first
+    for out in outputs[1:]:
+        assert (out / "score_matrix.png").read_bytes() == (
+            outputs[0] / "score_matrix.png").read_bytes()
+    with xr.open_datatree(outputs[2] / "scores.nc") as tree:
+        assert list(tree["rmse"].data_vars) == ["go3", "pm10"]
+
+
+def test_report_is_one_offline_page_with_tables_and_images(files):
+    folder, *_ = files
+    out = folder / "html"
+    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--reference",
+                  folder / "reference.nc", "--output", out, "--report", "--lead-days", "1"])
+    assert evaluate.run(args) == 0
+    page = (out / "report.html").read_text()
+    assert page.count("<table") == 2
+    assert page.count("data:image/png;base64,") == 3
+    assert "http" not in page and "<script" not in page
+    assert "share significantly better" in page

@@ -90,3 +90,22 @@ def test_verify_takes_stations_in_ppb_at_the_reference_it_is_given(files, capsys
     observed = 15.0 * 1.91252  # ug m-3 at 293.15 K
     shift = observed * (1 - 293.15 / 298.15)  # the warmer reference lowers each observation
     assert us.loc["all", "bias"] - eu.loc["all", "bias"] == pytest.approx(shift, rel=1e-3)
+
+
+def test_verify_tables_by_day_exceedance_and_report(files, capsys):
+    path, _ = files
+    out = path / "report"
+    status = main(["verify", str(path / "forecast.nc"), "--stations", str(path / "obs.nc"),
+                   "--output", str(out), "--report"])
+    assert status == 0
+    table = pd.read_csv(out / "scores.csv", index_col="station")
+    assert {"mnmb", "fge", "spearman"} <= set(table.columns)
+    by_day = pd.read_csv(out / "scores_by_day.csv", index_col="lead_day")
+    assert by_day.index.tolist() == [1, 2]
+    assert by_day["n"].tolist() == [3 * 2 * 2, 3 * 2 * 1]  # leads 12, 24 h | 36 h
+    skill = pd.read_csv(out / "exceedance.csv")
+    counts = skill[["hits", "misses", "false_alarms", "correct_negatives"]].sum(axis=1)
+    assert (counts == 3 * 2).all()  # every station and init, per forecast day
+    page = (out / "report.html").read_text()
+    assert page.count("<table") == 3 and page.count("data:image/png;base64,") == 3
+    assert "scores_by_day" in capsys.readouterr().out

@@ -3,12 +3,18 @@
 Writes, into ``--output`` (default ``evaluation``):
 
 * ``scores.nc``: a netCDF file with groups (read it with :func:`xarray.open_datatree`):
-  ``rmse`` (latitude-weighted RMSE, dim ``model``: ``forecast`` [, ``reference``]), with
-  ``--climatology`` ``acc`` (latitude-weighted anomaly correlation, dim ``model``) and,
-  with ``--reference``, ``normalized_rmse`` (per lead time), ``score_matrix`` (per lead
-  day) and ``share_better`` (share of channels beating the reference);
+  ``rmse``, ``mnmb``, ``fge``, ``nmb`` (dim ``model``: the labels), ``summary``, with
+  ``--climatology`` ``acc`` and, with a reference, ``normalized_rmse`` (per lead time),
+  ``score_matrix`` (per lead day), ``share_better`` and ``comparison`` (RMSE difference
+  per channel and lead day with its 95 % block-bootstrap interval and significance);
 * ``rmse_curves.png``, with ``--climatology`` ``acc_curves.png`` and, with ``--reference``,
-  ``score_matrix.png`` and ``normalized_rmse.png``.
+  ``score_matrix.png`` (non-significant cells hatched) and ``normalized_rmse.png``;
+* with ``--report``, ``report.html``: the tables and figures in one self-contained page.
+
+It prints the summary table (per variable and lead day: RMSE of each model and, with a
+reference, the share of channels better and significantly better, the initial times).
+``--baseline persistence`` scores against persistence of the truth instead of a
+``--reference`` file; ``--label NAME [NAME]`` names the forecast and the reference.
 
 The scores are those of :func:`xaqf.metrics.evaluate`: each forecast's come from one pass
 over the data (additive weighted-sum states, :mod:`xaqf.metrics.streaming`), on dask: in
@@ -34,7 +40,7 @@ import matplotlib
 import xarray as xr
 
 from xaqf._utils.atomic import atomic_path
-from xaqf.errors import DataWarning, MissingVariableError, XaqfError
+from xaqf.errors import ConfigError, DataWarning, MissingVariableError, XaqfError
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -56,6 +62,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="truth, e.g. the CAMS analysis (netCDF or zarr, dim time)")
     parser.add_argument("--reference", type=Path, default=None,
                         help="reference forecast to normalise by, e.g. the CAMS forecast")
+    parser.add_argument("--baseline", choices=("persistence",), default=None,
+                        help="reference built from the truth instead of --reference: "
+                             "'persistence' (the truth at the initial time)")
+    parser.add_argument("--label", nargs="+", default=None, metavar="NAME",
+                        help="names of the forecast [and the reference] in tables, figures "
+                             "and scores.nc (default: forecast, reference or the baseline)")
+    parser.add_argument("--report", action="store_true",
+                        help="also write report.html: tables and figures in one offline page")
     parser.add_argument("--climatology", default=None,
                         help="climatology for the ACC: a netCDF/zarr file (e.g. written from "
                              "xaqf.metrics.compute_climatology), or 'mean', 'hour' or "
@@ -78,6 +92,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
+def labels(args: argparse.Namespace) -> tuple[str, str]:
+    """The names of the forecast and the reference: ``--label``, else the defaults.
+
+    Examples
+    --------
+    >>> labels(argparse.Namespace(label=["xaqf"], baseline="persistence"))
+    ('xaqf', 'persistence')
+    """
+    given = list(getattr(args, "label", None) or [])
+    default = getattr(args, "baseline", None) or "reference"
+    return (given[0] if given else "forecast", given[1] if len(given) > 1 else default)
+
+
 def _select(ds: xr.Dataset, names: Sequence[str] | None, role: str) -> xr.Dataset:
     if names is None:
         return ds
@@ -88,12 +115,16 @@ def _select(ds: xr.Dataset, names: Sequence[str] | None, role: str) -> xr.Datase
     return ds[list(names)]
 
 
-def write_figures(tree: xr.DataTree, output: Path, lead_days: Sequence[int]) -> list[Path]:
+def write_figures(tree: xr.DataTree, output: Path, lead_days: Sequence[int],
+                  report: bool = False) -> list[Path]:
     """Write the figures of a computed score tree (:func:`xaqf.metrics.evaluation_figures`)
-    as PNG files in ``output``; a skipped figure is reported on stderr."""
+    as PNG files in ``output`` and, with ``report``, ``report.html`` (the summary and
+    comparison tables and the figures, :func:`xaqf.metrics.report.html_report`); a skipped
+    figure is reported on stderr."""
     import matplotlib.pyplot as plt
 
-    from xaqf.metrics.evaluation import evaluation_figures
+    from xaqf.metrics.evaluation import evaluation_figures, summary_frame
+    from xaqf.metrics.report import html_report
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
@@ -103,9 +134,20 @@ def write_figures(tree: xr.DataTree, output: Path, lead_days: Sequence[int]) -> 
     paths = []
     for name, fig in figures.items():
         with atomic_path(output / name) as partial:
-            fig.savefig(partial, dpi=150)
-        plt.close(fig)
+            fig.savefig(partial, dpi=150, metadata={"Software": None})
         paths.append(output / name)
+    if report:
+        tables = {"Summary by variable and lead day": summary_frame(tree["summary"].to_dataset())}
+        if "comparison" in tree:
+            comparison = tree["comparison"].to_dataset()
+            tables["RMSE difference with its interval, by channel and lead day"] = comparison[
+                ["difference", "lower", "upper", "significant"]].to_dataframe()
+        page = html_report(str(tree.attrs.get("title", "xaqf evaluation")), tables,
+                           {name.removesuffix(".png"): fig for name, fig in figures.items()})
+        with atomic_path(output / "report.html") as partial:
+            partial.write_text(page, encoding="utf-8")
+    for fig in figures.values():
+        plt.close(fig)
     return paths
 
 
@@ -125,13 +167,22 @@ def _cluster(args: argparse.Namespace) -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     """Run ``xaqf evaluate``; returns the exit status."""
     from xaqf.data.open import open_data
-    from xaqf.metrics.evaluation import evaluate, open_climatology
+    from xaqf.metrics.baselines import persistence_forecast
+    from xaqf.metrics.evaluation import evaluate, open_climatology, summary_frame
 
     matplotlib.use("Agg")
     try:
         forecast = _select(open_data(args.forecast), args.variables, "forecast")
         truth = open_data(args.truth)
+        if args.baseline is not None and args.reference is not None:
+            raise ConfigError("give either --reference FILE or --baseline, not both")
+        if args.label is not None and len(args.label) > 2:
+            raise ConfigError(f"--label takes the forecast's name and optionally the "
+                              f"reference's, got {len(args.label)} names: {args.label}")
         reference = None if args.reference is None else open_data(args.reference)
+        if args.baseline == "persistence":
+            reference = persistence_forecast(truth, forecast.init_time.values,
+                                             forecast.lead_time.values)
         climatology = None if args.climatology is None else \
             open_climatology(args.climatology, truth)
     except FileNotFoundError as error:
@@ -143,12 +194,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _cluster(args):
             tree = evaluate(forecast, truth, reference, form=args.form,
-                            climatology=climatology)
+                            climatology=climatology, labels=labels(args))
     except XaqfError as error:
         print(f"xaqf evaluate: error: {error}", file=sys.stderr)
         return 2
+    args.output.mkdir(parents=True, exist_ok=True)
     with atomic_path(args.output / "scores.nc") as partial:
         tree.to_netcdf(partial)
-    figures = write_figures(tree, args.output, args.lead_days)
+    table = summary_frame(tree["summary"].to_dataset())
+    print(table.to_string(float_format=lambda x: f"{x:.4g}"))
+    figures = write_figures(tree, args.output, args.lead_days, args.report)
     print(f"wrote {args.output / 'scores.nc'} and {len(figures)} figure(s) to {args.output}")
     return 0

@@ -4,9 +4,15 @@ Converts the forecast's ``--variable`` to its surface concentration (ug m-3; gas
 ``--met`` with ``t`` on the lowest level), interpolates it to the stations, pairs it with
 the observations in valid time and writes, into ``--output``:
 
-* ``scores.csv``: n, bias, RMSE, r, FAC2, NMB per station and pooled (row ``all``), also
-  printed;
-* ``timeseries.png`` (the station with most pairs), ``scatter.png``, ``bias_map.png``.
+* ``scores.csv``: n, bias, RMSE, r, Spearman r, FAC2, NMB, MNMB, FGE per station and
+  pooled (row ``all``), also printed;
+* ``scores_by_day.csv``: the same scores pooled per forecast day (lead day), also printed;
+* for PM2.5 and PM10, ``exceedance.csv``: the contingency table and skill (POD, FAR, CSI,
+  ETS, HSS, frequency bias) of exceeding the WHO 2021 daily guideline level, each forecast
+  day's mean against the observed mean of the same hours
+  (:func:`xaqf.products.exceedance_skill`);
+* ``timeseries.png`` (the station with most pairs), ``scatter.png``, ``bias_map.png``;
+* with ``--report``, ``report.html``: the tables and figures in one self-contained page.
 
 An ensemble forecast (a ``member`` or ``number`` dimension, even of one member) is verified
 as its ensemble mean (:func:`xaqf.products.surface.ensemble_mean`). Met on another grid
@@ -64,6 +70,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="largest time difference of a pair (default 1h)")
     parser.add_argument("--output", type=Path, default=Path("verification"),
                         help="output folder (created; default ./verification)")
+    parser.add_argument("--report", action="store_true",
+                        help="also write report.html: tables and figures in one offline page")
     parser.set_defaults(func=run)
     return parser
 
@@ -83,24 +91,63 @@ def verify(forecast: xr.Dataset, observations: xr.Dataset, variable: str,
     return stations.score_table(fc[variable], obs[variable]), fc[variable], obs[variable]
 
 
-def _figures(table: pd.DataFrame, fc: xr.DataArray, obs: xr.DataArray, output: Path
-             ) -> list[Path]:
-    import matplotlib.pyplot as plt
+EXCEEDANCE_VARIABLES = ("pm2p5", "pm10")
+"""Variables whose exceedance of the WHO 2021 daily guideline level is verified."""
 
+
+def exceedance(fc: xr.DataArray, obs: xr.DataArray) -> pd.DataFrame | None:
+    """Skill at the WHO 2021 daily level per forecast day (None for other variables or
+    without any observation): daily means of the matched pairs over the same hours.
+
+    Examples
+    --------
+    >>> exceedance(xr.DataArray([1.0], dims="station", name="go3"), None) is None
+    True
+    """
+    from xaqf.metrics.summary import by_lead_day
+    from xaqf.products.thresholds import exceedance_skill
+
+    if fc.name not in EXCEEDANCE_VARIABLES or int(obs.notnull().sum()) == 0:
+        return None
+    paired = fc.where(obs.notnull())
+    forecast_days, observed_days = (
+        by_lead_day(da.drop_vars("valid_time", errors="ignore")).to_dataset()
+        for da in (paired, obs))
+    skill = exceedance_skill(forecast_days, observed_days, "who_2021", keep=("lead_day",))
+    return skill.drop_attrs().to_dataframe().drop(columns="threshold", errors="ignore")
+
+
+def _figures(table: pd.DataFrame, fc: xr.DataArray, obs: xr.DataArray) -> dict[str, Any]:
     from xaqf.stations import plots
 
     best = str(table.drop(index="all")["n"].idxmax())
     units = str(obs.attrs.get("units", ""))
-    figures = {"timeseries.png": plots.plot_timeseries(fc, obs, best),
-               "scatter.png": plots.plot_scatter(fc, obs),
-               "bias_map.png": plots.plot_bias_map(table, str(fc.name), units)}
-    paths = []
+    return {"timeseries.png": plots.plot_timeseries(fc, obs, best),
+            "scatter.png": plots.plot_scatter(fc, obs),
+            "bias_map.png": plots.plot_bias_map(table, str(fc.name), units)}
+
+
+def write_outputs(tables: dict[str, pd.DataFrame], figures: dict[str, Any], output: Path,
+                  report: bool) -> None:
+    """The tables as CSV files, the figures as PNG and, with ``report``, ``report.html``."""
+    import matplotlib.pyplot as plt
+
+    from xaqf.metrics.report import html_report
+
+    for name, table in tables.items():
+        with atomic_path(output / name) as partial:
+            table.to_csv(partial, float_format="%.6g")
     for name, fig in figures.items():
         with atomic_path(output / name) as partial:
-            fig.savefig(partial, dpi=120)
+            fig.savefig(partial, dpi=120, metadata={"Software": None})
+    if report:
+        page = html_report("xaqf verification at stations",
+                           {name.removesuffix(".csv"): t for name, t in tables.items()},
+                           {name.removesuffix(".png"): f for name, f in figures.items()})
+        with atomic_path(output / "report.html") as partial:
+            partial.write_text(page, encoding="utf-8")
+    for fig in figures.values():
         plt.close(fig)
-        paths.append(output / name)
-    return paths
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,10 +156,12 @@ def run(args: argparse.Namespace) -> int:
     from xaqf.data.open import open_data
     from xaqf.products.surface import REFERENCE_CONDITIONS
     from xaqf.stations import open_stations
+    from xaqf.stations.scores import score_table_by_lead_day
 
     matplotlib.use("Agg")
     inputs = [args.forecast, args.stations, args.station_metadata, args.met]
-    for name in ("scores.csv", "timeseries.png", "scatter.png", "bias_map.png"):
+    for name in ("scores.csv", "scores_by_day.csv", "exceedance.csv", "report.html",
+                 "timeseries.png", "scatter.png", "bias_map.png"):
         not_an_input(args.output / name, inputs)
     forecast = open_data(args.forecast)
     reference = REFERENCE_CONDITIONS if args.volume_reference is None else \
@@ -124,9 +173,14 @@ def run(args: argparse.Namespace) -> int:
                             args.tolerance)
     if any(dim in forecast.dims for dim in MEMBER_NAMES):
         print("xaqf verify: the forecast is an ensemble; its ensemble mean is verified")
-    with atomic_path(args.output / "scores.csv") as partial:
-        table.to_csv(partial, float_format="%.6g")
-    print(table.to_string(float_format=lambda x: f"{x:.3g}"))
-    figures = _figures(table, fc, obs, args.output)
-    print(f"wrote {args.output / 'scores.csv'} and {len(figures)} figure(s) to {args.output}")
+    tables = {"scores.csv": table, "scores_by_day.csv": score_table_by_lead_day(fc, obs)}
+    skill = exceedance(fc, obs)
+    if skill is not None:
+        tables["exceedance.csv"] = skill
+    for name, shown in tables.items():
+        print(f"{name.removesuffix('.csv')}:")
+        print(shown.to_string(float_format=lambda x: f"{x:.3g}"))
+    figures = _figures(table, fc, obs)
+    write_outputs(tables, figures, args.output, args.report)
+    print(f"wrote {len(tables)} table(s) and {len(figures)} figure(s) to {args.output}")
     return 0

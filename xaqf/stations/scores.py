@@ -36,9 +36,10 @@ import xarray as xr
 
 from xaqf.metrics.correlation import ranks
 from xaqf.metrics.pointwise import fractional_error, normalised_error
+from xaqf.metrics.summary import lead_day
 
 __all__ = ["SCORES", "bias", "correlation", "count", "fac2", "fge", "mnmb", "nmb", "rmse",
-           "score_table", "spearman"]
+           "score_table", "score_table_by_lead_day", "spearman"]
 
 
 def _pairs(forecast: xr.DataArray, observations: xr.DataArray, pooled: bool
@@ -172,5 +173,33 @@ def score_table(forecast: xr.DataArray, observations: xr.DataArray) -> pd.DataFr
             per_station[coord] = forecast[coord].to_series()
     table = pd.concat([per_station, pooled])
     table.index.name = "station"
+    table["n"] = table["n"].astype(int)
+    return table
+
+
+def score_table_by_lead_day(forecast: xr.DataArray, observations: xr.DataArray
+                            ) -> pd.DataFrame:
+    """Every score pooled over stations and initial times, one row per forecast day.
+
+    Parameters
+    ----------
+    forecast, observations
+        Matched pairs as for :func:`score_table`, with a ``lead_time`` dimension (day ``d``
+        holds the lead times in ``(24 (d - 1), 24 d]`` hours).
+
+    Examples
+    --------
+    >>> f = xr.DataArray([[2.0, 4.0, 6.0]], dims=("station", "lead_time"),
+    ...                  coords={"lead_time": pd.to_timedelta([12, 24, 36], unit="h")})
+    >>> score_table_by_lead_day(f, f * 0 + 2.0)["bias"].tolist()
+    [1.0, 4.0]
+    """
+    days = lead_day(forecast["lead_time"])
+    rows = {int(day): {name: float(fn(forecast.isel(lead_time=days == day),
+                                      observations.isel(lead_time=days == day), pooled=True))
+                       for name, fn in SCORES.items()}
+            for day in np.unique(days)}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "lead_day"
     table["n"] = table["n"].astype(int)
     return table
