@@ -104,7 +104,7 @@ def test_cli_met_on_another_grid_exits_2(files, command, capsys):
                  "--output", str(path / "out")])
     assert code == 2
     err = capsys.readouterr().err
-    assert err.startswith("xaqf: error: ") and "not on the grid" in err
+    assert err.startswith(f"xaqf {command}: error: ") and "not on the grid" in err
     assert not (path / "out").exists()
 
 
