@@ -28,7 +28,13 @@ def test_evaluate_scores_every_model_from_its_state(models):
     forecast, reference, truth = models
     climatology = metrics.compute_climatology(truth, by="hour")
     tree = metrics.evaluate(forecast, truth, reference, climatology=climatology)
-    assert tree.attrs == {"title": "xaqf evaluation", "rmse_form": "per_forecast"}
+    assert tree.attrs == {"title": "xaqf evaluation", "rmse_form": "per_forecast",
+                          "forecast_label": "forecast", "reference_label": "reference"}
+    for score in ("mnmb", "fge", "nmb"):
+        xr.testing.assert_allclose(tree[score].to_dataset().sel(model="forecast", drop=True),
+                                   getattr(metrics, score)(forecast, truth), rtol=1e-6)
+    comparison = tree["comparison"].to_dataset()
+    assert (comparison.difference < 0).all()  # the forecast halves the reference's RMSE
     rmse = tree["rmse"].to_dataset()
     xr.testing.assert_allclose(rmse.sel(model="reference", drop=True),
                                metrics.rmse(reference, truth), rtol=1e-12)

@@ -110,7 +110,7 @@ def compare(forecast: Any, reference: Any, truth: Any, *,
     forecast, reference = common_forecasts(forecast, reference)
     per_init = xr.Dataset({
         "forecast": _per_init(score, forecast, truth, by, score_options),
-        "reference": _per_init(score, reference, truth, by, score_options)})
+        "reference": _per_init(score, reference, truth, by, score_options)}).compute()
 
     def statistic(resampled: xr.Dataset) -> xr.Dataset:
         means = resampled.mean("init_time", skipna=True)
