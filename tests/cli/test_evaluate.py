@@ -11,7 +11,7 @@ import xarray as xr
 
 from tests.helpers import canonical_dataset
 from xaqf import metrics
-from xaqf.cli import evaluate
+from xaqf.cli import evaluate, main
 from xaqf.data.open import open_data
 
 TIMES = pd.date_range("2022-06-01", periods=14, freq="12h")
@@ -71,20 +71,23 @@ def test_evaluate_without_reference_and_variables(files, capsys):
     tree.close()
 
 
+def command(*args: object) -> int:
+    """``xaqf evaluate ARGS`` as the shell runs it; returns the exit status."""
+    return main(["evaluate", *map(str, args)])
+
+
 def test_missing_file_exits_2(files, capsys):
     folder, *_ = files
-    assert evaluate.run(parse([folder / "nope.nc", folder / "truth.nc"])) == 2
+    assert command(folder / "nope.nc", folder / "truth.nc") == 2
     assert "nope.nc" in capsys.readouterr().err
 
 
 def test_unscorable_data_exits_2(files, capsys):
     folder, *_, truth = files
     truth.isel(time=slice(0, 5)).to_netcdf(folder / "short.nc")
-    args = parse([folder / "forecast.zarr", folder / "short.nc", "--output", folder / "x"])
-    assert evaluate.run(args) == 2
+    assert command(folder / "forecast.zarr", folder / "short.nc", "--output", folder / "x") == 2
     assert "valid time" in capsys.readouterr().err
-    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--variables", "tcco"])
-    assert evaluate.run(args) == 2
+    assert command(folder / "forecast.zarr", folder / "truth.nc", "--variables", "tcco") == 2
     assert "tcco" in capsys.readouterr().err
 
 
@@ -154,9 +157,8 @@ def test_evaluate_scores_the_acc_with_a_climatology(files, source):
 
 def test_a_missing_climatology_file_exits_2(files, capsys):
     folder, *_ = files
-    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--climatology",
-                  folder / "no-climatology.nc"])
-    assert evaluate.run(args) == 2
+    assert command(folder / "forecast.zarr", folder / "truth.nc", "--climatology",
+                   folder / "no-climatology.nc") == 2
     assert "no-climatology.nc" in capsys.readouterr().err
 
 
@@ -218,10 +220,10 @@ def test_persistence_baseline_and_labels(files):
 
 def test_reference_and_baseline_together_are_refused(files, capsys):
     folder, *_ = files
-    args = parse([folder / "forecast.zarr", folder / "truth.nc", "--baseline", "persistence",
-                  "--reference", folder / "reference.nc", "--output", folder / "r"])
-    assert evaluate.run(args) == 1
-    assert "--baseline" in capsys.readouterr().err
+    code = command(folder / "forecast.zarr", folder / "truth.nc", "--baseline", "persistence",
+                   "--reference", folder / "reference.nc", "--output", folder / "r")
+    assert code == 2
+    assert capsys.readouterr().err.startswith("xaqf evaluate: error: give either --reference")
 
 
 def test_the_same_run_twice_writes_identical_files(files):

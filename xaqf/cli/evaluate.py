@@ -40,7 +40,7 @@ import matplotlib
 import xarray as xr
 
 from xaqf._utils.atomic import atomic_path
-from xaqf.errors import ConfigError, DataWarning, MissingVariableError, XaqfError
+from xaqf.errors import ConfigError, DataWarning, MissingVariableError
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -171,33 +171,22 @@ def run(args: argparse.Namespace) -> int:
     from xaqf.metrics.evaluation import evaluate, open_climatology, summary_frame
 
     matplotlib.use("Agg")
-    try:
-        forecast = _select(open_data(args.forecast), args.variables, "forecast")
-        truth = open_data(args.truth)
-        if args.baseline is not None and args.reference is not None:
-            raise ConfigError("give either --reference FILE or --baseline, not both")
-        if args.label is not None and len(args.label) > 2:
-            raise ConfigError(f"--label takes the forecast's name and optionally the "
-                              f"reference's, got {len(args.label)} names: {args.label}")
-        reference = None if args.reference is None else open_data(args.reference)
-        if args.baseline == "persistence":
-            reference = persistence_forecast(truth, forecast.init_time.values,
-                                             forecast.lead_time.values)
-        climatology = None if args.climatology is None else \
-            open_climatology(args.climatology, truth)
-    except FileNotFoundError as error:
-        print(f"xaqf evaluate: error: {error}", file=sys.stderr)
-        return 2
-    except XaqfError as error:
-        print(f"xaqf evaluate: error: {error}", file=sys.stderr)
-        return 2
-    try:
-        with _cluster(args):
-            tree = evaluate(forecast, truth, reference, form=args.form,
-                            climatology=climatology, labels=labels(args))
-    except XaqfError as error:
-        print(f"xaqf evaluate: error: {error}", file=sys.stderr)
-        return 2
+    forecast = _select(open_data(args.forecast), args.variables, "forecast")
+    truth = open_data(args.truth)
+    if args.baseline is not None and args.reference is not None:
+        raise ConfigError("give either --reference FILE or --baseline, not both")
+    if args.label is not None and len(args.label) > 2:
+        raise ConfigError(f"--label takes the forecast's name and optionally the "
+                          f"reference's, got {len(args.label)} names: {args.label}")
+    reference = None if args.reference is None else open_data(args.reference)
+    if args.baseline == "persistence":
+        reference = persistence_forecast(truth, forecast.init_time.values,
+                                         forecast.lead_time.values)
+    climatology = None if args.climatology is None else \
+        open_climatology(args.climatology, truth)
+    with _cluster(args):
+        tree = evaluate(forecast, truth, reference, form=args.form,
+                        climatology=climatology, labels=labels(args))
     args.output.mkdir(parents=True, exist_ok=True)
     with atomic_path(args.output / "scores.nc") as partial:
         tree.to_netcdf(partial)
