@@ -3,7 +3,7 @@
 Each sub-command lives in its own module, which exposes ``add_parser(subparsers)``; the
 parser it registers carries the function to run as its ``func`` default.
 
-Errors (decided): an xaqf error or an OS error (missing file, permissions...) ends the
+Errors: an xaqf error or an OS error (missing file, permissions...) ends the
 command with one line ``xaqf <command>: error: <message>`` on stderr and exit status 2, the
 format and status of argparse's usage errors, so every failure reads the same; ``--debug``
 (or ``XAQF_DEBUG=1`` in the environment) re-raises it instead, with its traceback. Ctrl-C

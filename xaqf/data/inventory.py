@@ -9,7 +9,7 @@ that already hold canonical fields, never a mix. Canonical emission fields are t
 ``month`` 1..12 -- a monthly climatology. Turning them into network inputs is
 :mod:`xaqf.preprocessing.emissions`.
 
-Checks at entry (decided): a ``month`` axis must hold months numbered 1..12, each once
+Checks at entry: a ``month`` axis must hold months numbered 1..12, each once
 (months numbered 0..11 would shift every month: refused, naming the axis); an annual mean
 is only taken over all twelve months (a half-year inventory is refused, naming the months
 it holds); fields are only regridded onto a grid they cover (:func:`check_covers`: a

@@ -11,7 +11,7 @@ attributes. The lexicon fixes the units instead, and they are the catalogue's
 (:data:`UNITS`), so :func:`from_lexicon` writes them where a file has none;
 :func:`to_lexicon` writes canonical met back in earth2studio's layout.
 
-Precipitation (decided): xaqf's ``tp`` is the amount of the 12 h ending at a step. ``tp``
+Precipitation: xaqf's ``tp`` is the amount of the 12 h ending at a step. ``tp``
 and ``tp12`` are taken as that; FuXi's ``tp06`` (6 h amounts, every 6 h) becomes the sum of
 the two 6 h amounts ending at each time. The first time of an axis has no earlier 6 h
 amount: there ``tp`` is twice its ``tp06``, with a warning. A missing 6 h amount inside

@@ -14,7 +14,7 @@ forecast fails before any computation, with the missing variable, level or time 
   states; ``cams`` with a ``member`` dimension is refused (pollutant states are not an
   ensemble);
 * ``cams`` must be on the model's grid (the grid of its static fields). ``met`` on another
-  grid is regridded bilinearly to the ``cams`` grid (decided: automatically, with a
+  grid is regridded bilinearly to the ``cams`` grid (automatically, with a
   warning), with the met states of each batch (see :meth:`ForecastInputs.meteorology`).
 
 NaNs and negative concentrations are checked as each batch of states is loaded (loading is
@@ -25,7 +25,7 @@ States are selected by label, as slices where the times are consecutive (:func:`
 of in-memory inputs, no copy), and stacked into channels in one copy
 (:func:`xaqf.preprocessing.channels.channel_values`).
 
-Latitude is put north first (decided: standardised, not refused), as xaqf's networks and
+Latitude is put north first (standardised, not refused), as xaqf's networks and
 static features expect; the forecast of ascending-latitude inputs is thus north first too.
 
 Without explicit initial times, every ``cams`` time with all the inputs above is used.

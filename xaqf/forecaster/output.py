@@ -10,8 +10,8 @@ streaming.
 The layout of the whole forecast is written first (metadata and coordinates only, from a
 lazy template), then each piece -- one lead time of one batch of initial times -- fills its
 region of the store as soon as it is computed, so memory holds one piece at a time. A netCDF
-output is streamed to a temporary zarr store beside it and converted at the end (decided:
-netCDF files cannot be filled region by region through xarray). A zarr output is streamed
+output is streamed to a temporary zarr store beside it and converted at the end
+(netCDF files cannot be filled region by region through xarray). A zarr output is streamed
 to a temporary store beside it too and moved into place once complete, so a forecast that
 fails half-way leaves no partial output and no temporary file behind.
 """

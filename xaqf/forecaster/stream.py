@@ -13,7 +13,7 @@ decoded in a worker thread while the network runs the next
 With ``dtype="bf16"`` only the network's body runs in bfloat16 (autocast): its output head
 runs in float32 (:func:`~xaqf.forecaster.rollout.float32_head`, as ``psi ~ 1`` has 2^-7
 resolution in bfloat16) and the state fed back to the next step, ``psi * B + delta``, is
-float32, as is the encoding. The decoding of a bf16 forecast (decided) inverts the log
+float32, as is the encoding. The decoding of a bf16 forecast inverts the log
 transform in float32 arithmetic (``precise=False`` of
 :func:`~xaqf.preprocessing.transform.inverse_log_transform`, relative error 2e-6, three orders
 of magnitude below bfloat16's rounding) at half the cost of the float64 steps that give
@@ -170,7 +170,7 @@ def forecast_pieces(forecaster: Forecaster, inputs: ForecastInputs, batch_size: 
     starts = range(0, len(case_inits), batch_size)
     bar = progress_bar(total=len(starts) * inputs.steps, desc="forecast", unit="step",
                        enabled=progress)
-    precise = autocast_dtype(dtype) is None  # decided: see the module notes
+    precise = autocast_dtype(dtype) is None
     head = nullcontext() if precise else float32_head(forecaster.net)
     with placed(forecaster.net, device) as net, bar, retained_heap(), head:
         if compile:

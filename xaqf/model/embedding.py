@@ -2,11 +2,11 @@
 
 ``time_features`` rows are ``[hour_of_day, day_of_year, rollout_step]``. Each quantity ``t``
 with wavelength ``lambda`` becomes ``[cos(2 pi t / lambda), sin(2 pi t / lambda)]``
-(decided: the ``2 pi`` makes the features periodic in ``lambda``; the paper writes
+(the ``2 pi`` makes the features periodic in ``lambda``; the paper writes
 ``t / lambda``): hour with ``lambda = 24``, day of year with ``lambda = 366``.
 
 The rollout step (0 for the first 12 h step, 1 for the next...) is encoded the same way with
-several wavelengths, by default 4, 16 and 64 steps (decided, rather than a learned table: it
+several wavelengths, by default 4, 16 and 64 steps (rather than a learned table: it
 is defined for any step, so a model trained on short rollouts still accepts long ones, and
 the 64-step wavelength keeps steps of a 10-day rollout on a monotonic branch). A small MLP
 (linear, GELU, linear) maps the features to an embedding that each U-Net level turns into a

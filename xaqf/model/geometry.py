@@ -6,7 +6,7 @@ with :func:`pad_sphere` instead of zeros:
 
 * **longitude** is circular: the columns beyond the east edge are the first columns, and
   vice versa;
-* **latitude** never wraps from one pole to the other. The default mode ``"pole"`` (decided)
+* **latitude** never wraps from one pole to the other. The default mode ``"pole"``
   continues a meridian across the pole: the rows beyond the North Pole are the rows below it,
   in mirror order (the pole row itself is not repeated), shifted by half a turn in longitude,
   which is where that meridian comes back down on the far side of the Earth. ``"reflect"``

@@ -12,7 +12,7 @@ A rollout (:func:`unroll`, used by forecasts and by the training loss alike) the
 window, ``(P(t-1), P(t)) <- (P(t), P^(t+1))``, so grey-line bases at later steps come from
 earlier predictions.
 
-Time features (decided): hour of day and day of year of the *latest input state* ``P(t)``,
+Time features: hour of day and day of year of the *latest input state* ``P(t)``,
 and the rollout step (0 for the first step), as ``(batch, 3)`` float32.
 
 Examples

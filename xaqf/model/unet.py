@@ -2,8 +2,8 @@ r"""The fusion U-Net: fusion, 4-level U-Net with Conv2Former hidden layers, psi/
 
 Data flow of :class:`FusionUNet` (``C`` pollutant, ``D`` met, ``S`` static channels):
 
-1. ``p = [P(t-1), P(t), statics]`` (2C + S channels; decided: the statics go with the
-   pollutants, like the emission/terrain inputs of the paper) and ``q = [Q(t), Q(t+1)]``
+1. ``p = [P(t-1), P(t), statics]`` (2C + S channels: the statics go with the
+   pollutants) and ``q = [Q(t), Q(t+1)]``
    (2D channels) are padded to multiples of ``2 ** levels`` with the global geometry
    (:mod:`xaqf.model.geometry`);
 2. the fusion (:mod:`xaqf.model.fusion`) maps them to ``widths[0]`` channels;

@@ -6,7 +6,7 @@ of a
 Dataset, fluxes in kg m-2 s-1 on ``(latitude, longitude)`` -- an annual mean -- or on
 ``(month, latitude, longitude)`` with ``month`` 1..12 -- a monthly climatology.
 
-Decided:
+The rules:
 
 * which species, and whether the monthly climatology is used, are part of the model
   (:class:`EmissionSettings`, saved in the model file); the network's static input width is

@@ -58,7 +58,7 @@ class TransformSettings:
     floor
         Normalised values are clamped to at least ``floor`` before the transform.
     channels
-        Channels that get the transform; ``None`` means every pollutant channel (decided).
+        Channels that get the transform; ``None`` means every pollutant channel.
 
     Examples
     --------

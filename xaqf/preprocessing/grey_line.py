@@ -8,7 +8,7 @@ others the most recent field is. So, at target time ``tau``:
 * grey-line variables: ``B = P(tau - 24 h)``;
 * every other variable: ``B = P(tau - step)`` (the initial time, 12 h by default).
 
-The grey-line set defaults to :data:`xaqf.variables.GREY_LINE` (decided: NO, NO2, their
+The grey-line set defaults to :data:`xaqf.variables.GREY_LINE` (NO, NO2, their
 columns and particulate matter); :func:`select_grey_line` measures on data which variables
 are better served by the 24 h-old base. With a 12 h step the grey-line base is ``P(t-1)``,
 one of the network inputs, so tensor code only needs :func:`select_base`.

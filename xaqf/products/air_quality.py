@@ -25,7 +25,7 @@ forecast, any annual mean. :func:`who_exceedance` refuses these averaging period
 error saying why; only the 24-hour guidelines are computed, and only on daily means
 (:func:`daily_means`' ``date`` axis): instantaneous 12-hourly values are refused.
 
-Units and impossible values (decided): :func:`eaqi` and :func:`who_exceedance` convert
+Units and impossible values: :func:`eaqi` and :func:`who_exceedance` convert
 each variable to ``ug m-3`` with :func:`xaqf.products.surface.to_surface_units` (the unit
 machinery of ingestion: ``kg m-3`` is multiplied by 1e9, a volume ratio of a gas converted
 at reference conditions); a variable without units is taken as ``ug m-3`` with a

@@ -11,7 +11,7 @@ carry particulate matter as a density (``kg m-3``) and gases as mass mixing rati
 
 Observed gases reported as volume (mole) ratios -- ``ppb``, ``ppm``, ``nmol mol-1``..., as
 OpenAQ gives many North American stations -- become mass concentrations at the reference
-conditions of :data:`REFERENCE_CONDITIONS` (decided: 293.15 K and 101 325 Pa, those of the EU
+conditions of :data:`REFERENCE_CONDITIONS` (293.15 K and 101 325 Pa, those of the EU
 air-quality directive 2008/50/EC for gases, so 1 ppb of NO2 is 1.91 ug m-3; the US EPA's
 298.15 K is ``volume_reference=(298.15, 101325.0)``): ``c = x p M / (R T)`` with the molar mass
 ``M`` of :data:`MOLAR_MASSES` (:func:`volume_ratio_to_concentration`). The conditions used
@@ -111,7 +111,7 @@ MOLAR_MASSES: dict[str, float] = {"no2": 46.0055e-3, "so2": 64.064e-3, "go3": 47
 
 REFERENCE_CONDITIONS: tuple[float, float] = (293.15, 101325.0)
 """Temperature (K) and pressure (Pa) at which observed volume ratios become concentrations
-(decided, see the module notes)."""
+(see the module notes)."""
 
 VOLUME_RATIOS: dict[str, float] = {
     "ppb": 1e-9, "ppbv": 1e-9, "ppm": 1e-6, "ppmv": 1e-6, "ppt": 1e-12, "pptv": 1e-12,

@@ -6,7 +6,7 @@ gains mass on a 4-degree grid). :class:`ConservativeRegridder` instead gives eve
 cell the area-weighted mean of the source cells it overlaps, so the global integral
 ``sum(value * cell area)`` is the same on both grids (to rounding).
 
-Cells (decided): each grid point is the centre of a cell whose edges lie half-way to its
+Cells: each grid point is the centre of a cell whose edges lie half-way to its
 neighbours; the outermost latitude edges are the poles (so a grid with points at +-90
 degrees has half-height polar cells), and longitude is periodic (the cell of the first
 point reaches half-way to the last one across 0/360 degrees). On the sphere the area of a

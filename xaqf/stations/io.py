@@ -25,7 +25,7 @@ converted at reference conditions, ``volume_reference`` (default
 :data:`xaqf.products.surface.REFERENCE_CONDITIONS`, 293.15 K and 101 325 Pa; the files give no
 temperature or pressure), recorded in each such variable's ``xaqf_converted_from``.
 
-Values that are no measurement (decided): the "no data" codes of the formats
+Values that are no measurement: the "no data" codes of the formats
 (:data:`SENTINELS`: OpenAQ's -999, the -9999 and -9900 of EEA and hand-made exports, 9999
 and 99999), and values outside the physical range of :data:`OBSERVATION_RANGES` once in
 ``ug m-3`` (negative concentrations, which instruments report below their detection limit,

@@ -7,10 +7,10 @@ exactly the losses an uninterrupted run would have had (on the same hardware and
 count).
 
 Multi-step samples are rolled out through the network, gradients flowing through every
-step (decided); each step's loss uses the base built from the *true* history as its
+step; each step's loss uses the base built from the *true* history as its
 reference ``e_k``, and the sample's loss is the mean over steps.
 
-Validation (decided): after every epoch, the one-step forecasts of the validation windows
+Validation: after every epoch, the one-step forecasts of the validation windows
 are scored in the network's space by the latitude-weighted RMSE, averaged over channels
 (``val_rmse``), next to the same score of the base alone (``val_rmse_base``).
 
@@ -22,7 +22,7 @@ the last good state; with ``"skip"`` the batch is dropped (the schedule moves on
 step recorded in :attr:`History.skipped`. A checkpoint folder that cannot be written and a
 device this machine lacks are refused when the :class:`Trainer` is built.
 
-At scale (decided): batches come from a :class:`~xaqf.training.loader.WindowLoader`
+At scale: batches come from a :class:`~xaqf.training.loader.WindowLoader`
 (worker processes read the states, neighbouring windows share them, the order is that of
 :func:`~xaqf.training.loader.epoch_batches`); under ``torchrun`` the network is wrapped in
 DDP and each process trains on its share of every global batch of ``world_size x

@@ -3,9 +3,9 @@
 NO and NO2 are split from NOx by the photostationary state at the output time; total
 columns integrate the level fields over the layer masses; particulate matter is the
 aerosol in the lowest layer above the ground times the air density, with size cuts
-(decided): PM1 = 0.75 fine + 0.05 dust, PM2.5 = 0.95 fine + 0.3 dust, PM10 = fine + dust,
+PM1 = 0.75 fine + 0.05 dust, PM2.5 = 0.95 fine + 0.3 dust, PM10 = fine + dust,
 so that PM1 <= PM2.5 <= PM10 always. Over land at night the surface air is stable and
-shallower than the lowest layer, which concentrates surface particles (decided factor up
+shallower than the lowest layer, which concentrates surface particles (by a factor up
 to 1.5).
 
 Examples

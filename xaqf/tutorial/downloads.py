@@ -5,7 +5,7 @@ folder layout and the file layout of real downloads, so that download -> prepare
 runs end to end without an account: one netCDF file per product and month, named as the
 :class:`~xaqf.data.sources.Request` targets (``cams-analysis/cams-analysis_2022-06.nc``...).
 
-Grids (decided): the world is generated at the ERA5-like ``met_resolution``; the CAMS-like
+Grids: the world is generated at the ERA5-like ``met_resolution``; the CAMS-like
 pollutants are brought to the coarser ``cams_resolution`` with :func:`xaqf.regrid.regrid`
 (exact subsampling when the coarse grid's points are points of the fine one, as 4 deg and
 2 deg). The files have what the new CDS/ADS netCDF files have: ``valid_time`` (forecasts:

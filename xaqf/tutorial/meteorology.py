@@ -44,7 +44,7 @@ EPOCH = np.datetime64("2000-01-01T00:00", "s")
 AIR_DENSITY = 1.2
 """Near-surface air density (kg m-3) turning 1000 hPa geopotential anomalies into pressure."""
 ACCUMULATION = np.timedelta64(12, "h")
-"""Accumulation window of ``tp`` (decided): the 12 h ending at the time stamp."""
+"""Accumulation window of ``tp``: the 12 h ending at the time stamp."""
 STEP_SUBSAMPLES = 4
 """Precipitation rate samples per accumulation window when ``tp`` is evaluated alone."""
 
@@ -230,7 +230,7 @@ def precipitation(weather: Weather, grid: Grid, time: np.datetime64, lsm: np.nda
 def accumulated_precipitation(weather: Weather, grid: Grid, time: np.datetime64,
                               lsm: np.ndarray, window: np.timedelta64 = ACCUMULATION,
                               samples: int = STEP_SUBSAMPLES) -> np.ndarray:
-    """Precipitation (m) accumulated over ``window`` ending at ``time`` (decided for ``tp``).
+    """Precipitation (m) accumulated over ``window`` ending at ``time``.
 
     The rate is sampled at the midpoints of ``samples`` equal sub-intervals.
     """
