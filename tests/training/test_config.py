@@ -125,3 +125,16 @@ def test_the_json_configs_of_the_docs_load(page):
     for block in blocks:
         config = TrainConfig.from_dict(json.loads(block))
         assert TrainConfig.from_json(config.to_json()) == config
+
+
+def test_comment_lines_are_skipped_in_a_config_file(tmp_path):
+    path = tmp_path / "run.json"
+    path.write_text('// the model\n{\n  // a preset\n  "model": "tiny"\n}\n')
+    assert TrainConfig.from_json(path).model == "tiny"
+
+
+def test_invalid_json_names_the_config_file(tmp_path):
+    path = tmp_path / "run.json"
+    path.write_text('// the model\n{"model": tiny}\n')
+    with pytest.raises(ConfigError, match=f"invalid JSON in {path}: .* line 2"):
+        TrainConfig.from_json(path)
