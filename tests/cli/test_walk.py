@@ -1,6 +1,7 @@
 """The command-line walk, from the shell, as a new user runs it (slow: a few minutes).
 
-``sample-data`` -> ``prepare`` -> ``train`` -> ``forecast`` (the store's met, then the
+``sample-data`` -> ``prepare`` -> ``train`` (a template as printed, a few steps; then the
+store) -> ``forecast`` (the store's met, then the
 FuXi-like forecast files) -> ``evaluate`` (twice: the same files) -> ``verify`` (OpenAQ,
 EEA) -> ``products`` -> ``info``. Every command runs in its own process, as from a shell;
 each must exit 0 and write no warning and no traceback on stderr. The steps are data
@@ -40,29 +41,31 @@ WALK: list[tuple[str, list[str]]] = [
                  "--statics", "data/era5-static/era5-static.nc", "--grid", "4",
                  "--start", "2022-06-01", "--end", "2022-06-04", "--output", "data/train.zarr",
                  "--workers", "0"]),
-    ("train", ["train", "run.json"]),
-    ("forecast, store met", ["forecast", "model.safetensors", "--cams", "data/train.zarr/cams",
-                             "--met", "data/train.zarr/met", "--steps", "2",
+    ("train, template", ["train", "--template", "quick", "quick.json"]),
+    ("train, template as written", ["train", "quick.json", "--max-steps", "2"]),
+    ("train", ["train", "run.json", "--max-steps", "1"]),
+    ("forecast, store met", ["forecast", "model.safetensors", "--cams", "data/train.zarr",
+                             "--met", "data/train.zarr", "--steps", "2",
                              "--output", "store_met.zarr"]),
-    ("forecast, FuXi-like met", ["forecast", "model.safetensors", "--cams", "data/train.zarr/cams",
+    ("forecast, FuXi-like met", ["forecast", "model.safetensors", "--cams", "data/train.zarr",
                                  "--met", "data/fuxi/*.nc", "--init-times", "2022-06-02T00",
                                  "2022-06-03T00", "--steps", "3", "--output", "forecast.zarr"]),
-    ("evaluate", ["evaluate", "forecast.zarr", "data/train.zarr/cams", "--output", "evaluation"]),
-    ("evaluate again", ["evaluate", "forecast.zarr", "data/train.zarr/cams",
+    ("evaluate", ["evaluate", "forecast.zarr", "data/train.zarr", "--output", "evaluation"]),
+    ("evaluate again", ["evaluate", "forecast.zarr", "data/train.zarr",
                         "--output", "evaluation-again"]),
     ("verify, OpenAQ", ["verify", "forecast.zarr", "--stations", "data/stations/openaq.csv",
                         "--output", "verification"]),
     ("verify, EEA", ["verify", "forecast.zarr", "--stations", "data/stations/eea.csv",
                      "--station-metadata", "data/stations/eea_metadata.csv", "--variable",
-                     "no2", "--met", "data/train.zarr/met", "--output", "verification-eea"]),
-    ("products", ["products", "forecast.zarr", "--met", "data/train.zarr/met", "--output",
+                     "no2", "--met", "data/train.zarr", "--output", "verification-eea"]),
+    ("products", ["products", "forecast.zarr", "--met", "data/train.zarr", "--output",
                   "products"]),
     ("info, store", ["info", "data/train.zarr"]),
     ("info, model", ["info", "model.safetensors"]),
     ("info, forecast", ["info", "forecast.zarr"]),
 ]
-"""Each step: a label and the arguments of ``xaqf``. The store's groups are named as paths
-(``train.zarr/cams``), the form every command reads today."""
+"""Each step: a label and the arguments of ``xaqf``. The store is an input like a file:
+``--cams train.zarr`` reads its ``cams`` group, ``--met train.zarr`` its ``met``."""
 
 
 def xaqf(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

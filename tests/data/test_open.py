@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import canonical_dataset
-from xaqf.data.open import open_data, open_lazily
+from xaqf.data.open import open_data, open_lazily, store_group
 from xaqf.errors import DataError
 
 TIMES = pd.date_range("2022-06-01", periods=3, freq="12h")
@@ -33,3 +33,13 @@ def test_missing_and_unreadable_files_name_the_path(tmp_path):
     (tmp_path / "broken.nc").write_bytes(b"not a netCDF file")
     with pytest.raises(DataError, match="broken.nc"):
         open_data(tmp_path / "broken.nc")
+
+
+def test_a_store_is_read_from_its_cams_group(tmp_path):
+    store = tmp_path / "train.zarr"
+    cams = canonical_dataset(["pm10", "no2"], pd.date_range("2022-06-01", periods=2, freq="12h"))
+    cams.to_zarr(store, group="cams", consolidated=True)
+    cams.rename(pm10="t2m").drop_vars("no2").to_zarr(
+        store, group="met", mode="a", consolidated=True)
+    assert store_group(store, "met") == str(store / "met")
+    assert sorted(open_data(store).data_vars) == sorted(cams.data_vars)

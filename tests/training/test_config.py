@@ -142,3 +142,16 @@ def test_the_toy_world_entry_gives_its_own_emissions():
     emissions = load_inputs(with_emissions)[3]
     assert emissions is not None and "emi_co" in emissions
     assert cams.sizes["latitude"] == 19
+
+
+def test_comment_lines_are_skipped_in_a_config_file(tmp_path):
+    path = tmp_path / "run.json"
+    path.write_text('// the model\n{\n  // a preset\n  "model": "tiny"\n}\n')
+    assert TrainConfig.from_json(path).model == "tiny"
+
+
+def test_invalid_json_names_the_config_file(tmp_path):
+    path = tmp_path / "run.json"
+    path.write_text('// the model\n{"model": tiny}\n')
+    with pytest.raises(ConfigError, match=f"invalid JSON in {path}: .* line 2"):
+        TrainConfig.from_json(path)

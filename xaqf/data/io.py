@@ -610,7 +610,26 @@ def _engine(path: str) -> str | None:
     return None
 
 
+def store_group(path: PathLike, group: str) -> str:
+    """``path/group`` where ``path`` is a store holding a ``group`` folder (``xaqf prepare``'s
+    ``train.zarr`` with ``cams`` and ``met``), else ``path`` as given: a store is an input
+    like a file, and each command picks the group it reads.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = Path(tempfile.mkdtemp()) / "train.zarr"
+    >>> (store / "cams").mkdir(parents=True)
+    >>> store_group(store, "cams") == str(store / "cams"), store_group(store, "met") == str(store)
+    (True, True)
+    """
+    folder = Path(path)
+    return str(folder / group) if folder.is_dir() and (folder / group).is_dir() else str(path)
+
+
 def _open(paths: Paths, kind: str, assume_units: bool, kwargs: dict[str, Any]) -> xr.Dataset:
+    listed = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    paths = [store_group(path, kind) for path in listed]
     raw = open_raw(paths, **kwargs)
     try:
         return with_sources(standardize(raw, kind, assume_units=assume_units),

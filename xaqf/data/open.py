@@ -19,7 +19,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from xaqf.data.io import standardize
+from xaqf.data.io import standardize, store_group
 from xaqf.errors import DataError
 from xaqf.variables import FORECAST_DIMS
 
@@ -27,6 +27,7 @@ from xaqf.variables import FORECAST_DIMS
 def open_data(path: Path) -> xr.Dataset:
     """Open a netCDF file or zarr store lazily; non-forecast files are standardized.
 
+    A store holding a ``cams`` group is read from that group (:func:`store_group`).
     Files already in forecast layout (``init_time``, ``lead_time``) are used as they are;
     anything else (an analysis, a raw CAMS forecast with ``step``) goes through
     :func:`xaqf.data.io.standardize` with kind ``"cams"``.
@@ -38,7 +39,7 @@ def open_data(path: Path) -> xr.Dataset:
     DataError
         If ``path`` is not a readable netCDF file or zarr store (corrupt, other format).
     """
-    raw = open_lazily(path)
+    raw = open_lazily(Path(store_group(path, "cams")))
     if all(dim in raw.dims for dim in FORECAST_DIMS):
         return raw
     return standardize(raw, "cams")

@@ -122,6 +122,31 @@ def save_checkpoint(path: str | Path, *, model: torch.nn.Module,
     return write_file(path, tensors, meta)
 
 
+def _misfit(saved: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> str:
+    """How the ``saved`` weights do not fit a network with the ``expected`` ones, in a few
+    words (empty where they fit).
+
+    Examples
+    --------
+    >>> _misfit({"w": torch.zeros(2)}, {"w": torch.zeros(3)})
+    "1 of another shape (e.g. 'w': [2] in the checkpoint, [3] in the model)"
+    """
+    missing = [key for key in expected if key not in saved]
+    extra = [key for key in saved if key not in expected]
+    shapes = [key for key in expected if key in saved and
+              saved[key].shape != expected[key].shape]
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} of {len(expected)} weights missing (e.g. {missing[0]!r})")
+    if extra:
+        parts.append(f"{len(extra)} unknown to the model (e.g. {extra[0]!r})")
+    if shapes:
+        key = shapes[0]
+        parts.append(f"{len(shapes)} of another shape (e.g. {key!r}: {list(saved[key].shape)} "
+                     f"in the checkpoint, {list(expected[key].shape)} in the model)")
+    return ", ".join(parts)
+
+
 def load_checkpoint(path: str | Path, *, model: torch.nn.Module,
                     optimizer: torch.optim.Optimizer | None = None,
                     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
@@ -142,10 +167,13 @@ def load_checkpoint(path: str | Path, *, model: torch.nn.Module,
     if meta.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not an xaqf training checkpoint")
     weights = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
-    try:
-        model.load_state_dict(weights)
-    except RuntimeError as err:
-        raise ModelFileError(f"checkpoint {path} does not fit the model: {err}") from None
+    misfit = _misfit(weights, model.state_dict())
+    if misfit:
+        config = meta["extra"].get("model", {}).get("name")
+        written = "another network" if config is None else f"model config {config!r}"
+        raise ModelFileError(f"checkpoint {path} was written for {written}: {misfit}; train "
+                             f"into another checkpoint folder or delete {Path(path).parent}")
+    model.load_state_dict(weights)
     if optimizer is not None and "optimizer" in meta:
         optimizer.load_state_dict(_optimizer_join(tensors, meta["optimizer"]))
     if scheduler is not None and "scheduler" in meta:

@@ -22,13 +22,15 @@ the model file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import xarray as xr
 
 from xaqf.data.inventory import open_cams_glob_ant, open_emissions
-from xaqf.errors import ConfigError, GridMismatchError
+from xaqf.errors import ConfigError, GridMismatchError, ModelFileError
 from xaqf.preprocessing.emissions import (
     EmissionEncoder,
     EmissionSettings,
@@ -303,8 +305,31 @@ def plan_stages(config: TrainConfig) -> list[tuple[Any, WindowDataset, WindowDat
     return _store_stages(config, stages, inputs, forecaster)
 
 
+def _windows_line(stage: StageConfig, windows: WindowDataset,
+                  validation: WindowDataset | None) -> str:
+    times = pd.DatetimeIndex(windows.init_times).strftime("%Y-%m-%d %H:%M")
+    scored = "no validation" if validation is None else \
+        f"{len(validation)} validation window(s) scored after every epoch"
+    return (f"stage {stage.name!r}: {len(windows)} training window(s) from "
+            f"{times[0]} to {times[-1]}, {scored}")
+
+
+def _stage_line(stage: StageConfig, record: dict[str, Any], checkpoints: Path | None) -> str:
+    """What a stage did, from its provenance record (see :func:`train_stage`)."""
+    done, total = record["steps"], record["total_steps"]
+    if record["steps_run"] == 0 and done >= total:
+        return (f"stage {stage.name!r}: already done ({done}/{total} steps in {checkpoints}); "
+                f"nothing trained (delete that folder to train it again)")
+    if record["steps_run"] == 0:
+        return f"stage {stage.name!r}: nothing trained, its checkpoint is at step {done}/{total}"
+    return (f"stage {stage.name!r}: {record['steps_run']} step(s) trained, now at step "
+            f"{done}/{total}; {record['samples_per_s']:.2f} samples/s, "
+            f"{100 * record['data_wait']:.0f} % of the time waiting for data")
+
+
 def run_training(config: TrainConfig, *, device: str = "cpu", progress: bool = True,
-                 world: Distributed | None = None) -> Any:
+                 world: Distributed | None = None, max_steps: int | None = None,
+                 say: Callable[[str], None] | None = None) -> Any:
     """Run ``config``; returns the trained :class:`~xaqf.Forecaster` (also saved to
     ``config.output`` by rank 0).
 
@@ -319,19 +344,48 @@ def run_training(config: TrainConfig, *, device: str = "cpu", progress: bool = T
     world
         The data-parallel context; default: :func:`~xaqf.training.distributed.setup` from
         torchrun's environment (a single process without it).
+    max_steps
+        Stop each stage at this optimiser step (checkpointed: a later run goes on from
+        there); the stages after one that stopped short are not started.
+    say
+        Called (by rank 0) with one line per stage before it starts (its numbers of
+        training and validation windows) and after it ends (steps trained and speed, or
+        "already done").
+
+    Raises
+    ------
+    ConfigError
+        A stage's checkpoint folder holds a checkpoint of another network (one line naming
+        the model configs of both).
     """
     world = world or setup(device)
+    tell = say if say is not None and world.is_main else (lambda line: None)
     plans = plan_stages(config)
     forecaster, provenance = plans[0][0], plans[0][0].provenance
+    stopped = None
     with TrainingLog(config.log if world.is_main else None) as log:
         for stage, (forecaster, windows, validation) in zip(config.stage_configs(), plans,
                                                              strict=True):
+            if stopped is not None:
+                tell(f"stage {stage.name!r}: not started, {stopped}")
+                continue
             forecaster.provenance = provenance
             checkpoints = None if config.checkpoint_dir is None else \
                 Path(config.checkpoint_dir) / stage.name
-            train_stage(forecaster, windows, stage, validation=validation,
-                        checkpoint_dir=checkpoints, device=device, progress=progress,
-                        world=world, workers=config.workers, log=log)
+            tell(_windows_line(stage, windows, validation))
+            try:
+                train_stage(forecaster, windows, stage, validation=validation,
+                            checkpoint_dir=checkpoints, device=device, progress=progress,
+                            world=world, workers=config.workers, log=log,
+                            max_steps=max_steps)
+            except ModelFileError as err:
+                raise ConfigError(f"stage {stage.name!r} trains model config "
+                                  f"{forecaster.config.name!r}, but {err}") from None
+            record = provenance["stages"][-1]
+            tell(_stage_line(stage, record, checkpoints))
+            if record["steps"] < record["total_steps"]:
+                stopped = (f"{stage.name!r} stopped at step {record['steps']} of "
+                           f"{record['total_steps']} (max_steps {max_steps})")
     forecaster.provenance["config"] = config.to_dict()
     if world.is_main:
         forecaster.save(config.output)

@@ -229,7 +229,8 @@ class Trainer:
                             scheduler=self.scheduler, step=self.step,
                             epoch=self.step // self.steps_per_epoch,
                             extra={"history": self.history.to_dict(),
-                                   "stage": self.stage.to_dict()})
+                                   "stage": self.stage.to_dict(),
+                                   "model": self.forecaster.config.to_dict()})
 
     def _resume(self) -> None:
         if self.checkpoint is None or not self.checkpoint.is_file():
@@ -350,9 +351,8 @@ class Trainer:
             self.history.val_rmse.append(rmse)
             self.history.val_rmse_base.append(base)
             self._log(epoch=epoch + 1, val_rmse=rmse, val_rmse_base=base)
-            if self.progress:
-                bar.write(f"{self.stage.name} epoch {epoch + 1}: val RMSE {rmse:.4f} "
-                          f"(base {base:.4f})")
+            bar.write(f"{self.stage.name} epoch {epoch + 1}: val RMSE {rmse:.4f} "
+                      f"(persistence-like base {base:.4f})")
 
     def _log(self, **record: Any) -> None:
         if self.log is not None:
@@ -371,18 +371,20 @@ def train_stage(forecaster: Forecaster, train: WindowDataset, stage: StageConfig
                 validation: WindowDataset | None = None,
                 checkpoint_dir: str | Path | None = None, device: str = "cpu",
                 progress: bool = True, world: Distributed | None = None, workers: int = 0,
-                log: TrainingLog | None = None) -> History:
-    """Run ``stage`` with a :class:`Trainer` and record it in ``forecaster.provenance``
-    (with ``samples_per_s`` and ``data_wait`` of the run, see :meth:`Trainer.rates`)."""
+                log: TrainingLog | None = None, max_steps: int | None = None) -> History:
+    """Run ``stage`` with a :class:`Trainer` (up to ``max_steps``, see :meth:`Trainer.fit`)
+    and record it in ``forecaster.provenance`` (with ``samples_per_s`` and ``data_wait`` of
+    the run, see :meth:`Trainer.rates`, the steps done, taken by this run and in all)."""
     trainer = Trainer(forecaster, train, stage, validation=validation,
                       checkpoint_dir=checkpoint_dir, device=device, progress=progress,
                       world=world, workers=workers, log=log)
-    history = trainer.fit()
+    history = trainer.fit(max_steps)
     rate, wait = trainer.rates()
     forecaster.provenance.setdefault("stages", []).append({
         "stage": stage.to_dict(), "samples": len(train),
         "first_time": str(train.init_times[0]), "last_time": str(train.init_times[-1]),
         "final_loss": history.losses[-1] if history.losses else None,
         "val_rmse": history.val_rmse[-1] if history.val_rmse else None,
-        "samples_per_s": rate, "data_wait": wait})
+        "samples_per_s": rate, "data_wait": wait, "steps": trainer.step,
+        "steps_run": len(trainer.throughput), "total_steps": trainer.total_steps})
     return history
