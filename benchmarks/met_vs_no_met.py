@@ -60,10 +60,10 @@ def main() -> None:
         "date": pd.Timestamp.now("UTC").isoformat(timespec="minutes"),
         "initial_times": len(inits), "channels": int(comparison.sizes["channel"]),
         "lead_days": comparison["lead_day"].values.tolist(),
-        "block": comparison.attrs.get("block"),
+        "block_length": comparison.attrs.get("block_length"),
         "met_significantly_better": per_day["significantly_better"].values.tolist(),
         "met_significantly_worse": worse.values.tolist(),
-        "median_difference": comparison["difference"].median("channel").values.round(5).tolist(),
+        "median_difference": comparison["difference"].median("channel").values.tolist(),
         "demo_reduction_vs_no_met_120h": round(demo.reduction_vs_no_met(), 4),
         "seconds": round(seconds, 1),
     }
