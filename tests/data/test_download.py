@@ -258,5 +258,5 @@ def test_an_unreadable_inventory_period_is_named(tmp_path, capsys):
     from xaqf.cli import main
 
     assert main(["download", "--product", "cams-glob-ant", "--start", "spring", "--end",
-                 "2022", "--dir", str(tmp_path), "--dry-run"]) == 1
+                 "2022", "--dir", str(tmp_path), "--dry-run"]) == 2
     assert "start 'spring' is not a month" in capsys.readouterr().err

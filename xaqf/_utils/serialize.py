@@ -264,16 +264,18 @@ def to_json(config: Any, path: str | Path | None = None, *, indent: int | None =
 
 
 def from_json(cls: type[T], text_or_path: str | Path) -> T:
-    """A ``cls`` from JSON text or from the path of a JSON file (see :func:`from_dict`)."""
+    """A ``cls`` from JSON text or from the path of a JSON file (see :func:`from_dict`);
+    lines starting with ``//`` are comments (as ``xaqf train --template`` writes them)."""
     text = str(text_or_path)
     source = f"{cls.__name__} JSON"
-    if not text.lstrip().startswith(("{", "[")):
+    if not text.lstrip().startswith(("{", "[", "//")):
         path = Path(text_or_path)
         if not path.is_file():
             raise ConfigError(f"configuration file {path} not found")
         text, source = path.read_text(), str(path)
+    lines = ["" if line.lstrip().startswith("//") else line for line in text.splitlines()]
     try:
-        data = json.loads(text)
+        data = json.loads("\n".join(lines))
     except json.JSONDecodeError as err:
         raise ConfigError(f"invalid JSON in {source}: {err}") from None
     return from_dict(cls, data)

@@ -25,10 +25,8 @@ True
 from __future__ import annotations
 
 import inspect
-import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -437,29 +435,6 @@ class TrainConfig(JsonConfig):
     workers: int = 0
     log: str | None = None
     start_from: str | None = None
-
-    @classmethod
-    def from_json(cls, text_or_path: str | Path) -> TrainConfig:
-        """Read JSON text or a JSON file; lines starting with ``//`` are comments (as in
-        ``xaqf train --template``).
-
-        Examples
-        --------
-        >>> TrainConfig.from_json("// a tiny run" + chr(10) + '{"model": "tiny"}').model
-        'tiny'
-        """
-        text, source = str(text_or_path), "TrainConfig JSON"
-        if not text.lstrip().startswith(("{", "//")):
-            path = Path(text_or_path)
-            if not path.is_file():
-                raise ConfigError(f"configuration file {path} not found")
-            text, source = path.read_text(), str(path)
-        lines = ["" if line.lstrip().startswith("//") else line for line in text.splitlines()]
-        try:
-            data = json.loads("\n".join(lines))
-        except json.JSONDecodeError as err:
-            raise ConfigError(f"invalid JSON in {source}: {err}") from None
-        return cls.from_dict(data)
 
     def __post_init__(self) -> None:
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or \

@@ -37,6 +37,7 @@ FIELD_NOTES: dict[str, str] = {
     "data.met": "meteorology files or globs (what `xaqf forecast --met` takes)",
     "data.statics": "optional file of the static fields, with data.cams and data.met",
     "data.emissions": "optional emission inputs {\"species\": [...], ...}; null: none",
+    "data.met_preset": "the weather model the met comes from (\"pangu\"...); null: as is",
     "train_period": "[first, last] initial time of the training windows (ISO); null: all",
     "validation_period": "[first, last] of the windows scored after every epoch; null: none",
     "model": "a preset (\"tiny\", \"small\", \"paper\") or a dict of ModelConfig fields",
@@ -59,11 +60,15 @@ FIELD_NOTES: dict[str, str] = {
     "stages.precision": "\"fp32\" or \"bf16\" (autocast on a GPU)",
     "stages.activation_checkpointing": "recompute activations in the backward (less memory)",
     "stages.channels_last": "channels-last memory format (faster convolutions on GPUs)",
+    "stages.trains": "\"all\" parameters, or \"met\": the met branch alone (adapt-met)",
+    "stages.pollutants": "the model's pollutant variables or channels; null: all 73",
+    "stages.met": "the model's met variables or channels; null: all 70",
     "output": "the trained model file (.safetensors)",
     "checkpoint_dir": "checkpoints; a re-run resumes from them and skips finished stages",
     "step": "the model's time step",
     "workers": "data-loader processes per training process (0: read in the main one)",
     "log": "JSON-lines log of every step and validation (TensorBoard too if installed)",
+    "start_from": "a trained model file to adapt or fine-tune; null: a fresh model",
 }
 """One line on each field of :class:`TrainConfig`, ``data`` and a stage, by dotted name."""
 
