@@ -15,7 +15,7 @@ demo: install
 test: install
 	$(PYTHON) -m ruff check xaqf tests benchmarks
 	$(PYTHON) -m mypy xaqf
-	$(PYTHON) -m pytest -m "not slow"
+	$(PYTHON) -m pytest -m "not slow and not rebuild"
 	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 	XAQF_GALLERY_HTML=docs/_build/html $(PYTHON) -m pytest -q tests/test_gallery.py tests/test_docs_site.py
 

@@ -88,7 +88,7 @@ def _build_script():
     return module
 
 
-@pytest.mark.slow
+@pytest.mark.rebuild
 def test_a_rebuild_reproduces_the_stored_skill(tmp_path):
     from xaqf.demo import Recipe
     from xaqf.training import StageConfig
