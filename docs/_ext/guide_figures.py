@@ -376,3 +376,44 @@ def eaqi_map() -> Figure:
                                  .rename(valid_time="time"))
     return products.plot_category_map(products.eaqi(daily)["eaqi"].isel(date=1),
                                       title="EAQI from PM, day 2 of the forecast")
+
+
+def met_presets() -> Figure:
+    """Of the default model's 70 met channels, how many each weather model provides, how
+    many xaqf derives and how many are missing."""
+    from xaqf.data.presets import PRESETS
+    from xaqf.variables import MET_CHANNELS
+
+    def channels(variables: tuple[str, ...]) -> int:
+        return sum(c.rsplit("_", 1)[0] in variables or c in variables for c in MET_CHANNELS)
+
+    names = list(PRESETS)
+    derived = np.array([channels(PRESETS[n].derives()) for n in names])
+    missing = np.array([channels(PRESETS[n].missing()) for n in names])
+    provided = len(MET_CHANNELS) - derived - missing
+    fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+    left = np.zeros(len(names))
+    for values, label, colour in ((provided, "provided", "#4c72b0"),
+                                  (derived, "derived by xaqf", "#55a868"),
+                                  (missing, "missing: adapt the model", "#c44e52")):
+        ax.barh(names, values, left=left, label=label, color=colour)
+        left = left + values
+    ax.invert_yaxis()
+    ax.set(xlabel="met channels of the default model (of 70)", xlim=(0, len(MET_CHANNELS)),
+           title="what each weather model gives the default model")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize="small")
+    return fig
+
+
+def relative_scores() -> Figure:
+    """MNMB, FGE and NMB of a forecast that is ``r`` times the observation."""
+    ratio = np.logspace(-1, 1, 201)
+    fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+    ax.plot(ratio, 2 * (ratio - 1) / (ratio + 1), label="MNMB (bounded, symmetric)")
+    ax.plot(ratio, 2 * np.abs(ratio - 1) / (ratio + 1), label="FGE (bounded)")
+    ax.plot(ratio, ratio - 1, label="NMB (unbounded above)", linestyle="--")
+    ax.axhline(0.0, color="0.5", lw=0.8)
+    ax.set(xscale="log", ylim=(-2.2, 2.2), xlabel="forecast / observation",
+           ylabel="score", title="a factor 2 too high or too low: MNMB +-0.67, NMB +1 or -0.5")
+    ax.legend(fontsize="small")
+    return fig
