@@ -96,7 +96,7 @@ def unroll(net: torch.nn.Module, p_prev: torch.Tensor, p_now: torch.Tensor,
            statics: torch.Tensor | Callable[[int], torch.Tensor],
            features: Callable[[int], torch.Tensor], grey_mask: torch.Tensor, steps: int
            ) -> Iterator[torch.Tensor]:
-    """Yield ``P^(t+1) ... P^(t+steps)``, each fed back as the next step's ``P(t)``.
+    """Yield the states ``P^(t+1)`` to ``P^(t+steps)``, each fed back as the next ``P(t)``.
 
     Parameters
     ----------
