@@ -5,6 +5,7 @@ The builders behind them are in :mod:`tests.helpers`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dask
@@ -22,6 +23,15 @@ def real_data() -> Path:
     if not REAL_DATA.is_dir():
         pytest.skip(f"real sample data not found at {REAL_DATA}")
     return REAL_DATA
+
+
+@pytest.fixture
+def html() -> Path:
+    """The built documentation (``XAQF_GALLERY_HTML``); skips the test where it is unset."""
+    folder = os.environ.get("XAQF_GALLERY_HTML")
+    if not folder:
+        pytest.skip("set XAQF_GALLERY_HTML to the built documentation (make test does)")
+    return Path(folder)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ sources run always.
 from __future__ import annotations
 
 import ast
-import os
 import re
 from pathlib import Path
 
@@ -17,14 +16,6 @@ import pytest
 
 DOCS = Path(__file__).parents[1] / "docs"
 EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
-
-
-@pytest.fixture
-def html() -> Path:
-    folder = os.environ.get("XAQF_GALLERY_HTML")
-    if not folder:
-        pytest.skip("set XAQF_GALLERY_HTML to the built documentation (make test does)")
-    return Path(folder)
 
 
 def guide_pages() -> list[str]:

@@ -6,21 +6,12 @@ to the HTML folder; without it (the plain test run, before the docs are built) i
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "docs" / "examples").glob("plot_*.py"))
-
-
-@pytest.fixture
-def html() -> Path:
-    folder = os.environ.get("XAQF_GALLERY_HTML")
-    if not folder:
-        pytest.skip("set XAQF_GALLERY_HTML to the built documentation (make test does)")
-    return Path(folder)
 
 
 def test_there_are_examples():
