@@ -26,6 +26,7 @@ parameter at fault).
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ import xarray as xr
 
 from xaqf._utils.atomic import atomic_path
 from xaqf._utils.checks import not_an_input
+from xaqf.errors import DataWarning
 from xaqf.stations.interpolate import Method
 
 
@@ -174,7 +176,11 @@ def run(args: argparse.Namespace) -> int:
     if any(dim in forecast.dims for dim in MEMBER_NAMES):
         print("xaqf verify: the forecast is an ensemble; its ensemble mean is verified")
     tables = {"scores.csv": table, "scores_by_day.csv": score_table_by_lead_day(fc, obs)}
-    skill = exceedance(fc, obs)
+    with warnings.catch_warnings(record=True) as notes:  # said on the output, not as warnings
+        warnings.simplefilter("always", DataWarning)
+        skill = exceedance(fc, obs)
+    for note in notes:
+        print(f"xaqf verify: note: {note.message}")
     if skill is not None:
         tables["exceedance.csv"] = skill
     for name, shown in tables.items():
